@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Generates one Prisma client per provider into src/db/generated/<provider>. Runs on
+// `npm install`/`npm ci` in this repository. In an installed copy of the package (no src/,
+// the clients are compiled into dist/) there is nothing to generate, so it does nothing.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runPrisma } from "./prisma.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const providers = ["sqlite", "postgresql", "mysql"];
+
+if (!existsSync(join(root, "src"))) process.exit(0);
+for (const provider of providers) {
+  const status = runPrisma(["generate", "--schema", join("prisma", provider, "schema.prisma")], { cwd: root });
+  if (status !== 0) {
+    console.error(`prisma generate failed for ${provider} (exit ${status})`);
+    process.exit(status);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Every error the store throws: one base class with a stable `code`, a subclass per failure a
+ * caller handles, and the original error kept as `cause`.
+ */
+
+const BRAND = Symbol.for("openai-responses-store.error");
+
+/** The stable codes of {@link ResponsesStoreError}; covered by semver. */
+export type ResponsesStoreErrorCode =
+  | "RESPONSE_NOT_FOUND"
+  | "INPUT_ITEM_NOT_FOUND"
+  | "INVALID_PARAMETER"
+  | "VALIDATION_FAILED"
+  | "RESPONSE_ID_CONFLICT"
+  | "INVALID_OPTIONS"
+  | "MIGRATION_FAILED"
+  | "STORE_CLOSED"
+  | "STORAGE_FAILED";
+
+/**
+ * Base class of every error thrown by openai-responses-store.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.getResponseObject("resp_missing");
+ * } catch (error) {
+ *   if (isResponsesStoreError(error, "RESPONSE_NOT_FOUND")) return notFound();
+ *   throw error;
+ * }
+ * ```
+ */
+export abstract class ResponsesStoreError extends Error {
+  /** A stable machine-readable code; use it rather than the message. */
+  abstract readonly code: ResponsesStoreErrorCode;
+  readonly [BRAND] = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * True when `error` is a {@link ResponsesStoreError} (optionally with the given code). Works
+ * across two loaded copies of the package, where `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * if (isResponsesStoreError(error, "INVALID_PARAMETER")) console.warn(error.message);
+ * ```
+ */
+export function isResponsesStoreError<C extends ResponsesStoreErrorCode>(
+  error: unknown,
+  code?: C,
+): error is ResponsesStoreError & { code: C } {
+  if (typeof error !== "object" || error === null || !(BRAND in error)) return false;
+  return code === undefined || (error as ResponsesStoreError).code === code;
+}
+
+/**
+ * The response does not exist, or the caller may not see it (the two look the same on purpose).
+ *
+ * @example
+ * ```ts
+ * await store.getResponseObject("resp_x"); // throws: Response with id resp_x not found
+ * ```
+ */
+export class ResponseNotFoundError extends ResponsesStoreError {
+  readonly code = "RESPONSE_NOT_FOUND";
+  constructor(
+    readonly responseId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Response with id ${responseId} not found`, options);
+  }
+}
+
+/**
+ * An `after` or `before` cursor of `listResponseInputItems` names no input item of the response.
+ *
+ * @example
+ * ```ts
+ * await store.listResponseInputItems("resp_1", { after: "msg_nope" });
+ * // throws: Input item with id 'msg_nope' not found for response 'resp_1'
+ * ```
+ */
+export class InputItemNotFoundError extends ResponsesStoreError {
+  readonly code = "INPUT_ITEM_NOT_FOUND";
+  constructor(
+    readonly itemId: string,
+    readonly responseId: string,
+  ) {
+    super(`Input item with id '${itemId}' not found for response '${responseId}'`);
+  }
+}
+
+/**
+ * A list or read parameter is invalid: a limit outside 1..100, an unknown order or include
+ * value, both `after` and `before`, or a list cursor that names no visible response.
+ *
+ * @example
+ * ```ts
+ * await store.listResponses({ limit: 0 }); // throws, error.param === "limit"
+ * ```
+ */
+export class InvalidParameterError extends ResponsesStoreError {
+  readonly code = "INVALID_PARAMETER";
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One problem found by {@link ValidationError}: where it is and what is wrong. */
+export interface ValidationIssue {
+  /** Path from the validated argument, e.g. `["output", 0, "type"]`. */
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The response, input items or messages handed to `storeResponseObject` are not valid. The
+ * message names the argument, field and reason; nothing was written.
+ *
+ * @example
+ * ```ts
+ * await store.storeResponseObject({ id: "resp_1" } as never, []);
+ * // throws: Invalid response: created_at: Invalid input: expected number, received undefined; ...
+ * ```
+ */
+export class ValidationError extends ResponsesStoreError {
+  readonly code = "VALIDATION_FAILED";
+  constructor(
+    readonly argument: "response" | "input" | "messages" | "user",
+    readonly issues: ValidationIssue[],
+  ) {
+    const detail = issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+    super(`Invalid ${argument}: ${detail}`);
+  }
+}
+
+/**
+ * A response with this id is already stored by another owner; the write was refused and the
+ * stored row is untouched.
+ *
+ * @example
+ * ```ts
+ * await store.storeResponseObject(resp, [], [], { user: bob }); // alice owns resp.id: throws
+ * ```
+ */
+export class ResponseIdConflictError extends ResponsesStoreError {
+  readonly code = "RESPONSE_ID_CONFLICT";
+  constructor(readonly responseId: string) {
+    super(`Response id ${responseId} is already taken by another owner`);
+  }
+}
+
+/**
+ * The store options are invalid (for example a URL with an unsupported scheme).
+ *
+ * @example
+ * ```ts
+ * await createResponsesStore({ url: "mongodb://x" }); // throws, error.option === "url"
+ * ```
+ */
+export class ConfigurationError extends ResponsesStoreError {
+  readonly code = "INVALID_OPTIONS";
+  constructor(
+    readonly option: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Applying the bundled migrations failed, or the database's migration history does not match
+ * them (an edited or failed migration).
+ *
+ * @example
+ * ```ts
+ * await createResponsesStore({ url }); // throws MigrationError with error.migration set
+ * ```
+ */
+export class MigrationError extends ResponsesStoreError {
+  readonly code = "MIGRATION_FAILED";
+  constructor(
+    readonly migration: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The store was used after `shutdown()` (or before `initialize()` finished).
+ *
+ * @example
+ * ```ts
+ * await store.shutdown();
+ * await store.listResponses(); // throws StoreClosedError
+ * ```
+ */
+export class StoreClosedError extends ResponsesStoreError {
+  readonly code = "STORE_CLOSED";
+  constructor(message = "Responses store is closed") {
+    super(message);
+  }
+}
+
+/**
+ * The database failed. `retryable` tells whether trying again later may succeed (connection
+ * lost, deadlock, busy) or not (the data or schema is at fault). The driver error is `cause`.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (isResponsesStoreError(e, "STORAGE_FAILED") && e.retryable) scheduleRetry(); }
+ * ```
+ */
+export class StorageError extends ResponsesStoreError {
+  readonly code = "STORAGE_FAILED";
+  constructor(
+    readonly operation: string,
+    readonly retryable: boolean,
+    options: { cause: unknown },
+  ) {
+    super(`Database operation '${operation}' failed: ${describeCause(options.cause)}`, options);
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message.split("\n").filter(Boolean).slice(-1)[0] ?? cause.name;
+  return String(cause);
+}
