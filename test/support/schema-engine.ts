@@ -34,6 +34,11 @@ export interface Engine {
   free(): void;
 }
 
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => unknown;
+  Instance: new (module: unknown, imports: Record<string, unknown>) => { exports: unknown };
+}
+
 let engineClass: Promise<EngineClass> | undefined;
 
 function loadEngineClass(): Promise<EngineClass> {
@@ -46,8 +51,10 @@ function loadEngineClass(): Promise<EngineClass> {
       __wbg_set_wasm(exports: unknown): void;
       SchemaEngine: EngineClass;
     };
-    const module = new WebAssembly.Module(readFileSync(join(dir, "schema_engine_bg.wasm")));
-    const instance = new WebAssembly.Instance(module, { "./schema_engine_bg.js": glue as WebAssembly.ModuleImports });
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const instance = new wasm.Instance(new wasm.Module(readFileSync(join(dir, "schema_engine_bg.wasm"))), {
+      "./schema_engine_bg.js": glue,
+    });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
     return glue.SchemaEngine;

@@ -1,0 +1,150 @@
+/**
+ * Applies the bundled migrations (`prisma/<provider>/migrations`) and records them in
+ * `_prisma_migrations` exactly as `prisma migrate deploy` does, so that either path can run
+ * after the other without re-applying anything. Safe when several processes start at once:
+ * the run holds Prisma's own migration lock.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MigrationError, isResponsesStoreError } from "../errors.js";
+import { dialectFor, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
+
+/** One migration folder as shipped. */
+export interface BundledMigration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** What `migrate()` did. */
+export interface MigrationResult {
+  /** Names of the migrations applied by this call (empty when the database was up to date). */
+  applied: string[];
+}
+
+interface MigrationRow {
+  migration_name: string;
+  checksum: string;
+  finished_at: unknown;
+  rolled_back_at: unknown;
+  logs: string | null;
+}
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The folder holding a provider's migrations (inside the installed package). */
+export function migrationsDir(provider: ProviderName): string {
+  return join(packageRoot, "prisma", provider, "migrations");
+}
+
+/** SHA-256 hex of the migration file as read: the checksum Prisma records. */
+export function checksumOf(sql: string): string {
+  return createHash("sha256").update(sql, "utf8").digest("hex");
+}
+
+/** The provider's migrations, sorted by name as Prisma sorts them. */
+export function bundledMigrations(provider: ProviderName): BundledMigration[] {
+  const dir = migrationsDir(provider);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: checksumOf(sql) };
+    });
+}
+
+/** Checksums Prisma accepts for the same file: as read, and with line endings flipped. */
+function acceptedChecksums(sql: string): Set<string> {
+  return new Set([checksumOf(sql), checksumOf(sql.replace(/\r\n/g, "\n")), checksumOf(sql.replace(/(?<!\r)\n/g, "\r\n"))]);
+}
+
+/**
+ * Brings the database at `url` up to the bundled migrations.
+ *
+ * @throws MigrationError when a migration fails (its row keeps the error in `logs`, as Prisma
+ * records it), when an earlier failed migration is unresolved (Prisma's P3009), or when an
+ * applied migration was edited.
+ *
+ * @example
+ * ```ts
+ * const { applied } = await migrate("postgresql", process.env.DATABASE_URL!);
+ * ```
+ */
+export async function migrate(provider: ProviderName, url: string): Promise<MigrationResult> {
+  const dialect = dialectFor(provider);
+  const migrations = bundledMigrations(provider);
+  let conn: RawConnection;
+  try {
+    conn = await dialect.openRawConnection(url);
+  } catch (cause) {
+    throw new MigrationError(undefined, `Cannot connect to apply migrations: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    await acquireLock(conn, dialect);
+    try {
+      return await applyPending(conn, dialect, migrations);
+    } finally {
+      await conn.query(dialect.migrationLock.release).catch(() => {});
+    }
+  } catch (cause) {
+    if (isResponsesStoreError(cause)) throw cause;
+    throw new MigrationError(undefined, `Applying migrations failed: ${(cause as Error).message}`, { cause });
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
+
+async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const rows = await conn.query<{ locked?: unknown }>(dialect.migrationLock.acquire);
+    // GET_LOCK answers 0 on timeout; the other providers block until they hold the lock.
+    if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
+    if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock");
+  }
+}
+
+async function applyPending(conn: RawConnection, dialect: Dialect, migrations: BundledMigration[]): Promise<MigrationResult> {
+  const p = (i: number) => dialect.param(i);
+  await conn.exec(dialect.migrationsTableDdl);
+  const rows = await conn.query<MigrationRow>(
+    `SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM _prisma_migrations`,
+  );
+  const failed = rows.find((r) => r.finished_at == null && r.rolled_back_at == null);
+  if (failed) {
+    throw new MigrationError(
+      failed.migration_name,
+      `Migration ${failed.migration_name} failed earlier and is unresolved (Prisma P3009); ` +
+        `fix the database, then mark it with \`prisma migrate resolve\`. Its log: ${failed.logs ?? "(none)"}`,
+    );
+  }
+  const applied: string[] = [];
+  for (const m of migrations) {
+    const done = rows.find((r) => r.migration_name === m.name && r.rolled_back_at == null);
+    if (done) {
+      if (!acceptedChecksums(m.sql).has(done.checksum)) {
+        throw new MigrationError(m.name, `Migration ${m.name} was modified after it was applied (checksum mismatch)`);
+      }
+      continue;
+    }
+    const id = randomUUID();
+    await conn.query(
+      `INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, applied_steps_count) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, 0)`,
+      [id, m.checksum, dialect.timestamp(new Date()), m.name],
+    );
+    try {
+      await conn.exec(m.sql);
+    } catch (cause) {
+      await conn.query(`UPDATE _prisma_migrations SET logs = ${p(1)} WHERE id = ${p(2)}`, [String((cause as Error).message), id]);
+      throw new MigrationError(m.name, `Migration ${m.name} failed: ${(cause as Error).message}`, { cause });
+    }
+    await conn.query(`UPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1 WHERE id = ${p(1)}`, [id]);
+    await conn.query(`UPDATE _prisma_migrations SET finished_at = ${p(1)} WHERE id = ${p(2)}`, [dialect.timestamp(new Date()), id]);
+    applied.push(m.name);
+  }
+  return { applied };
+}

@@ -1,0 +1,191 @@
+/**
+ * Everything that differs between SQLite, PostgreSQL and MySQL/MariaDB, kept as data in one
+ * record per provider: how a URL is recognised, how a raw connection is opened for migrations,
+ * placeholders, locks, the `_prisma_migrations` DDL, timestamps and error classification.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { ConfigurationError } from "../errors.js";
+
+/** The database families the store runs on. */
+export type ProviderName = "sqlite" | "postgresql" | "mysql";
+
+/** One raw connection, used by the migration runner (outside Prisma, like `prisma migrate`). */
+export interface RawConnection {
+  /** Runs a script of one or more statements. */
+  exec(script: string): Promise<void>;
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** The per-provider facts the rest of the code asks for instead of testing the provider. */
+export interface Dialect {
+  readonly provider: ProviderName;
+  /** The placeholder for the i-th (1-based) parameter. */
+  param(i: number): string;
+  /** `_prisma_migrations` exactly as Prisma's schema engine creates it (IF NOT EXISTS added). */
+  readonly migrationsTableDdl: string;
+  /** Statements that take and release the migration lock (Prisma's own lock, so our runner and `prisma migrate deploy` exclude each other). */
+  readonly migrationLock: { acquire: string; release: string };
+  /** A timestamp value for `_prisma_migrations` as the engine writes it. */
+  timestamp(date: Date): unknown;
+  openRawConnection(url: string): Promise<RawConnection>;
+}
+
+/** Milliseconds a SQLite connection waits for another writer before failing with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+const sqlite: Dialect = {
+  provider: "sqlite",
+  param: () => "?",
+  migrationsTableDdl: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`,
+  // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
+  migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
+  timestamp: (d) => d.toISOString().replace("Z", "+00:00"),
+  async openRawConnection(url) {
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(sqlitePath(url), { timeout: 30_000 });
+    db.pragma("journal_mode = WAL");
+    return {
+      exec: async (script) => void db.exec(script),
+      query: async <T>(sql: string, params: unknown[] = []) => {
+        const stmt = db.prepare(sql);
+        return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
+      },
+      close: async () => void db.close(),
+    };
+  },
+};
+
+const postgresql: Dialect = {
+  provider: "postgresql",
+  param: (i) => `$${i}`,
+  migrationsTableDdl: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`,
+  migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
+  timestamp: (d) => d,
+  async openRawConnection(url) {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return {
+      exec: async (script) => void (await client.query(script)),
+      query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+      close: () => client.end(),
+    };
+  },
+};
+
+const mysql: Dialect = {
+  provider: "mysql",
+  param: () => "?",
+  migrationsTableDdl: `CREATE TABLE IF NOT EXISTS \`_prisma_migrations\` (
+    \`id\`                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    \`checksum\`              VARCHAR(64) NOT NULL,
+    \`finished_at\`           DATETIME(3),
+    \`migration_name\`        VARCHAR(255) NOT NULL,
+    \`logs\`                  TEXT,
+    \`rolled_back_at\`        DATETIME(3),
+    \`started_at\`            DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    \`applied_steps_count\`   INTEGER UNSIGNED NOT NULL DEFAULT 0
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
+  migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
+  timestamp: (d) => d,
+  async openRawConnection(url) {
+    const mariadb = await import("mariadb");
+    const conn = await mariadb.createConnection({
+      ...mysqlConfig(url),
+      multipleStatements: true,
+      timezone: "Z",
+    });
+    return {
+      exec: async (script) => void (await conn.query(script)),
+      query: async <T>(sql: string, params: unknown[] = []) => {
+        const rows = (await conn.query(sql, params)) as unknown;
+        return (Array.isArray(rows) ? rows : []) as T[];
+      },
+      close: () => conn.end(),
+    };
+  },
+};
+
+const DIALECTS: Record<ProviderName, Dialect> = { sqlite, postgresql, mysql };
+
+/** The dialect record of a provider. */
+export function dialectFor(provider: ProviderName): Dialect {
+  return DIALECTS[provider];
+}
+
+/** The default database: `DATABASE_URL`, else an embedded SQLite file in the working directory. */
+export function defaultUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL || "file:./responses.db";
+}
+
+/**
+ * The provider a URL names, by its scheme: `file:` (SQLite), `postgres:`/`postgresql:`,
+ * `mysql:`/`mariadb:`.
+ *
+ * @throws ConfigurationError for any other scheme.
+ */
+export function providerFromUrl(url: string): ProviderName {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case "file":
+      return "sqlite";
+    case "postgres":
+    case "postgresql":
+      return "postgresql";
+    case "mysql":
+    case "mariadb":
+      return "mysql";
+    default:
+      throw new ConfigurationError(
+        "url",
+        `Unsupported database URL ${redactUrl(url)}: use file:<path> (SQLite), postgresql://... or mysql://... (also mariadb://)`,
+      );
+  }
+}
+
+/** The filesystem path of a `file:` URL, resolved against the working directory. */
+export function sqlitePath(url: string): string {
+  let path = url.replace(/^file:/i, "");
+  if (path.startsWith("//")) path = decodeURIComponent(new URL(url).pathname);
+  path = path.split("?")[0]!;
+  if (!path) throw new ConfigurationError("url", `SQLite URL ${url} names no file`);
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+/** mariadb connection options from a mysql:// or mariadb:// URL. */
+export function mysqlConfig(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname || "localhost",
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, "")),
+  };
+}
+
+/** The URL with its password hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}

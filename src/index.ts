@@ -1,0 +1,30 @@
+/**
+ * openai-responses-store: persistence for OpenAI Responses API objects on SQLite, PostgreSQL
+ * and MySQL/MariaDB. Re-exports only.
+ */
+export { ResponsesStore, createResponsesStore } from "./store.js";
+export type { CallOptions, DeleteResult, ResponseWithInput, StoredResponse } from "./store.js";
+export type { Logger, ResponsesStoreOptions } from "./options.js";
+export type { ListPage, Order } from "./repository/keyset.js";
+export { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
+export { inputItemSchema, type InputItem } from "./schemas/input-item.js";
+export { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
+export { INCLUDE_VALUES } from "./schemas/params.js";
+export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
+export { migrate, bundledMigrations, type MigrationResult } from "./db/migrate.js";
+export { providerFromUrl, type ProviderName } from "./db/providers.js";
+export {
+  ConfigurationError,
+  InputItemNotFoundError,
+  InvalidParameterError,
+  MigrationError,
+  ResponseIdConflictError,
+  ResponseNotFoundError,
+  ResponsesStoreError,
+  StorageError,
+  StoreClosedError,
+  ValidationError,
+  isResponsesStoreError,
+  type ResponsesStoreErrorCode,
+  type ValidationIssue,
+} from "./errors.js";

@@ -1,0 +1,95 @@
+/**
+ * The options of ResponsesStore: their zod schema, defaults, and resolution of the URL into a
+ * provider.
+ */
+import { z } from "zod";
+import { ConfigurationError } from "./errors.js";
+import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
+
+/** A logger the store reports to; `console` fits. */
+export type Logger = Pick<Console, "debug" | "info" | "warn" | "error">;
+
+/**
+ * How to build a {@link ResponsesStore}.
+ *
+ * @example
+ * ```ts
+ * const options: ResponsesStoreOptions = { url: "postgresql://app@db/app", pool: { max: 5 } };
+ * ```
+ */
+export interface ResponsesStoreOptions {
+  /**
+   * Database URL; its scheme picks the provider: `file:` (SQLite), `postgresql://` or
+   * `postgres://`, `mysql://` or `mariadb://`.
+   * @default process.env.DATABASE_URL ?? "file:./responses.db"
+   */
+  url?: string;
+  /**
+   * Access rules. The empty policy (the default) isolates owners: a user sees and changes the
+   * rows it stored and rows stored without a user; a caller without a user sees only the latter.
+   * @default []
+   */
+  policy?: readonly unknown[];
+  /**
+   * Apply the bundled migrations in `initialize()`. Turn off when migrations run at deploy time
+   * (`prisma migrate deploy`).
+   * @default true
+   */
+  migrate?: boolean;
+  /** Driver pool settings (PostgreSQL and MySQL). */
+  pool?: { max?: number };
+  /** Where the store reports what it does. @default a logger that prints warnings and errors */
+  logger?: Logger;
+}
+
+const optionsSchema = z.object({
+  url: z.string().min(1).optional(),
+  policy: z.array(z.unknown()).readonly().optional(),
+  migrate: z.boolean().optional(),
+  pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
+  logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).warn === "function").optional(),
+});
+
+/** Options with defaults applied. */
+export interface ResolvedOptions {
+  url: string;
+  provider: ProviderName;
+  migrate: boolean;
+  pool: { max?: number };
+  logger: Logger;
+}
+
+const quietLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...a: unknown[]) => console.warn(...a),
+  error: (...a: unknown[]) => console.error(...a),
+};
+
+/**
+ * Validates options and applies defaults.
+ *
+ * @throws ConfigurationError naming the bad option.
+ */
+export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const option = issue.path.map(String).join(".") || "options";
+    throw new ConfigurationError(option, `Invalid option '${option}': ${issue.message}`);
+  }
+  if (parsed.data.policy?.length) {
+    throw new ConfigurationError(
+      "policy",
+      "Custom access rules are not supported by this version; leave 'policy' empty for owner isolation",
+    );
+  }
+  const url = parsed.data.url ?? defaultUrl();
+  return {
+    url,
+    provider: providerFromUrl(url),
+    migrate: parsed.data.migrate ?? true,
+    pool: parsed.data.pool ?? {},
+    logger: parsed.data.logger ?? quietLogger,
+  };
+}

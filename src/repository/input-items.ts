@@ -1,0 +1,87 @@
+/**
+ * Paging through a response's stored input items, exactly as the reference slices them
+ * (after/before by item id in the requested order), plus what the hosted API adds: has_more,
+ * first_id, last_id, hidden compaction items, and fields gated behind `include`.
+ */
+import { InputItemNotFoundError } from "../errors.js";
+import type { InputItem } from "../schemas/input-item.js";
+import type { IncludeValue } from "../schemas/params.js";
+import { assemblePage, type ListPage, type Order } from "./keyset.js";
+
+/** Slicing parameters, already validated (defaults applied). */
+export interface InputItemSlice {
+  after?: string | undefined;
+  before?: string | undefined;
+  include: readonly IncludeValue[];
+  limit: number;
+  order: Order;
+}
+
+type Item = InputItem & Record<string, unknown>;
+
+const idOf = (item: Item) => (typeof item.id === "string" ? item.id : null);
+
+/**
+ * One page of `items` (the stored input of `responseId`). Never mutates `items`.
+ *
+ * @throws InputItemNotFoundError when `after` or `before` names no item.
+ */
+export function pageInputItems(items: readonly Item[], slice: InputItemSlice, responseId: string): ListPage<Item> {
+  // Hidden like the hosted API hides them, before ordering, cursors and limit.
+  const visible = items.filter((item) => item.type !== "compaction");
+  const ordered = slice.order === "desc" ? visible.reverse() : visible;
+  let start = 0;
+  let end = ordered.length;
+  if (slice.after || slice.before) {
+    for (let i = 0; i < ordered.length; i++) {
+      const id = idOf(ordered[i]!);
+      if (slice.after && id === slice.after) start = i + 1; // keeps scanning: the last duplicate wins
+      if (slice.before && id === slice.before) {
+        end = i;
+        break;
+      }
+    }
+    if (slice.after && start === 0) throw new InputItemNotFoundError(slice.after, responseId);
+    if (slice.before && end === ordered.length) throw new InputItemNotFoundError(slice.before, responseId);
+  }
+  const page = assemblePage(ordered.slice(start, end), slice.limit, idOf);
+  return { ...page, data: page.data.map((item) => withoutGatedFields(item, slice.include)) };
+}
+
+/** Sets `key` to null on a copy when it is present and not null. */
+function hide<T extends Record<string, unknown>>(obj: T, key: string): T {
+  return obj[key] == null ? obj : { ...obj, [key]: null };
+}
+
+/**
+ * The item with the fields the Responses API returns only when asked (`include`) set to null:
+ * file-search results, reasoning content and encrypted content, input image URLs, output-text
+ * logprobs. Returns the same object when nothing is hidden.
+ */
+export function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item {
+  const wants = (value: IncludeValue) => include.includes(value);
+  switch (item.type) {
+    case "file_search_call":
+      return wants("file_search_call.results") ? item : hide(item, "results");
+    case "reasoning":
+      return wants("reasoning.encrypted_content") ? item : hide(hide(item, "encrypted_content"), "content");
+    case "message":
+    case undefined: {
+      if (!Array.isArray(item.content)) return item;
+      let changed = false;
+      const content = (item.content as Record<string, unknown>[]).map((part) => {
+        const gated =
+          part.type === "input_image" && !wants("message.input_image.image_url")
+            ? hide(part, "image_url")
+            : part.type === "output_text" && !wants("message.output_text.logprobs")
+              ? hide(part, "logprobs")
+              : part;
+        changed ||= gated !== part;
+        return gated;
+      });
+      return changed ? { ...item, content } : item;
+    }
+    default:
+      return item;
+  }
+}

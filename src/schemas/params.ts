@@ -1,0 +1,124 @@
+/**
+ * zod schemas of the per-call parameters: the caller (`user`), list parameters and input-item
+ * parameters, with the reference's defaults. Invalid values become InvalidParameterError.
+ */
+import { z } from "zod";
+import { InvalidParameterError, ValidationError } from "../errors.js";
+import { keyString } from "./common.js";
+
+/**
+ * The caller a read or write is made for. `null`/absent means "no user" (authentication off):
+ * such a caller sees only rows stored without a user.
+ */
+export const userSchema = z
+  .object({
+    principal: keyString("principal"),
+    attributes: z.record(z.string(), z.array(z.string())).nullish(),
+  })
+  .nullish();
+
+/** The caller of a store method. */
+export type User = { principal: string; attributes?: Record<string, string[]> | null };
+
+/** Every `include` value of the Responses API (`IncludeEnum`). */
+export const INCLUDE_VALUES = [
+  "file_search_call.results",
+  "web_search_call.results",
+  "web_search_call.action.sources",
+  "message.input_image.image_url",
+  "computer_call_output.output.image_url",
+  "code_interpreter_call.outputs",
+  "reasoning.encrypted_content",
+  "message.output_text.logprobs",
+] as const;
+
+/** One `include` value of `listResponseInputItems`. */
+export type IncludeValue = (typeof INCLUDE_VALUES)[number];
+
+const order = z.enum(["asc", "desc"], { error: "order must be 'asc' or 'desc'" });
+const limit = (fallback: number) =>
+  z
+    .number({ error: "limit must be an integer between 1 and 100" })
+    .int("limit must be an integer between 1 and 100")
+    .min(1, "limit must be an integer between 1 and 100")
+    .max(100, "limit must be an integer between 1 and 100")
+    .nullish()
+    .transform((v) => v ?? fallback);
+/** "" and null mean "no cursor", as in the reference. */
+const cursor = z
+  .string({ error: "cursor must be a string" })
+  .nullish()
+  .transform((v) => v || undefined);
+
+/** Parameters of `listResponses`. */
+export const listResponsesParamsSchema = z.object({
+  after: cursor,
+  limit: limit(50),
+  model: z.string({ error: "model must be a string" }).nullish().transform((v) => v || undefined),
+  order: order.nullish().transform((v) => v ?? "desc"),
+});
+
+/** Parameters of `listResponseInputItems`. */
+export const listInputItemsParamsSchema = z.object({
+  after: cursor,
+  before: cursor,
+  include: z
+    .array(z.enum(INCLUDE_VALUES, { error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}` }))
+    .nullish()
+    .transform((v) => v ?? []),
+  limit: limit(20),
+  order: order.nullish().transform((v) => v ?? "desc"),
+});
+
+/** Options of `listResponses`. */
+export interface ListResponsesParams {
+  /** Id of the response to list after (in the requested order). */
+  after?: string | null;
+  /** 1..100. @default 50 */
+  limit?: number | null;
+  /** Only responses of this model. */
+  model?: string | null;
+  /** By created_at, then id. @default "desc" */
+  order?: "asc" | "desc" | null;
+  /** The caller; see {@link User}. */
+  user?: User | null;
+}
+
+/** Options of `listResponseInputItems`. */
+export interface ListInputItemsParams {
+  /** Id of the item to list after (in the requested order). Exclusive with `before`. */
+  after?: string | null;
+  /** Id of the item to list before (in the requested order). Exclusive with `after`. */
+  before?: string | null;
+  /** Gated fields to return (image URLs, logprobs, file-search results, reasoning content). */
+  include?: IncludeValue[] | null;
+  /** 1..100. @default 20 */
+  limit?: number | null;
+  /** @default "desc" (newest item first) */
+  order?: "asc" | "desc" | null;
+  /** The caller; see {@link User}. */
+  user?: User | null;
+}
+
+/** Parses call parameters; the first problem becomes an InvalidParameterError naming the parameter. */
+export function parseParams<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = String(issue.path[0] ?? "params");
+  throw new InvalidParameterError(param, `Invalid value for '${param}': ${issue.message}`);
+}
+
+/** Parses the caller; an invalid user is a ValidationError (the caller's setup is wrong, not a parameter). */
+export function parseUser(user: unknown): User | null {
+  const result = userSchema.safeParse(user);
+  if (!result.success) {
+    throw new ValidationError("user", result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })));
+  }
+  return result.data ?? null;
+}
+
+/** A zod issue path segment as a string or number. */
+export function pathKey(segment: PropertyKey): string | number {
+  return typeof segment === "number" ? segment : String(segment);
+}

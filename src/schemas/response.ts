@@ -1,0 +1,36 @@
+/**
+ * zod schema of a Responses API response object, compatible with the official `openai` SDK's
+ * `Response` type: the fields every stored response needs are checked, unknown fields kept.
+ */
+import { z } from "zod";
+import { keyString, nullableString } from "./common.js";
+
+const outputItem = z.looseObject({ type: z.string(), id: nullableString });
+
+/**
+ * A response object to store (`object: "response"`). `id`, `created_at` (unix seconds),
+ * `model` and `output` are required; `status`, `error`, `metadata` and `previous_response_id`
+ * are checked when present; every other field is stored as given.
+ *
+ * @example
+ * ```ts
+ * responseObjectSchema.parse({
+ *   id: "resp_1", object: "response", created_at: 1732406400, model: "gpt-4o",
+ *   status: "completed", output: [],
+ * });
+ * ```
+ */
+export const responseObjectSchema = z.looseObject({
+  id: keyString("id"),
+  object: z.literal("response"),
+  created_at: z.number().int("created_at must be whole unix seconds").min(0).max(Number.MAX_SAFE_INTEGER),
+  model: keyString("model"),
+  output: z.array(outputItem),
+  status: nullableString,
+  previous_response_id: nullableString,
+  error: z.looseObject({ code: z.string().nullish(), message: z.string() }).nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+});
+
+/** A response object as accepted by `storeResponseObject`; the SDK's `Response` fits. */
+export type ResponseObject = z.input<typeof responseObjectSchema>;

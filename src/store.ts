@@ -1,0 +1,276 @@
+/**
+ * ResponsesStore: the public orchestrator. Each method parses its arguments, decides access,
+ * and hands one operation to the repository. Nothing here speaks SQL or Prisma.
+ */
+import { z } from "zod";
+import { visibleTo, ownerColumns } from "./access/visibility.js";
+import { createPrismaClient, type ResponsesPrismaClient } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { redactUrl } from "./db/providers.js";
+import { InvalidParameterError, ResponseNotFoundError, StoreClosedError, ValidationError } from "./errors.js";
+import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
+import { pageInputItems } from "./repository/input-items.js";
+import type { ListPage } from "./repository/keyset.js";
+import { ResponsesRepository, type StoredBlob } from "./repository/responses-repository.js";
+import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
+import { checkJsonValue } from "./schemas/json.js";
+import { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
+import {
+  listInputItemsParamsSchema,
+  listResponsesParamsSchema,
+  parseParams,
+  parseUser,
+  pathKey,
+  type ListInputItemsParams,
+  type ListResponsesParams,
+  type User,
+} from "./schemas/params.js";
+import { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
+
+/** A stored response as listed: the response object with the `input` it was given. */
+export type ResponseWithInput = ResponseObject & { input: InputItem[] };
+
+/** A stored response as read by id: with its `input` and the chat `messages` of its last turn. */
+export type StoredResponse = ResponseWithInput & { messages?: ChatCompletionMessage[] | null };
+
+/** What `deleteResponseObject` returns, as the Responses API does. */
+export interface DeleteResult {
+  id: string;
+  object: "response";
+  deleted: true;
+}
+
+/** Per-call options of single-response methods. */
+export interface CallOptions {
+  /** The caller; `null` or absent for "no user". */
+  user?: User | null;
+}
+
+/** Each stored argument's schema, plus the check that it round-trips through JSON unchanged. */
+const VALIDATORS = {
+  response: responseObjectSchema,
+  input: z.array(inputItemSchema),
+  messages: z.array(chatCompletionMessageSchema),
+} as const satisfies Record<string, z.ZodType>;
+const JSON_SAFE = Object.fromEntries(
+  Object.entries(VALIDATORS).map(([k, schema]) => [k, schema.superRefine((v, ctx) => void checkJsonValue(v, ctx))]),
+) as unknown as Record<keyof typeof VALIDATORS, z.ZodType>;
+
+/**
+ * Keeps OpenAI Responses API objects (with their input items and chat-completion messages) in
+ * SQLite, PostgreSQL or MySQL/MariaDB, with owner isolation and keyset pagination.
+ *
+ * Methods initialize the store on first use; `createResponsesStore()` does it up front so that
+ * configuration and migration errors surface at startup.
+ *
+ * @example
+ * ```ts
+ * const store = new ResponsesStore({ url: "file:./responses.db" });
+ * await store.initialize();
+ * await store.storeResponseObject(response, input, messages, { user });
+ * const page = await store.listResponses({ limit: 10, user });
+ * await store.shutdown();
+ * ```
+ */
+export class ResponsesStore implements AsyncDisposable {
+  readonly #options: ResolvedOptions;
+  #ready: Promise<{ prisma: ResponsesPrismaClient; repository: ResponsesRepository }> | undefined;
+  #closed = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * @throws ConfigurationError when the options are invalid (nothing is connected yet).
+   */
+  constructor(options: ResponsesStoreOptions = {}) {
+    this.#options = resolveOptions(options);
+  }
+
+  /** The database family in use: "sqlite", "postgresql" or "mysql". */
+  get provider() {
+    return this.#options.provider;
+  }
+
+  /**
+   * Connects and applies pending migrations (unless `migrate: false`). Idempotent; concurrent
+   * calls share one run. Safe when several processes start on one database at once.
+   *
+   * @throws MigrationError, StorageError
+   */
+  async initialize(): Promise<void> {
+    await this.#connection();
+  }
+
+  /**
+   * Stores a response with its input items and chat-completion messages. Storing an id again
+   * replaces the stored response (never a second row) if the caller may change that row.
+   * Resolves once the row is committed.
+   *
+   * @throws ValidationError when the response, input or messages are invalid (nothing written).
+   * @throws ResponseIdConflictError when another owner holds the id.
+   * @throws StorageError when the database fails.
+   */
+  async storeResponseObject(
+    response: ResponseObject,
+    input: readonly InputItem[],
+    messages: readonly ChatCompletionMessage[] = [],
+    options: CallOptions = {},
+  ): Promise<void> {
+    const user = parseUser(options.user);
+    validate("response", response);
+    validate("input", input);
+    validate("messages", messages);
+    const blob = { ...response, input, messages } as unknown as StoredBlob;
+    await this.#track(async (repository) =>
+      repository.upsert(
+        {
+          id: response.id,
+          createdAt: BigInt(response.created_at),
+          model: response.model,
+          responseObject: blob,
+          ...ownerColumns(user),
+        },
+        visibleTo(user),
+      ),
+    );
+  }
+
+  /**
+   * The stored response with its `input` and `messages`.
+   *
+   * @throws ResponseNotFoundError when it does not exist or the caller may not see it.
+   */
+  async getResponseObject(responseId: string, options: CallOptions = {}): Promise<StoredResponse> {
+    const user = parseUser(options.user);
+    const blob = await this.#track((repository) => repository.find(String(responseId), visibleTo(user)));
+    if (!blob) throw new ResponseNotFoundError(responseId);
+    return blob as unknown as StoredResponse;
+  }
+
+  /**
+   * A page of stored responses the caller may see, newest first by default, ordered by
+   * (created_at, id) so no row is skipped or repeated across pages. Items carry `input` but
+   * not the internal `messages`.
+   *
+   * @throws InvalidParameterError for a bad limit or order, or an `after` id the caller cannot see.
+   */
+  async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput>> {
+    const user = parseUser(params.user);
+    const query = parseParams(listResponsesParamsSchema, { ...params, user: undefined });
+    const page = await this.#track((repository) => repository.page(query, visibleTo(user)));
+    return { ...page, data: page.data.map(({ messages: _messages, ...rest }) => rest as unknown as ResponseWithInput) };
+  }
+
+  /**
+   * Deletes a stored response.
+   *
+   * @throws ResponseNotFoundError when it does not exist or the caller may not see it.
+   */
+  async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
+    const user = parseUser(options.user);
+    const deleted = await this.#track((repository) => repository.delete(String(responseId), visibleTo(user)));
+    if (!deleted) throw new ResponseNotFoundError(responseId);
+    return { id: responseId, object: "response", deleted: true };
+  }
+
+  /**
+   * A page of the input items a response was given, newest first by default. `after`/`before`
+   * are item ids in the requested order; compaction items are hidden; gated fields (image URLs,
+   * logprobs, file-search results, reasoning content) are null unless named in `include`.
+   *
+   * @throws InvalidParameterError for both `after` and `before`, a bad limit, order or include.
+   * @throws ResponseNotFoundError when the response does not exist or the caller may not see it.
+   * @throws InputItemNotFoundError when `after` or `before` names no item of the response.
+   */
+  async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<InputItem>> {
+    const user = parseUser(params.user);
+    const slice = parseParams(listInputItemsParamsSchema, { ...params, user: undefined });
+    if (slice.after && slice.before) {
+      throw new InvalidParameterError("before/after", "Cannot specify both 'before' and 'after' parameters");
+    }
+    const stored = await this.getResponseObject(responseId, { user });
+    return pageInputItems((stored.input ?? []) as (InputItem & Record<string, unknown>)[], slice, responseId);
+  }
+
+  /**
+   * Waits until every write started so far has settled. Writes are committed before
+   * `storeResponseObject` resolves, so this only matters for callers that did not await.
+   */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * Stops accepting calls, waits for the ones in progress, and closes the database connections.
+   * Idempotent. Later calls fail with StoreClosedError.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.flush();
+    const ready = this.#ready;
+    if (!ready) return;
+    const connection = await ready.catch(() => undefined);
+    await connection?.prisma.$disconnect();
+  }
+
+  /** `await using store = await createResponsesStore()` calls shutdown() at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  #connection() {
+    if (this.#closed) return Promise.reject(new StoreClosedError());
+    this.#ready ??= this.#open();
+    return this.#ready;
+  }
+
+  async #open() {
+    const { provider, url, pool, logger } = this.#options;
+    try {
+      if (this.#options.migrate) {
+        const { applied } = await migrate(provider, url);
+        if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(url)}`);
+      }
+      const prisma = await createPrismaClient(provider, url, pool);
+      return { prisma, repository: new ResponsesRepository(prisma) };
+    } catch (error) {
+      this.#ready = undefined; // a later call may try again (the database may come up)
+      throw error;
+    }
+  }
+
+  async #track<T>(fn: (repository: ResponsesRepository) => Promise<T>): Promise<T> {
+    const op = this.#connection().then(({ repository }) => fn(repository));
+    this.#inFlight.add(op);
+    try {
+      return await op;
+    } finally {
+      this.#inFlight.delete(op);
+    }
+  }
+}
+
+/**
+ * Creates a store and initializes it (connects, applies migrations).
+ *
+ * @example
+ * ```ts
+ * const store = await createResponsesStore({ url: process.env.DATABASE_URL });
+ * ```
+ * @throws ConfigurationError, MigrationError, StorageError
+ */
+export async function createResponsesStore(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
+  const store = new ResponsesStore(options);
+  await store.initialize();
+  return store;
+}
+
+function validate(argument: keyof typeof VALIDATORS, value: unknown): void {
+  const result = JSON_SAFE[argument].safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(
+      argument,
+      result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })),
+    );
+  }
+}
