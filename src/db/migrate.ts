@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MigrationError, isResponsesStoreError } from "../errors.js";
-import { dialectFor, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
+import { dialectFor, isSqliteBusy, sleep, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
 
 /** One migration folder as shipped. */
 export interface BundledMigration {
@@ -101,9 +101,16 @@ export async function migrate(provider: ProviderName, url: string): Promise<Migr
 async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const rows = await conn.query<{ locked?: unknown }>(dialect.migrationLock.acquire);
-    // GET_LOCK answers 0 on timeout; the other providers block until they hold the lock.
-    if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
+    try {
+      const rows = await conn.query<{ locked?: unknown }>(dialect.migrationLock.acquire);
+      // GET_LOCK answers 0 on timeout; the other providers block until they hold the lock.
+      if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
+    } catch (error) {
+      // SQLite can answer BEGIN IMMEDIATE with SQLITE_BUSY without waiting (e.g. while another
+      // connection switches the file to WAL): wait and try again.
+      if (!isSqliteBusy(error)) throw error;
+      await sleep(25 + Math.random() * 75);
+    }
     if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock");
   }
 }

@@ -53,8 +53,11 @@ const sqlite: Dialect = {
   timestamp: (d) => d.toISOString().replace("Z", "+00:00"),
   async openRawConnection(url) {
     const { default: Database } = await import("better-sqlite3");
-    const db = new Database(sqlitePath(url), { timeout: 30_000 });
-    db.pragma("journal_mode = WAL");
+    // No busy wait: better-sqlite3 is synchronous, so waiting inside SQLite would freeze the
+    // thread while another connection of this same process holds the lock. SQLITE_BUSY comes
+    // back at once and the runner retries asynchronously.
+    const db = new Database(sqlitePath(url), { timeout: 0 });
+    await enableWal(db);
     return {
       exec: async (script) => void db.exec(script),
       query: async <T>(sql: string, params: unknown[] = []) => {
@@ -65,6 +68,35 @@ const sqlite: Dialect = {
     };
   },
 };
+
+/**
+ * Puts a SQLite file in WAL mode (persistent, so concurrent readers and a writer do not block
+ * each other). Switching needs the file to itself: while another connection has it open the
+ * switch answers SQLITE_BUSY at once (no busy handler), so it is retried for a while and
+ * otherwise left for a later start; the busy timeout still serialises writers meanwhile.
+ */
+async function enableWal(db: { pragma(sql: string, options?: { simple: boolean }): unknown }): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      if (String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal") return;
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!isSqliteBusy(error)) throw error;
+      await sleep(25 + Math.random() * 75);
+    }
+  }
+}
+
+/** True for SQLite's "database is locked" family of errors. */
+export function isSqliteBusy(error: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | null)?.code ?? ""));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 const postgresql: Dialect = {
   provider: "postgresql",

@@ -83,7 +83,7 @@ export function migrationList(provider: EngineProvider) {
       .map((d) => d.name)
       .sort()
       .map((name) => ({
-        path: join(baseDir, name),
+        path: name,
         migrationFile: {
           path: "migration.sql",
           content: { tag: "ok", value: readFileSync(join(baseDir, name, "migration.sql"), "utf8") },
@@ -98,17 +98,21 @@ export function migrationList(provider: EngineProvider) {
  */
 function charSafePool(connectionString: string): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: 2 });
+  const patchFields = (r: { fields?: { dataTypeID: number }[] } | undefined) => {
+    for (const f of r?.fields ?? []) if (f.dataTypeID === 18) f.dataTypeID = 25;
+    return r;
+  };
   pool.on("connect", (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
-      const result = query(...args);
-      if (result instanceof Promise) {
-        return result.then((r: { fields?: { dataTypeID: number }[] }) => {
-          for (const f of r?.fields ?? []) if (f.dataTypeID === 18) f.dataTypeID = 25;
-          return r;
-        });
+      const last = args.at(-1);
+      if (typeof last === "function") {
+        // pg.Pool#query calls client.query with a callback
+        args[args.length - 1] = (err: unknown, r: { fields?: { dataTypeID: number }[] }) => last(err, patchFields(r));
+        return query(...args);
       }
-      return result;
+      const result = query(...args);
+      return result instanceof Promise ? result.then(patchFields) : result;
     };
   });
   return pool;

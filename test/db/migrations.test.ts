@@ -1,0 +1,174 @@
+// Migrations: applied on initialize(), recorded in _prisma_migrations exactly as
+// `prisma migrate deploy` records them, safe under concurrent startup, and matching what the
+// generated client expects. Prisma's own schema engine (wasm) is the oracle on SQLite and
+// PostgreSQL; MySQL (which the wasm engine cannot reach) is checked against the same logical
+// columns and indexes.
+import { describe, expect, test } from "vitest";
+import { MigrationError, StorageError, bundledMigrations, createResponsesStore, migrate } from "../../src/index.js";
+import { dialectFor } from "../../src/db/providers.js";
+import { PROVIDERS } from "../support/databases.js";
+import { makeResponse, storeFactory } from "../support/fixtures.js";
+import { migrationList, openEngine, schemaFiles, type EngineProvider } from "../support/schema-engine.js";
+
+const FILTERS = { externalTables: [], externalEnums: [] };
+
+async function migrationRows(provider: (typeof PROVIDERS)[number]["name"], url: string) {
+  const conn = await dialectFor(provider).openRawConnection(url);
+  try {
+    return await conn.query<Record<string, unknown>>(
+      "SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count FROM _prisma_migrations ORDER BY started_at",
+    );
+  } finally {
+    await conn.close();
+  }
+}
+
+async function execRaw(provider: (typeof PROVIDERS)[number]["name"], url: string, sql: string) {
+  const conn = await dialectFor(provider).openRawConnection(url);
+  try {
+    await conn.exec(sql);
+  } finally {
+    await conn.close();
+  }
+}
+
+describe.each(PROVIDERS)("migrations on $label", (provider) => {
+  const stores = storeFactory(provider);
+  const expected = bundledMigrations(provider.name);
+
+  test("initialize() applies the bundled migrations and records them as prisma migrate deploy does", async () => {
+    const url = await stores.url();
+    await stores.open();
+    const rows = await migrationRows(provider.name, url);
+    expect(rows.map((r) => r.migration_name)).toEqual(expected.map((m) => m.name));
+    for (const [i, row] of rows.entries()) {
+      expect(row.checksum).toBe(expected[i]!.checksum);
+      expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(String(row.id)).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(row.applied_steps_count)).toBe(1);
+      expect(row.finished_at).not.toBeNull();
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.logs).toBeNull();
+    }
+    if (provider.name === "sqlite") expect(String(rows[0]!.finished_at)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+    expect(await migrate(provider.name, url)).toEqual({ applied: [] });
+  });
+
+  test("several processes starting at once apply each migration once", async () => {
+    const url = await stores.url();
+    const started = await Promise.all(Array.from({ length: 4 }, () => createResponsesStore({ url })));
+    await Promise.all(started.map((s, i) => s.storeResponseObject(makeResponse({ id: `resp_${i}` }), [])));
+    expect((await started[0]!.listResponses()).data).toHaveLength(4);
+    await Promise.all(started.map((s) => s.shutdown()));
+    expect((await migrationRows(provider.name, url)).map((r) => r.migration_name)).toEqual(expected.map((m) => m.name));
+  });
+
+  test("migrate: false leaves the database alone; using it unmigrated is a storage error", async () => {
+    const store = await stores.open({ migrate: false });
+    const error = await store.listResponses().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ retryable: false });
+  });
+
+  test("an unresolved failed migration stops initialize() with Prisma's P3009 meaning", async () => {
+    const url = await stores.url();
+    await stores.open();
+    await execRaw(provider.name, url, "UPDATE _prisma_migrations SET finished_at = NULL, logs = 'boom'");
+    const error = await createResponsesStore({ url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toMatch(/failed earlier and is unresolved \(Prisma P3009\).*boom/);
+  });
+
+  test("an applied migration whose checksum differs is reported, not re-applied", async () => {
+    const url = await stores.url();
+    await stores.open();
+    await execRaw(provider.name, url, "UPDATE _prisma_migrations SET checksum = 'edited'");
+    await expect(createResponsesStore({ url })).rejects.toThrow(/was modified after it was applied/);
+  });
+
+  test("the migrated table has the logical columns and (created_at, id) indexes of the model", async () => {
+    const url = await stores.url();
+    await stores.open();
+    const conn = await dialectFor(provider.name).openRawConnection(url);
+    try {
+      const columns = await conn.query<{ name: string; nullable: unknown }>(
+        {
+          sqlite: `SELECT name, CASE "notnull" WHEN 1 THEN 'NO' ELSE 'YES' END AS nullable FROM pragma_table_info('openai_responses')`,
+          postgresql: `SELECT column_name AS name, is_nullable AS nullable FROM information_schema.columns WHERE table_name = 'openai_responses' AND table_schema = current_schema()`,
+          mysql: `SELECT COLUMN_NAME AS name, IS_NULLABLE AS nullable FROM information_schema.COLUMNS WHERE TABLE_NAME = 'openai_responses' AND TABLE_SCHEMA = DATABASE()`,
+        }[provider.name],
+      );
+      expect(Object.fromEntries(columns.map((c) => [c.name, c.nullable]))).toEqual({
+        id: "NO",
+        created_at: "NO",
+        response_object: "NO",
+        model: "NO",
+        owner_principal: "NO",
+        access_attributes: "YES",
+      });
+      const types = await conn.query<{ name: string; type: string }>(
+        {
+          sqlite: `SELECT name, type FROM pragma_table_info('openai_responses')`,
+          postgresql: `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'openai_responses' AND table_schema = current_schema()`,
+          mysql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_NAME = 'openai_responses' AND TABLE_SCHEMA = DATABASE()`,
+        }[provider.name],
+      );
+      expect(types.find((t) => t.name === "created_at")!.type.toLowerCase()).toBe("bigint");
+      const indexes = await conn.query<{ name: string; columns: string }>(
+        {
+          sqlite: `SELECT il.name AS name, (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)) AS columns FROM pragma_index_list('openai_responses') il WHERE il.origin = 'c'`,
+          postgresql: `SELECT i.relname AS name, string_agg(a.attname, ',' ORDER BY k.ord) AS columns FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum WHERE t.relname = 'openai_responses' AND NOT x.indisprimary GROUP BY i.relname`,
+          mysql: `SELECT INDEX_NAME AS name, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS columns FROM information_schema.STATISTICS WHERE TABLE_NAME = 'openai_responses' AND TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' GROUP BY INDEX_NAME`,
+        }[provider.name],
+      );
+      expect(Object.fromEntries(indexes.map((i) => [i.name, i.columns]))).toEqual({
+        openai_responses_created_at_id_idx: "created_at,id",
+        openai_responses_model_created_at_id_idx: "model,created_at,id",
+        openai_responses_owner_principal_created_at_id_idx: "owner_principal,created_at,id",
+        openai_responses_owner_principal_model_created_at_id_idx: "owner_principal,model,created_at,id",
+      });
+    } finally {
+      await conn.close();
+    }
+  });
+
+  const engineProvider = provider.name === "mysql" ? undefined : (provider.name as EngineProvider);
+  test.skipIf(!engineProvider)("Prisma's schema engine sees our runner's database as migrated and matching the client's schema", async () => {
+    const url = await stores.url();
+    await stores.open();
+    const { engine, close, explain } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+    try {
+      const status = await engine.diagnoseMigrationHistory({ migrationsList: migrationList(engineProvider!), optInToShadowDatabase: false, filters: FILTERS });
+      expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+      expect((await engine.applyMigrations({ migrationsList: migrationList(engineProvider!), filters: FILTERS })).appliedMigrationNames).toEqual([]);
+      const drift = await engine.diff({
+        from: { tag: "schemaDatasource", files: schemaFiles(engineProvider!), configDir: process.cwd() },
+        to: { tag: "schemaDatamodel", files: schemaFiles(engineProvider!) },
+        script: true,
+        shadowDatabaseUrl: null,
+        exitCode: true,
+        filters: FILTERS,
+      });
+      expect(drift.exitCode, `drift between the migrated database and schema.prisma`).toBe(0);
+    } catch (error) {
+      throw new Error(explain(error));
+    } finally {
+      await close();
+    }
+  });
+
+  test.skipIf(!engineProvider)("a database migrated by Prisma's engine is taken as up to date by initialize()", async () => {
+    const url = await stores.url();
+    const { engine, close } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+    try {
+      const applied = await engine.applyMigrations({ migrationsList: migrationList(engineProvider!), filters: FILTERS });
+      expect(applied.appliedMigrationNames).toEqual(expected.map((m) => m.name));
+    } finally {
+      await close();
+    }
+    expect(await migrate(provider.name, url)).toEqual({ applied: [] });
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), []);
+    expect((await store.getResponseObject("resp_1")).id).toBe("resp_1");
+  });
+});

@@ -1,0 +1,82 @@
+/** Builders for responses, input items and messages, and a per-test store on a fresh database. */
+import { afterEach } from "vitest";
+import { createResponsesStore, type ResponsesStore, type ResponsesStoreOptions } from "../../src/index.js";
+import type { InputItem } from "../../src/schemas/input-item.js";
+import type { ResponseObject } from "../../src/schemas/response.js";
+import { freshDatabase, type FreshDatabase, type TestProvider } from "./databases.js";
+
+/** A completed response as the official SDK returns it, with `overrides` applied. */
+export function makeResponse(overrides: Partial<ResponseObject> & { id: string }): ResponseObject {
+  return {
+    object: "response",
+    created_at: 1_732_406_400,
+    model: "gpt-4o",
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    metadata: {},
+    parallel_tool_calls: true,
+    temperature: 1,
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    store: true,
+    output: [
+      {
+        type: "message",
+        id: `msg_out_${overrides.id}`,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "Hello!", annotations: [], logprobs: [] }],
+      },
+    ],
+    usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    ...overrides,
+  };
+}
+
+/** A user message input item. */
+export function userMessage(id: string | null, text = `text of ${id}`): InputItem {
+  return { type: "message", role: "user", id, content: [{ type: "input_text", text }] };
+}
+
+/** Input items with ids `${prefix}1..n`. */
+export function inputItems(n: number, prefix = "msg_"): InputItem[] {
+  return Array.from({ length: n }, (_, i) => userMessage(`${prefix}${i + 1}`));
+}
+
+export const alice = { principal: "alice", attributes: { roles: ["user"] } };
+export const bob = { principal: "bob", attributes: { roles: ["user"] } };
+
+/**
+ * Opens stores on a fresh database of `provider` for the current test; everything is shut down
+ * and dropped after it.
+ */
+export function storeFactory(provider: TestProvider) {
+  let db: FreshDatabase | undefined;
+  const opened: ResponsesStore[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.shutdown()));
+    await db?.drop();
+    db = undefined;
+  });
+  return {
+    /** The URL of this test's database (created on first use). */
+    async url(): Promise<string> {
+      db ??= await freshDatabase(provider);
+      return db.url;
+    },
+    /** A new initialized store on this test's database. */
+    async open(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
+      const store = await createResponsesStore({ url: await this.url(), ...options });
+      opened.push(store);
+      return store;
+    },
+  };
+}
+
+/** Compares ids as the databases do: by UTF-8 bytes. */
+export function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
