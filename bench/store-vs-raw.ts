@@ -1,0 +1,146 @@
+/**
+ * `npm run bench`: store and get throughput through ResponsesStore next to the raw driver doing
+ * the same work (same ~4 KB response JSON, same upsert / select by id), per database. SQLite
+ * always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set (each
+ * run uses a fresh database it drops afterwards). BENCH_OPS sets the operations per
+ * measurement (default 2000). A benchmark, not a test: it asserts nothing.
+ */
+import Database from "better-sqlite3";
+import mariadb from "mariadb";
+import pg from "pg";
+import { createResponsesStore, type ResponseObject } from "../src/index.js";
+import { mysqlConfig, sqlitePath, type ProviderName } from "../src/db/providers.js";
+import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
+
+const OPS = Number(process.env.BENCH_OPS ?? 2000);
+const CONCURRENCY = 16;
+
+function response(i: number): ResponseObject {
+  return {
+    id: `resp_bench_${i}`,
+    object: "response",
+    created_at: 1_732_406_400 + (i % 97),
+    model: "gpt-4o",
+    status: "completed",
+    output: [{ type: "message", id: `msg_${i}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: "lorem ipsum ".repeat(160), annotations: [] }] }],
+    usage: { input_tokens: 10, output_tokens: 400, total_tokens: 410 },
+  };
+}
+const input = [{ type: "message", role: "user" as const, id: "msg_in", content: [{ type: "input_text", text: "question ".repeat(80) }] }];
+const messages = [{ role: "user" as const, content: "question ".repeat(20) }];
+
+/** The raw driver doing what the store does: one upsert per store, one select + JSON.parse per get. */
+interface Raw {
+  store(i: number): Promise<void>;
+  get(i: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function blob(i: number) {
+  return JSON.stringify({ ...response(i), input, messages });
+}
+
+async function openRaw(provider: ProviderName, url: string): Promise<Raw> {
+  switch (provider) {
+    case "sqlite": {
+      const db = new Database(sqlitePath(url), { timeout: 5000 });
+      const upsert = db.prepare(
+        `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (?, ?, ?, ?, '')
+         ON CONFLICT(id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model`,
+      );
+      const select = db.prepare(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`);
+      return {
+        store: async (i) => void upsert.run(`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"),
+        get: async (i) => JSON.parse((select.get(`raw_${i}`) as { response_object: string }).response_object),
+        close: async () => void db.close(),
+      };
+    }
+    case "postgresql": {
+      const pool = new pg.Pool({ connectionString: url, max: 10 });
+      return {
+        store: async (i) =>
+          void (await pool.query(
+            `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES ($1, $2, $3, $4, '')
+             ON CONFLICT (id) DO UPDATE SET response_object = EXCLUDED.response_object, created_at = EXCLUDED.created_at, model = EXCLUDED.model`,
+            [`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"],
+          )),
+        get: async (i) =>
+          (await pool.query(`SELECT response_object FROM openai_responses WHERE id = $1 AND owner_principal = ''`, [`raw_${i}`])).rows[0]
+            .response_object,
+        close: () => pool.end(),
+      };
+    }
+    case "mysql": {
+      const pool = mariadb.createPool({ ...mysqlConfig(url), connectionLimit: 10 });
+      return {
+        store: async (i) =>
+          void (await pool.execute(
+            `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (?, ?, ?, ?, '')
+             ON DUPLICATE KEY UPDATE response_object = VALUES(response_object), created_at = VALUES(created_at), model = VALUES(model)`,
+            [`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"],
+          )),
+        get: async (i) => {
+          const rows = (await pool.execute(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`, [`raw_${i}`])) as {
+            response_object: unknown;
+          }[];
+          const v = rows[0]!.response_object;
+          return typeof v === "string" ? JSON.parse(v) : v;
+        },
+        close: () => pool.end(),
+      };
+    }
+  }
+}
+
+/** Operations per second of `op` over OPS operations, `concurrency` in flight. */
+async function measure(op: (i: number) => Promise<unknown>, concurrency: number, offset = 0): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < OPS) await op(offset + next++);
+    }),
+  );
+  return OPS / ((performance.now() - start) / 1000);
+}
+
+const rows: string[][] = [];
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+console.log(`openai-responses-store benchmark: ${OPS} ops per measurement, ~${(blob(0).length / 1024).toFixed(1)} KB per response, Node ${process.version}`);
+if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
+
+for (const provider of PROVIDERS) {
+  const db = await freshDatabase(provider);
+  const store = await createResponsesStore({ url: db.url });
+  const raw = await openRaw(provider.name, db.url);
+  const storeOp = (i: number) => store.storeResponseObject(response(i), input, messages);
+  const getOp = (i: number) => store.getResponseObject(`resp_bench_${i % OPS}`);
+  try {
+    // Warm up both paths (JIT, prepared statements, pools).
+    for (let i = 0; i < 200; i++) {
+      await storeOp(OPS * 10 + i);
+      await raw.store(OPS * 10 + i);
+    }
+    const cases: [string, () => Promise<number>, () => Promise<number>][] = [
+      ["store, 1 at a time", () => measure(storeOp, 1), () => measure(raw.store, 1)],
+      [`store, ${CONCURRENCY} concurrent`, () => measure(storeOp, CONCURRENCY, OPS), () => measure(raw.store, CONCURRENCY, OPS)],
+      ["get by id, 1 at a time", () => measure(getOp, 1), () => measure((i) => raw.get(i % OPS), 1)],
+      [`get by id, ${CONCURRENCY} concurrent`, () => measure(getOp, CONCURRENCY), () => measure((i) => raw.get(i % OPS), CONCURRENCY)],
+    ];
+    for (const [name, viaStore, viaRaw] of cases) {
+      const s = await viaStore();
+      const r = await viaRaw();
+      rows.push([provider.label, name, fmt(s), fmt(r), (r / s).toFixed(2) + "x"]);
+    }
+  } finally {
+    await store.shutdown();
+    await raw.close();
+    await db.drop();
+  }
+}
+
+const header = ["database", "operation", "store ops/s", "raw driver ops/s", "raw/store"];
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+const line = (r: string[]) => r.map((v, c) => (c < 2 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join("  ");
+console.log("\n" + line(header) + "\n" + widths.map((w) => "-".repeat(w)).join("  "));
+for (const r of rows) console.log(line(r));

@@ -1,0 +1,64 @@
+/**
+ * A short tour on the embedded SQLite default (or DATABASE_URL): stores a few responses for two
+ * users, pages through them, reads one back with its input and chat messages, and pages its
+ * input items. Run with `npm run demo`; running it again replaces the same responses.
+ */
+import { createResponsesStore, isResponsesStoreError, type ResponseObject } from "../src/index.js";
+
+const alice = { principal: "alice" };
+const bob = { principal: "bob" };
+
+function response(id: string, createdAt: number, text: string): ResponseObject {
+  return {
+    id,
+    object: "response",
+    created_at: createdAt,
+    model: "gpt-4o-mini",
+    status: "completed",
+    output: [{ type: "message", id: `msg_out_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }],
+  };
+}
+
+const store = await createResponsesStore(); // DATABASE_URL, else file:./responses.db
+console.log(`Using ${store.provider} (${process.env.DATABASE_URL ?? "file:./responses.db"})\n`);
+
+// Five turns for alice, two sharing one created_at second, and one for bob.
+const now = Math.floor(Date.now() / 1000);
+for (let i = 1; i <= 5; i++) {
+  const id = `resp_demo_alice_${i}`;
+  await store.storeResponseObject(
+    response(id, now - 10 + Math.min(i, 4), `Answer ${i}`),
+    [
+      { type: "message", role: "user", id: `msg_${i}_a`, content: [{ type: "input_text", text: `Question ${i}` }] },
+      { type: "message", role: "user", id: `msg_${i}_b`, content: [{ type: "input_text", text: `Follow-up ${i}` }] },
+    ],
+    [{ role: "user", content: `Question ${i}` }],
+    { user: alice },
+  );
+}
+await store.storeResponseObject(response("resp_demo_bob_1", now, "Bob's answer"), [], [], { user: bob });
+
+console.log("alice pages through her responses, 2 at a time (newest first):");
+let after: string | undefined;
+let pageNo = 1;
+do {
+  const page = await store.listResponses({ user: alice, limit: 2, after });
+  console.log(`  page ${pageNo++}: ${page.data.map((r) => `${r.id} (created_at ${r.created_at})`).join(", ")}  has_more=${page.has_more}`);
+  after = page.has_more ? page.last_id! : undefined;
+} while (after);
+
+const stored = await store.getResponseObject("resp_demo_alice_3", { user: alice });
+console.log(`\nresp_demo_alice_3: ${stored.input.length} input items, ${stored.messages?.length ?? 0} chat message(s), status ${stored.status}`);
+
+const items = await store.listResponseInputItems("resp_demo_alice_3", { user: alice, order: "asc", limit: 1 });
+console.log(`its first input item: ${JSON.stringify(items.data[0])} (has_more=${items.has_more})`);
+
+try {
+  await store.getResponseObject("resp_demo_alice_3", { user: bob });
+} catch (error) {
+  if (isResponsesStoreError(error, "RESPONSE_NOT_FOUND")) console.log(`\nbob asking for it: ${error.message}`);
+  else throw error;
+}
+
+await store.shutdown();
+console.log("\nDone. Open the table with: npm run studio");
