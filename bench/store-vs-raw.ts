@@ -57,6 +57,7 @@ async function openRaw(provider: ProviderName, url: string): Promise<Raw> {
     }
     case "postgresql": {
       const pool = new pg.Pool({ connectionString: url, max: 10 });
+      pool.on("error", () => {}); // an idle connection closed by the server must not crash the run
       return {
         store: async (i) =>
           void (await pool.query(

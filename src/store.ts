@@ -4,9 +4,9 @@
  */
 import { z } from "zod";
 import { visibleTo, ownerColumns } from "./access/visibility.js";
-import { createPrismaClient, type ResponsesPrismaClient } from "./db/client.js";
+import { openAdapter, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
-import { redactUrl } from "./db/providers.js";
+import { dialectFor, redactUrl } from "./db/providers.js";
 import { InvalidParameterError, ResponseNotFoundError, StoreClosedError, ValidationError } from "./errors.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
 import { pageInputItems } from "./repository/input-items.js";
@@ -38,6 +38,11 @@ export interface DeleteResult {
   id: string;
   object: "response";
   deleted: true;
+}
+
+interface Connection {
+  adapter: SqlDriverAdapter;
+  repository: ResponsesRepository;
 }
 
 /** Per-call options of single-response methods. */
@@ -74,7 +79,9 @@ const JSON_SAFE = Object.fromEntries(
  */
 export class ResponsesStore implements AsyncDisposable {
   readonly #options: ResolvedOptions;
-  #ready: Promise<{ prisma: ResponsesPrismaClient; repository: ResponsesRepository }> | undefined;
+  #ready: Promise<Connection> | undefined;
+  /** Set once connected, so calls skip awaiting #ready. */
+  #connected: Connection | undefined;
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -124,7 +131,7 @@ export class ResponsesStore implements AsyncDisposable {
       repository.upsert(
         {
           id: response.id,
-          createdAt: BigInt(response.created_at),
+          createdAt: response.created_at,
           model: response.model,
           responseObject: blob,
           ...ownerColumns(user),
@@ -210,7 +217,7 @@ export class ResponsesStore implements AsyncDisposable {
     const ready = this.#ready;
     if (!ready) return;
     const connection = await ready.catch(() => undefined);
-    await connection?.prisma.$disconnect();
+    await connection?.adapter.dispose();
   }
 
   /** `await using store = await createResponsesStore()` calls shutdown() at scope end. */
@@ -231,8 +238,11 @@ export class ResponsesStore implements AsyncDisposable {
         const { applied } = await migrate(provider, url);
         if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(url)}`);
       }
-      const prisma = await createPrismaClient(provider, url, pool);
-      return { prisma, repository: new ResponsesRepository(prisma) };
+      const adapter = await openAdapter(provider, url, pool, (error) =>
+        logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
+      );
+      this.#connected = { adapter, repository: new ResponsesRepository(adapter, dialectFor(provider)) };
+      return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)
       throw error;
@@ -240,7 +250,8 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   async #track<T>(fn: (repository: ResponsesRepository) => Promise<T>): Promise<T> {
-    const op = this.#connection().then(({ repository }) => fn(repository));
+    const connected = this.#closed ? undefined : this.#connected;
+    const op = connected ? fn(connected.repository) : this.#connection().then(({ repository }) => fn(repository));
     this.#inFlight.add(op);
     try {
       return await op;

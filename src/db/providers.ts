@@ -27,6 +27,13 @@ export interface Dialect {
   readonly migrationsTableDdl: string;
   /** Statements that take and release the migration lock (Prisma's own lock, so our runner and `prisma migrate deploy` exclude each other). */
   readonly migrationLock: { acquire: string; release: string };
+  /**
+   * How a guarded upsert is written: one `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE`
+   * statement whose affected-row count says whether the write happened, or (MySQL, whose
+   * `ON DUPLICATE KEY UPDATE` cannot report a refused update) an INSERT, then on a duplicate
+   * id a guarded UPDATE.
+   */
+  readonly upsert: "on-conflict-where" | "insert-then-update";
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
   openRawConnection(url: string): Promise<RawConnection>;
@@ -50,6 +57,7 @@ const sqlite: Dialect = {
 )`,
   // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
   migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
+  upsert: "on-conflict-where",
   timestamp: (d) => d.toISOString().replace("Z", "+00:00"),
   async openRawConnection(url) {
     const { default: Database } = await import("better-sqlite3");
@@ -112,6 +120,7 @@ const postgresql: Dialect = {
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`,
   migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
+  upsert: "on-conflict-where",
   timestamp: (d) => d,
   async openRawConnection(url) {
     const { default: pg } = await import("pg");
@@ -140,6 +149,7 @@ const mysql: Dialect = {
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
   // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
   migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
+  upsert: "insert-then-update",
   timestamp: (d) => d,
   async openRawConnection(url) {
     const mariadb = await import("mariadb");

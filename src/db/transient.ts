@@ -40,7 +40,9 @@ export function isTransient(error: unknown, depth = 0): boolean {
   return isTransient(adapterError, depth + 1) || isTransient(e.cause, depth + 1);
 }
 
-/** True when `error` is a unique-constraint violation (Prisma P2002). */
+/** True when `error` is a unique-constraint violation (a driver-adapter error, or Prisma's P2002). */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { code?: unknown; cause?: { kind?: unknown } };
+  return e.code === "P2002" || e.cause?.kind === "UniqueConstraintViolation";
 }

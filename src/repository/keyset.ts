@@ -1,34 +1,10 @@
 /**
- * Keyset pagination on (created_at, id): the predicate that continues after a cursor row, the
- * matching ORDER BY, and page assembly. The id tie-breaker is what keeps rows that share a
- * created_at second from being skipped or repeated (the reference compares created_at alone).
+ * List pages as the Responses API shapes them, and their assembly from a "limit + 1" fetch.
+ * (The (created_at, id) keyset predicate itself is in responses-repository.ts.)
  */
 
 /** List order: by created_at, then id. */
 export type Order = "asc" | "desc";
-
-/** The position of the row a page continues after. */
-export interface KeysetCursor {
-  createdAt: bigint;
-  id: string;
-}
-
-/**
- * Rows strictly after `cursor` in `order`:
- * `created_at < c OR (created_at = c AND id < i)` for desc (`>` for asc). Not the classic
- * mistake `created_at < c AND id < i`, which drops rows.
- */
-export function afterCursor(cursor: KeysetCursor, order: Order) {
-  const beyond = order === "desc" ? "lt" : "gt";
-  return {
-    OR: [{ createdAt: { [beyond]: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { [beyond]: cursor.id } }],
-  };
-}
-
-/** ORDER BY created_at, id in one direction, so the (…, created_at, id) indexes serve it. */
-export function keysetOrder(order: Order) {
-  return [{ createdAt: order }, { id: order }] as const;
-}
 
 /** A page of a list, as the Responses API shapes it. */
 export interface ListPage<T> {

@@ -1,12 +1,16 @@
 /**
- * The only code that queries the `openai_responses` table. Each method is one logical
- * operation with access already expressed as a `where` fragment, and every backend error is
- * wrapped once, by `run()`, into a StorageError (our own errors pass through untouched).
+ * The only code that queries the `openai_responses` table. Each method is one logical operation
+ * with access already decided (a Visibility), written as parameterised SQL for the dialect and
+ * run through Prisma's driver adapter. Every backend error is wrapped once, by `run()`, into a
+ * StorageError; our own errors pass through untouched.
  */
-import type { ResponsesPrismaClient } from "../db/client.js";
+import type { SqlDriverAdapter } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
 import { InvalidParameterError, ResponseIdConflictError, StorageError, isResponsesStoreError } from "../errors.js";
-import { afterCursor, assemblePage, keysetOrder, type ListPage, type Order } from "./keyset.js";
+import type { Visibility } from "../access/visibility.js";
+import { assemblePage, type ListPage, type Order } from "./keyset.js";
+import { SqlParams } from "./sql.js";
 
 /** The stored JSON blob: the response object plus its input items and chat messages. */
 export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown[]; messages?: unknown[] | null };
@@ -14,15 +18,12 @@ export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown
 /** A row to write. */
 export interface ResponseRow {
   id: string;
-  createdAt: bigint;
+  createdAt: number;
   model: string;
   responseObject: StoredBlob;
   ownerPrincipal: string;
   accessAttributes: Record<string, string[]> | null;
 }
-
-/** Rows a caller may see or change: a `where` fragment from access/visibility.ts. */
-export type Visibility = Record<string, unknown>;
 
 /** What `page()` takes, validated. */
 export interface PageQuery {
@@ -34,9 +35,17 @@ export interface PageQuery {
 
 const TABLE = "openai_responses";
 
-/** Queries on `openai_responses` through one PrismaClient. */
+/** JSON columns come back as text from some drivers and parsed from others. */
+function fromJson(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+/** Queries on `openai_responses` through one driver adapter. */
 export class ResponsesRepository {
-  constructor(private readonly prisma: ResponsesPrismaClient) {}
+  constructor(
+    private readonly db: SqlDriverAdapter,
+    private readonly dialect: Dialect,
+  ) {}
 
   /**
    * Inserts the row, or replaces the stored response of an existing row the writer may change
@@ -44,25 +53,49 @@ export class ResponsesRepository {
    * with ResponseIdConflictError and left untouched.
    */
   async upsert(row: ResponseRow, writable: Visibility): Promise<void> {
-    const delegate = this.prisma.openAIResponse;
-    const json = row.responseObject as never;
+    const json = JSON.stringify(row.responseObject);
+    const attributes = row.accessAttributes === null ? null : JSON.stringify(row.accessAttributes);
     await this.run("storeResponseObject", async () => {
-      // A concurrent insert or delete of the same id can slip between the two statements;
-      // going round again settles it.
+      if (this.dialect.upsert === "on-conflict-where") {
+        const p = new SqlParams(this.dialect);
+        const changed = await this.db.executeRaw(
+          p.query(
+            `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) ` +
+              `VALUES (${p.value(row.id)}, ${p.value(String(row.createdAt), "bigint")}, ${p.value(json, "json")}, ${p.value(row.model)}, ${p.value(row.ownerPrincipal)}, ${p.value(attributes, "json")}) ` +
+              `ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model ` +
+              `WHERE ${p.visible(writable, `${TABLE}.owner_principal`)}`,
+          ),
+        );
+        if (changed === 0) throw new ResponseIdConflictError(row.id);
+        return;
+      }
+      // New ids are the common case: INSERT first (one round trip), and on a duplicate id
+      // UPDATE the row if the writer may change it. A concurrent delete or insert of the same
+      // id can slip between the two statements; going round again settles it.
       for (let attempt = 0; attempt < 3; attempt++) {
+        const i = new SqlParams(this.dialect);
         try {
-          await delegate.createMany({ data: [{ ...row, responseObject: json, accessAttributes: row.accessAttributes ?? undefined }] });
+          await this.db.executeRaw(
+            i.query(
+              `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) ` +
+                `VALUES (${i.value(row.id)}, ${i.value(String(row.createdAt), "bigint")}, ${i.value(json, "json")}, ${i.value(row.model)}, ${i.value(row.ownerPrincipal)}, ${i.value(attributes, "json")})`,
+            ),
+          );
           return;
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
         }
-        const { count } = await delegate.updateMany({
-          where: { id: row.id, ...writable },
-          data: { responseObject: json, createdAt: row.createdAt, model: row.model },
-        });
-        if (count === 1) return;
-        const exists = await delegate.count({ where: { id: row.id } });
-        if (exists) throw new ResponseIdConflictError(row.id);
+        const u = new SqlParams(this.dialect);
+        const matched = await this.db.executeRaw(
+          u.query(
+            `UPDATE ${TABLE} SET response_object = ${u.value(json, "json")}, created_at = ${u.value(String(row.createdAt), "bigint")}, model = ${u.value(row.model)} ` +
+              `WHERE id = ${u.value(row.id)} AND ${u.visible(writable)}`,
+          ),
+        );
+        if (matched > 0) return;
+        const e = new SqlParams(this.dialect);
+        const exists = await this.db.queryRaw(e.query(`SELECT 1 FROM ${TABLE} WHERE id = ${e.value(row.id)}`));
+        if (exists.rows.length) break;
       }
       throw new ResponseIdConflictError(row.id);
     });
@@ -70,47 +103,60 @@ export class ResponsesRepository {
 
   /** The stored blob of a visible row, or undefined. */
   async find(id: string, visible: Visibility): Promise<StoredBlob | undefined> {
-    const row = await this.run("getResponseObject", () =>
-      this.prisma.openAIResponse.findFirst({ where: { id, ...visible }, select: { responseObject: true } }),
-    );
-    return row ? (row.responseObject as StoredBlob) : undefined;
+    return this.run("getResponseObject", async () => {
+      const p = new SqlParams(this.dialect);
+      const result = await this.db.queryRaw(
+        p.query(`SELECT response_object FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.visible(visible)}`),
+      );
+      const row = result.rows[0];
+      return row ? (fromJson(row[0]) as StoredBlob) : undefined;
+    });
   }
 
   /** Deletes a visible row; false when there was none. */
   async delete(id: string, visible: Visibility): Promise<boolean> {
-    const { count } = await this.run("deleteResponseObject", () =>
-      this.prisma.openAIResponse.deleteMany({ where: { id, ...visible } }),
-    );
-    return count > 0;
+    return this.run("deleteResponseObject", async () => {
+      const p = new SqlParams(this.dialect);
+      const count = await this.db.executeRaw(p.query(`DELETE FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.visible(visible)}`));
+      return count > 0;
+    });
   }
 
   /**
-   * One keyset page of visible rows, by (created_at, id).
+   * One keyset page of visible rows, by (created_at, id): after a cursor (c, i), the rows with
+   * `created_at < c OR (created_at = c AND id < i)` (`>` ascending), so rows that share a second
+   * are neither skipped nor repeated.
    *
    * @throws InvalidParameterError when `after` names no visible row.
    */
   async page(query: PageQuery, visible: Visibility): Promise<ListPage<StoredBlob>> {
     return this.run("listResponses", async () => {
-      const where: Record<string, unknown>[] = [visible];
-      if (query.model) where.push({ model: query.model });
+      const p = new SqlParams(this.dialect);
+      const where = [p.visible(visible)];
+      if (query.model) where.push(`model = ${p.value(query.model)}`);
       if (query.after) {
-        const cursor = await this.prisma.openAIResponse.findFirst({
-          where: { id: query.after, ...visible },
-          select: { id: true, createdAt: true },
-        });
-        if (!cursor) {
+        const c = new SqlParams(this.dialect);
+        const cursor = await this.db.queryRaw(
+          c.query(`SELECT created_at FROM ${TABLE} WHERE id = ${c.value(query.after)} AND ${c.visible(visible)}`),
+        );
+        if (!cursor.rows.length) {
           throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table '${TABLE}'`);
         }
-        where.push(afterCursor(cursor, query.order));
+        const beyond = query.order === "desc" ? "<" : ">";
+        const createdAt = String(cursor.rows[0]![0]);
+        where.push(
+          `(created_at ${beyond} ${p.value(createdAt, "bigint")} OR (created_at = ${p.value(createdAt, "bigint")} AND id ${beyond} ${p.value(query.after)}))`,
+        );
       }
-      const rows = await this.prisma.openAIResponse.findMany({
-        where: { AND: where },
-        orderBy: [...keysetOrder(query.order)],
-        take: query.limit + 1,
-        select: { responseObject: true },
-      });
+      const direction = query.order === "desc" ? "DESC" : "ASC";
+      const result = await this.db.queryRaw(
+        p.query(
+          `SELECT response_object FROM ${TABLE} WHERE ${where.join(" AND ")} ` +
+            `ORDER BY created_at ${direction}, id ${direction} LIMIT ${p.value(query.limit + 1, "int")}`,
+        ),
+      );
       return assemblePage(
-        rows.map((r) => r.responseObject as StoredBlob),
+        result.rows.map((r) => fromJson(r[0]) as StoredBlob),
         query.limit,
         (blob) => blob.id,
       );

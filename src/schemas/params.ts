@@ -111,6 +111,7 @@ export function parseParams<S extends z.ZodType>(schema: S, value: unknown): z.o
 
 /** Parses the caller; an invalid user is a ValidationError (the caller's setup is wrong, not a parameter). */
 export function parseUser(user: unknown): User | null {
+  if (user == null) return null;
   const result = userSchema.safeParse(user);
   if (!result.success) {
     throw new ValidationError("user", result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })));
