@@ -224,12 +224,16 @@ export class StoreClosedError extends ResponsesStoreError {
  */
 export class StorageError extends ResponsesStoreError {
   readonly code = "STORAGE_FAILED";
+  /** How many times the operation was tried (more than 1 after transient failures). */
+  readonly attempts: number;
   constructor(
     readonly operation: string,
     readonly retryable: boolean,
-    options: { cause: unknown },
+    options: { cause: unknown; attempts?: number },
   ) {
-    super(`Database operation '${operation}' failed: ${describeCause(options.cause)}`, options);
+    const tries = options.attempts && options.attempts > 1 ? ` (after ${options.attempts} attempts)` : "";
+    super(`Database operation '${operation}' failed${tries}: ${describeCause(options.cause)}`, { cause: options.cause });
+    this.attempts = options.attempts ?? 1;
   }
 }
 

@@ -2,7 +2,8 @@
  * openai-responses-store: persistence for OpenAI Responses API objects on SQLite, PostgreSQL
  * and MySQL/MariaDB. Re-exports only.
  */
-export { ResponsesStore, createResponsesStore } from "./store.js";
+export { ResponsesStore, createResponsesStore, shutdownOnSignals } from "./store.js";
+export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
 export type { CallOptions, DeleteResult, ResponseWithInput, StoredResponse } from "./store.js";
 export type { Logger, ResponsesStoreOptions } from "./options.js";
 export type { ListPage, Order } from "./repository/keyset.js";

@@ -3,7 +3,8 @@
  * provider.
  */
 import { z } from "zod";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError, type ResponsesStoreError } from "./errors.js";
+import type { WriteQueueOptions } from "./queue/write-queue.js";
 import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
 
 /** A logger the store reports to; `console` fits. */
@@ -40,6 +41,20 @@ export interface ResponsesStoreOptions {
   pool?: { max?: number };
   /** Where the store reports what it does. @default a logger that prints warnings and errors */
   logger?: Logger;
+  /**
+   * The write queue: on by default on PostgreSQL and MySQL/MariaDB, off on SQLite (as in the
+   * reference). Queued writes are batched into multi-row upserts; each call still resolves only
+   * once its own row is committed.
+   */
+  queue?: WriteQueueOptions & {
+    /** @default true on PostgreSQL and MySQL/MariaDB, false on SQLite */
+    enabled?: boolean;
+  };
+  /**
+   * Hears of every store call that finally failed, awaited or not (fire-and-forget callers
+   * learn of failures here and in the logs).
+   */
+  onWriteError?: (error: ResponsesStoreError, write: { id: string }) => void;
 }
 
 const optionsSchema = z.object({
@@ -48,6 +63,16 @@ const optionsSchema = z.object({
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
   logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).warn === "function").optional(),
+  queue: z
+    .object({
+      enabled: z.boolean().optional(),
+      concurrency: z.number().int().min(1).max(256).optional(),
+      batchSize: z.number().int().min(1).max(1000).optional(),
+      maxSize: z.number().int().min(1).optional(),
+      retryDeadlineMs: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  onWriteError: z.custom<(e: ResponsesStoreError, w: { id: string }) => void>((f) => typeof f === "function").optional(),
 });
 
 /** Options with defaults applied. */
@@ -57,6 +82,9 @@ export interface ResolvedOptions {
   migrate: boolean;
   pool: { max?: number };
   logger: Logger;
+  /** The queue's settings, or undefined when writes go straight to the database. */
+  queue: WriteQueueOptions | undefined;
+  onWriteError: ((error: ResponsesStoreError, write: { id: string }) => void) | undefined;
 }
 
 const quietLogger: Logger = {
@@ -85,9 +113,13 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     );
   }
   const url = parsed.data.url ?? defaultUrl();
+  const provider = providerFromUrl(url);
+  const { enabled = provider !== "sqlite", ...queue } = parsed.data.queue ?? {};
   return {
     url,
-    provider: providerFromUrl(url),
+    provider,
+    queue: enabled ? queue : undefined,
+    onWriteError: parsed.data.onWriteError,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
     logger: parsed.data.logger ?? quietLogger,

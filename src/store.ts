@@ -7,7 +7,15 @@ import { visibleTo, ownerColumns } from "./access/visibility.js";
 import { openAdapter, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
-import { InvalidParameterError, ResponseNotFoundError, StoreClosedError, ValidationError } from "./errors.js";
+import {
+  InvalidParameterError,
+  ResponseNotFoundError,
+  StorageError,
+  StoreClosedError,
+  ValidationError,
+  isResponsesStoreError,
+} from "./errors.js";
+import { WriteQueue, type WriteQueueStats } from "./queue/write-queue.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
 import { pageInputItems } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
@@ -43,6 +51,7 @@ export interface DeleteResult {
 interface Connection {
   adapter: SqlDriverAdapter;
   repository: ResponsesRepository;
+  queue: WriteQueue | undefined;
 }
 
 /** Per-call options of single-response methods. */
@@ -116,29 +125,48 @@ export class ResponsesStore implements AsyncDisposable {
    * @throws ResponseIdConflictError when another owner holds the id.
    * @throws StorageError when the database fails.
    */
-  async storeResponseObject(
+  storeResponseObject(
     response: ResponseObject,
     input: readonly InputItem[],
     messages: readonly ChatCompletionMessage[] = [],
     options: CallOptions = {},
+  ): Promise<void> {
+    const done = this.#store(response, input, messages, options).catch((error: unknown) => {
+      this.#reportWriteError(error, (response as { id?: unknown } | null)?.id);
+      throw error;
+    });
+    // Fire-and-forget callers (who do not await) must not crash the process with an unhandled
+    // rejection: the failure reaches onWriteError and the logs; awaiting callers still get it.
+    done.catch(() => {});
+    return done;
+  }
+
+  async #store(
+    response: ResponseObject,
+    input: readonly InputItem[],
+    messages: readonly ChatCompletionMessage[],
+    options: CallOptions,
   ): Promise<void> {
     const user = parseUser(options.user);
     validate("response", response);
     validate("input", input);
     validate("messages", messages);
     const blob = { ...response, input, messages } as unknown as StoredBlob;
-    await this.#track(async (repository) =>
-      repository.upsert(
-        {
-          id: response.id,
-          createdAt: response.created_at,
-          model: response.model,
-          responseObject: blob,
-          ...ownerColumns(user),
-        },
-        visibleTo(user),
-      ),
-    );
+    // The owner is captured here, at the call: a queued write never takes it from elsewhere.
+    const row = { id: response.id, createdAt: response.created_at, model: response.model, responseObject: blob, ...ownerColumns(user) };
+    await this.#track(({ repository, queue }) => (queue ? queue.enqueue(row) : repository.upsert(row, visibleTo(user))));
+  }
+
+  #reportWriteError(error: unknown, id: unknown): void {
+    const write = { id: typeof id === "string" ? id : "(unknown)" };
+    const storeError = isResponsesStoreError(error) ? error : new StorageError("storeResponseObject", false, { cause: error });
+    const log = storeError instanceof StorageError ? this.#options.logger.error : this.#options.logger.warn;
+    log(`openai-responses-store: storing response ${write.id} failed: ${storeError.message}`);
+    try {
+      this.#options.onWriteError?.(storeError, write);
+    } catch (hookError) {
+      this.#options.logger.error("openai-responses-store: onWriteError threw", hookError);
+    }
   }
 
   /**
@@ -148,7 +176,10 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async getResponseObject(responseId: string, options: CallOptions = {}): Promise<StoredResponse> {
     const user = parseUser(options.user);
-    const blob = await this.#track((repository) => repository.find(String(responseId), visibleTo(user)));
+    const blob = await this.#track(async ({ repository, queue }) => {
+      await queue?.settledFor(String(responseId)); // read-after-write, even while the write is queued
+      return repository.find(String(responseId), visibleTo(user));
+    });
     if (!blob) throw new ResponseNotFoundError(responseId);
     return blob as unknown as StoredResponse;
   }
@@ -163,7 +194,10 @@ export class ResponsesStore implements AsyncDisposable {
   async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput>> {
     const user = parseUser(params.user);
     const query = parseParams(listResponsesParamsSchema, { ...params, user: undefined });
-    const page = await this.#track((repository) => repository.page(query, visibleTo(user)));
+    const page = await this.#track(async ({ repository, queue }) => {
+      await queue?.flush(); // every write queued before this call is visible to it
+      return repository.page(query, visibleTo(user));
+    });
     return { ...page, data: page.data.map(({ messages: _messages, ...rest }) => rest as unknown as ResponseWithInput) };
   }
 
@@ -174,7 +208,10 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
     const user = parseUser(options.user);
-    const deleted = await this.#track((repository) => repository.delete(String(responseId), visibleTo(user)));
+    const deleted = await this.#track(async ({ repository, queue }) => {
+      await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
+      return repository.delete(String(responseId), visibleTo(user));
+    });
     if (!deleted) throw new ResponseNotFoundError(responseId);
     return { id: responseId, object: "response", deleted: true };
   }
@@ -204,6 +241,20 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async flush(): Promise<void> {
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    await this.#connected?.queue?.flush();
+  }
+
+  /**
+   * What the write queue holds and has done: depth, in-flight batches, batch sizes, retries,
+   * write latency. `undefined` when writes go straight to the database (SQLite by default).
+   *
+   * @example
+   * ```ts
+   * const { depth, retries, meanLatencyMs } = store.stats() ?? {};
+   * ```
+   */
+  stats(): WriteQueueStats | undefined {
+    return this.#connected?.queue?.stats();
   }
 
   /**
@@ -213,10 +264,10 @@ export class ResponsesStore implements AsyncDisposable {
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.flush();
     const ready = this.#ready;
-    if (!ready) return;
-    const connection = await ready.catch(() => undefined);
+    const connection = ready ? await ready.catch(() => undefined) : undefined;
+    await connection?.queue?.close(); // drains every queued write
+    await this.flush();
     await connection?.adapter.dispose();
   }
 
@@ -241,7 +292,9 @@ export class ResponsesStore implements AsyncDisposable {
       const adapter = await openAdapter(provider, url, pool, (error) =>
         logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
       );
-      this.#connected = { adapter, repository: new ResponsesRepository(adapter, dialectFor(provider)) };
+      const repository = new ResponsesRepository(adapter, dialectFor(provider));
+      const queue = this.#options.queue && new WriteQueue((rows) => repository.upsertMany(rows), this.#options.queue);
+      this.#connected = { adapter, repository, queue };
       return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)
@@ -249,9 +302,9 @@ export class ResponsesStore implements AsyncDisposable {
     }
   }
 
-  async #track<T>(fn: (repository: ResponsesRepository) => Promise<T>): Promise<T> {
+  async #track<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
     const connected = this.#closed ? undefined : this.#connected;
-    const op = connected ? fn(connected.repository) : this.#connection().then(({ repository }) => fn(repository));
+    const op = connected ? fn(connected) : this.#connection().then(fn);
     this.#inFlight.add(op);
     try {
       return await op;
@@ -284,4 +337,31 @@ function validate(argument: keyof typeof VALIDATORS, value: unknown): void {
       result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })),
     );
   }
+}
+
+/**
+ * Wires `store.shutdown()` to SIGTERM and SIGINT for servers: on the first signal, queued
+ * writes drain and connections close, then the process exits (code 0, or 1 if shutdown failed).
+ * Returns a function that removes the handlers.
+ *
+ * @example
+ * ```ts
+ * const store = await createResponsesStore();
+ * shutdownOnSignals(store);
+ * ```
+ */
+export function shutdownOnSignals(
+  store: Pick<ResponsesStore, "shutdown">,
+  signals: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+): () => void {
+  const onSignal = () => {
+    store.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of signals) process.once(signal, onSignal);
+  return () => {
+    for (const signal of signals) process.removeListener(signal, onSignal);
+  };
 }

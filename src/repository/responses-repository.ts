@@ -5,6 +5,7 @@
  * StorageError; our own errors pass through untouched.
  */
 import type { SqlDriverAdapter } from "../db/client.js";
+import type { SqlQueryable } from "@prisma/driver-adapter-utils";
 import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
 import { InvalidParameterError, ResponseIdConflictError, StorageError, isResponsesStoreError } from "../errors.js";
@@ -99,6 +100,81 @@ export class ResponsesRepository {
       }
       throw new ResponseIdConflictError(row.id);
     });
+  }
+
+  /**
+   * Writes several rows (distinct ids) in one transaction with one multi-row guarded upsert,
+   * and returns the ids that were refused because another owner holds them (those rows are
+   * untouched). Each row's writer may change rows it owns and unowned rows: the default
+   * policy's rule, evaluated per row against the owner the writer stamps.
+   */
+  async upsertMany(rows: readonly ResponseRow[]): Promise<Set<string>> {
+    return this.run("storeResponseObject", () => this.#transaction((tx) => this.#upsertManyIn(tx, rows)));
+  }
+
+  /**
+   * Runs `fn` in a transaction on one connection. Driver adapters differ in who ends it: with
+   * `usePhantomQuery: false` (pg, better-sqlite3) `commit()`/`rollback()` only release the
+   * connection and the caller must send COMMIT/ROLLBACK itself; with `true` (mariadb) they do it.
+   */
+  async #transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+    const tx = await this.db.startTransaction();
+    const end = async (verb: "COMMIT" | "ROLLBACK") => {
+      if (!tx.options.usePhantomQuery) await tx.executeRaw({ sql: verb, args: [], argTypes: [] });
+      await (verb === "COMMIT" ? tx.commit() : tx.rollback());
+    };
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (error) {
+      await end("ROLLBACK").catch(() => tx.rollback().catch(() => {}));
+      throw error;
+    }
+    try {
+      await end("COMMIT");
+    } catch (error) {
+      await tx.rollback().catch(() => {}); // release the connection; the server rolled back
+      throw error;
+    }
+    return result;
+  }
+
+  async #upsertManyIn(tx: SqlQueryable, rows: readonly ResponseRow[]): Promise<Set<string>> {
+    const p = new SqlParams(this.dialect);
+    const values = rows
+      .map(
+        (r) =>
+          `(${p.value(r.id)}, ${p.value(String(r.createdAt), "bigint")}, ${p.value(JSON.stringify(r.responseObject), "json")}, ` +
+          `${p.value(r.model)}, ${p.value(r.ownerPrincipal)}, ${p.value(r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), "json")})`,
+      )
+      .join(", ");
+    const insert = `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) VALUES ${values} `;
+    if (this.dialect.upsert === "on-conflict-where") {
+      const written = await tx.queryRaw(
+        p.query(
+          insert +
+            `ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model ` +
+            `WHERE ${TABLE}.owner_principal IN (excluded.owner_principal, '') RETURNING id`,
+        ),
+      );
+      const done = new Set(written.rows.map((r) => String(r[0])));
+      return new Set(rows.map((r) => r.id).filter((id) => !done.has(id)));
+    }
+    const writable = `owner_principal IN (VALUES(owner_principal), '')`;
+    await tx.executeRaw(
+      p.query(
+        insert +
+          `ON DUPLICATE KEY UPDATE response_object = IF(${writable}, VALUES(response_object), response_object), ` +
+          `created_at = IF(${writable}, VALUES(created_at), created_at), model = IF(${writable}, VALUES(model), model)`,
+      ),
+    );
+    // The rows are locked by the upsert until commit: their owners now tell which were refused.
+    const c = new SqlParams(this.dialect);
+    const owners = await tx.queryRaw(
+      c.query(`SELECT id, owner_principal FROM ${TABLE} WHERE id IN (${rows.map((r) => c.value(r.id)).join(", ")})`),
+    );
+    const ownerOf = new Map(owners.rows.map((r) => [String(r[0]), String(r[1])]));
+    return new Set(rows.filter((r) => ![r.ownerPrincipal, ""].includes(ownerOf.get(r.id) ?? "")).map((r) => r.id));
   }
 
   /** The stored blob of a visible row, or undefined. */

@@ -69,12 +69,15 @@ export function storeFactory(provider: TestProvider) {
     },
     /** A new initialized store on this test's database. */
     async open(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
-      const store = await createResponsesStore({ url: await this.url(), ...options });
+      const store = await createResponsesStore({ url: await this.url(), logger: silentLogger, ...options });
       opened.push(store);
       return store;
     },
   };
 }
+
+/** A logger that drops everything (failures the tests provoke on purpose would drown the output). */
+export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Compares ids as the databases do: by UTF-8 bytes. */
 export function byteCompare(a: string, b: string): number {

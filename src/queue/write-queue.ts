@@ -1,0 +1,286 @@
+/**
+ * The write queue for server databases: callers' writes wait in a bounded buffer; fastq workers
+ * take them in batches (distinct ids, at most `batchSize`) and commit each batch in one
+ * transaction. A caller's promise settles only when its own write is committed or has finally
+ * failed. Transient failures are retried with backoff until a deadline; a permanent failure
+ * splits the batch so that only the bad write fails; nothing a worker meets can stop it.
+ * This is the only module that imports fastq.
+ */
+import { EventEmitter } from "node:events";
+import fastq from "fastq";
+import { isTransient } from "../db/transient.js";
+import { ResponseIdConflictError, StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
+import type { ResponseRow } from "../repository/responses-repository.js";
+import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from "./retry.js";
+
+/** Queue settings (all optional). */
+export interface WriteQueueOptions {
+  /** Batches written at once (keep at most the pool size). @default 4 */
+  concurrency?: number;
+  /** Most writes in one batch (one transaction, one multi-row upsert). @default 100 */
+  batchSize?: number;
+  /** Most writes waiting; past it, callers wait for room (back-pressure). @default 10000 */
+  maxSize?: number;
+  /** How long a write may keep being retried after transient failures, in ms. @default 30000 */
+  retryDeadlineMs?: number;
+}
+
+/** What the queue has done so far (counters since start) and holds now. */
+export interface WriteQueueStats {
+  /** Writes waiting for a batch. */
+  depth: number;
+  /** Callers waiting for room because the queue is full. */
+  waitingForRoom: number;
+  /** Batches being written now. */
+  inFlightBatches: number;
+  /** Writes committed. */
+  written: number;
+  /** Writes that finally failed (including refused ids). */
+  failed: number;
+  /** Batches committed, and the rows in them. */
+  batches: number;
+  rowsInBatches: number;
+  /** Largest batch committed. */
+  maxBatchSize: number;
+  /** Batch attempts retried after a transient failure. */
+  retries: number;
+  /** Milliseconds from enqueue to commit: mean and max over committed writes. */
+  meanLatencyMs: number;
+  maxLatencyMs: number;
+}
+
+/** Events of {@link WriteQueue}. */
+export interface WriteQueueEvents {
+  /** A batch was committed. */
+  batch: [{ size: number; attempts: number; ms: number }];
+  /** A batch attempt failed transiently and will be retried. */
+  retry: [{ size: number; attempt: number; delayMs: number; error: unknown }];
+  /** A write finally failed. */
+  writeError: [{ id: string; error: ResponsesStoreError }];
+}
+
+interface PendingWrite {
+  row: ResponseRow;
+  enqueuedAt: number;
+  resolve(): void;
+  reject(error: ResponsesStoreError): void;
+  settled: Promise<void>;
+}
+
+/** How a batch reaches the database: returns the refused ids. */
+export type BatchWriter = (rows: readonly ResponseRow[]) => Promise<Set<string>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Batches, retries and acknowledges writes. Wrapped by ResponsesStore; not exported as API.
+ */
+export class WriteQueue extends EventEmitter<WriteQueueEvents> {
+  readonly #write: BatchWriter;
+  readonly #concurrency: number;
+  readonly #batchSize: number;
+  readonly #maxSize: number;
+  readonly #deadlineMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #workers: fastq.queueAsPromised<void, void>;
+  /** Writes not yet taken by a worker, in arrival order. */
+  #buffer: PendingWrite[] = [];
+  /** Ids in batches being written: a later write to one of them waits for the next batch. */
+  readonly #inFlightIds = new Set<string>();
+  /** The newest not-yet-settled write of each id, for reads that must see it. */
+  readonly #latestById = new Map<string, Promise<void>>();
+  /** Every not-yet-settled write. */
+  readonly #unsettled = new Set<Promise<void>>();
+  readonly #roomWaiters: (() => void)[] = [];
+  #closed = false;
+  #inFlightBatches = 0;
+  #stats = { written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, latencySum: 0, maxLatencyMs: 0 };
+
+  constructor(write: BatchWriter, options: WriteQueueOptions = {}, retry: RetryPolicy = DEFAULT_RETRY) {
+    super();
+    this.#write = write;
+    this.#concurrency = options.concurrency ?? 4;
+    this.#batchSize = options.batchSize ?? 100;
+    this.#maxSize = options.maxSize ?? 10_000;
+    this.#deadlineMs = options.retryDeadlineMs ?? 30_000;
+    this.#retry = retry;
+    // fastq is the worker pool: each task drains batches until nothing is ready for it.
+    this.#workers = fastq.promise(() => this.#drain(), this.#concurrency);
+  }
+
+  /**
+   * Queues a write and resolves when it is committed (rejects with a typed error when it finally
+   * fails). Waits for room when the queue is full.
+   *
+   * @throws StoreClosedError after close().
+   */
+  async enqueue(row: ResponseRow): Promise<void> {
+    if (this.#closed) throw new StoreClosedError();
+    while (this.#buffer.length >= this.#maxSize) {
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+      if (this.#closed) throw new StoreClosedError();
+    }
+    let resolve!: () => void;
+    let reject!: (error: ResponsesStoreError) => void;
+    const settled = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const write: PendingWrite = { row, enqueuedAt: performance.now(), resolve, reject, settled };
+    const quiet = settled.catch(() => {});
+    this.#unsettled.add(quiet);
+    this.#latestById.set(row.id, quiet);
+    void quiet.then(() => {
+      this.#unsettled.delete(quiet);
+      if (this.#latestById.get(row.id) === quiet) this.#latestById.delete(row.id);
+    });
+    this.#buffer.push(write);
+    this.#kick();
+    return settled;
+  }
+
+  /** Resolves once the newest queued write of `id` (if any) has settled. */
+  settledFor(id: string): Promise<void> | undefined {
+    return this.#latestById.get(id);
+  }
+
+  /** Resolves once every write queued so far has settled (successfully or not). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#unsettled]);
+  }
+
+  /** Stops accepting writes and waits for the queued ones to settle. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
+    await this.flush();
+    await this.#workers.drained();
+  }
+
+  /** Counters and current depth. */
+  stats(): WriteQueueStats {
+    const s = this.#stats;
+    return {
+      depth: this.#buffer.length,
+      waitingForRoom: this.#roomWaiters.length,
+      inFlightBatches: this.#inFlightBatches,
+      written: s.written,
+      failed: s.failed,
+      batches: s.batches,
+      rowsInBatches: s.rowsInBatches,
+      maxBatchSize: s.maxBatchSize,
+      retries: s.retries,
+      meanLatencyMs: s.written ? s.latencySum / s.written : 0,
+      maxLatencyMs: s.maxLatencyMs,
+    };
+  }
+
+  /** Starts a worker when there is work and a free slot. */
+  #kick(): void {
+    if (this.#buffer.length && this.#workers.running() + this.#workers.length() < this.#concurrency) {
+      this.#workers.push().catch((error: unknown) => this.#report(error));
+    }
+  }
+
+  /** A worker: writes batches until none is ready. Never throws. */
+  async #drain(): Promise<void> {
+    for (;;) {
+      const batch = this.#takeBatch();
+      if (!batch.length) return;
+      this.#inFlightBatches++;
+      try {
+        await this.#writeBatch(batch);
+      } catch (error) {
+        // Unreachable by design; if it happens, the writes still settle and the worker lives.
+        this.#report(error);
+        for (const w of batch) this.#fail(w, new StorageError("storeResponseObject", false, { cause: error }));
+      } finally {
+        this.#inFlightBatches--;
+        for (const w of batch) this.#inFlightIds.delete(w.row.id);
+        this.#kick(); // writes of these ids that waited may go now
+      }
+    }
+  }
+
+  /**
+   * Takes up to batchSize writes with distinct ids, none in flight in another batch. A write
+   * whose id is blocked (in flight, already taken, or left behind an earlier write of that id)
+   * stays, so writes to one id commit in the order they were made.
+   */
+  #takeBatch(): PendingWrite[] {
+    const batch: PendingWrite[] = [];
+    const rest: PendingWrite[] = [];
+    const blocked = new Set(this.#inFlightIds);
+    for (const w of this.#buffer) {
+      const id = w.row.id;
+      if (batch.length < this.#batchSize && !blocked.has(id)) {
+        batch.push(w);
+        this.#inFlightIds.add(id);
+      } else {
+        rest.push(w);
+      }
+      blocked.add(id);
+    }
+    this.#buffer = rest;
+    for (let room = this.#maxSize - this.#buffer.length; room > 0 && this.#roomWaiters.length; room--) this.#roomWaiters.shift()!();
+    return batch;
+  }
+
+  /** Writes a batch with retries; splits it when a permanent error hits a batch of several. */
+  async #writeBatch(batch: PendingWrite[]): Promise<void> {
+    const started = performance.now();
+    const deadline = Math.min(...batch.map((w) => w.enqueuedAt)) + this.#deadlineMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const refused = await this.#write(batch.map((w) => w.row));
+        this.#stats.batches++;
+        this.#stats.rowsInBatches += batch.length;
+        this.#stats.maxBatchSize = Math.max(this.#stats.maxBatchSize, batch.length);
+        this.emit("batch", { size: batch.length, attempts: attempt, ms: performance.now() - started });
+        for (const w of batch) {
+          if (refused.has(w.row.id)) this.#fail(w, new ResponseIdConflictError(w.row.id));
+          else this.#succeed(w);
+        }
+        return;
+      } catch (error) {
+        const cause = error instanceof StorageError ? error.cause : error;
+        const transient = error instanceof StorageError ? error.retryable : isTransient(error);
+        if (!transient && batch.length > 1) {
+          // Find the bad write: each one alone, so the others still commit.
+          for (const w of batch) await this.#writeBatch([w]);
+          return;
+        }
+        const delayMs = backoffDelay(attempt, this.#retry);
+        if (!transient || performance.now() + delayMs > deadline) {
+          const failure =
+            isResponsesStoreError(error) && !(error instanceof StorageError)
+              ? error
+              : new StorageError("storeResponseObject", transient, { cause, attempts: attempt });
+          for (const w of batch) this.#fail(w, failure);
+          return;
+        }
+        this.#stats.retries++;
+        this.emit("retry", { size: batch.length, attempt, delayMs, error });
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  #succeed(w: PendingWrite): void {
+    const latency = performance.now() - w.enqueuedAt;
+    this.#stats.written++;
+    this.#stats.latencySum += latency;
+    this.#stats.maxLatencyMs = Math.max(this.#stats.maxLatencyMs, latency);
+    w.resolve();
+  }
+
+  #fail(w: PendingWrite, error: ResponsesStoreError): void {
+    this.#stats.failed++;
+    w.reject(error);
+    this.emit("writeError", { id: w.row.id, error });
+  }
+
+  #report(error: unknown): void {
+    this.emit("writeError", { id: "(queue)", error: new StorageError("writeQueue", false, { cause: error }) });
+  }
+}
