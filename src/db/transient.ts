@@ -23,7 +23,7 @@ const KIND_TRANSIENT = new Set([
   "TransactionAlreadyClosed",
 ]);
 const MESSAGE_TRANSIENT =
-  /connection (terminated|closed|lost|refused|reset)|server closed the connection|the database system is (starting up|shutting down)|terminating connection|database is locked|deadlock|could not serialize|timed? ?out|socket hang up|pool (is )?(closed|timeout)|ECONNREFUSED|ECONNRESET/i;
+  /connection (terminated|closed|lost|refused|reset)|not queryable|Connection terminated unexpectedly|Client was closed|server closed the connection|the database system is (starting up|shutting down)|terminating connection|database is locked|deadlock|could not serialize|timed? ?out|socket hang up|pool (is )?(closed|timeout)|ECONNREFUSED|ECONNRESET/i;
 
 /** True when `error` (or an error in its cause chain) is worth retrying. */
 export function isTransient(error: unknown, depth = 0): boolean {

@@ -44,6 +44,8 @@ export interface WriteQueueStats {
   maxBatchSize: number;
   /** Batch attempts retried after a transient failure. */
   retries: number;
+  /** Batches split into single writes after a permanent failure, to isolate the bad write. */
+  splitBatches: number;
   /** Milliseconds from enqueue to commit: mean and max over committed writes. */
   meanLatencyMs: number;
   maxLatencyMs: number;
@@ -94,7 +96,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   readonly #roomWaiters: (() => void)[] = [];
   #closed = false;
   #inFlightBatches = 0;
-  #stats = { written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, latencySum: 0, maxLatencyMs: 0 };
+  #stats = { written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, latencySum: 0, maxLatencyMs: 0 };
 
   constructor(write: BatchWriter, options: WriteQueueOptions = {}, retry: RetryPolicy = DEFAULT_RETRY) {
     super();
@@ -170,6 +172,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       rowsInBatches: s.rowsInBatches,
       maxBatchSize: s.maxBatchSize,
       retries: s.retries,
+      splitBatches: s.splitBatches,
       meanLatencyMs: s.written ? s.latencySum / s.written : 0,
       maxLatencyMs: s.maxLatencyMs,
     };
@@ -247,6 +250,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         const transient = error instanceof StorageError ? error.retryable : isTransient(error);
         if (!transient && batch.length > 1) {
           // Find the bad write: each one alone, so the others still commit.
+          this.#stats.splitBatches++;
           for (const w of batch) await this.#writeBatch([w]);
           return;
         }

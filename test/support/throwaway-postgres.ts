@@ -1,0 +1,67 @@
+/**
+ * A PostgreSQL cluster of the test's own (Debian's initdb/pg_ctl) on a free loopback port, that
+ * the test can stop and start again to simulate an outage. Runs the server as the `postgres`
+ * user when the test runs as root (initdb refuses root).
+ */
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function binDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const version = readdirSync(root).sort().at(-1);
+  return version && existsSync(join(root, version, "bin", "initdb")) ? join(root, version, "bin") : undefined;
+}
+
+/** True when this machine can start a throwaway cluster. */
+export const canRunThrowawayPostgres = Boolean(binDir());
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+export interface ThrowawayPostgres {
+  url: string;
+  start(): void;
+  stop(): void;
+  destroy(): void;
+}
+
+/** Creates and starts a cluster; `destroy()` stops it and removes its files. */
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const bin = binDir()!;
+  const dir = mkdtempSync(join(tmpdir(), "ors-pg-"));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
+  const run = (tool: string, args: string[]) =>
+    execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, { stdio: "pipe" });
+  const port = await freePort();
+  run("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const start = () => void run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  const stop = () => void run("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]);
+  start();
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+    destroy() {
+      try {
+        stop();
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
