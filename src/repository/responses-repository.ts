@@ -103,13 +103,17 @@ export class ResponsesRepository {
   }
 
   /**
-   * Writes several rows (distinct ids) in one transaction with one multi-row guarded upsert,
+   * Writes several rows (distinct ids) atomically with one multi-row guarded upsert,
    * and returns the ids that were refused because another owner holds them (those rows are
    * untouched). Each row's writer may change rows it owns and unowned rows: the default
    * policy's rule, evaluated per row against the owner the writer stamps.
    */
   async upsertMany(rows: readonly ResponseRow[]): Promise<Set<string>> {
-    return this.run("storeResponseObject", () => this.#transaction((tx) => this.#upsertManyIn(tx, rows)));
+    // One INSERT ... ON CONFLICT ... RETURNING is atomic by itself; MySQL's upsert and owner
+    // check are two statements and need a transaction.
+    return this.run("storeResponseObject", () =>
+      this.dialect.upsert === "on-conflict-where" ? this.#upsertManyIn(this.db, rows) : this.#transaction((tx) => this.#upsertManyIn(tx, rows)),
+    );
   }
 
   /**
