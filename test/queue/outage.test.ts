@@ -3,7 +3,7 @@
 // caller either succeeds or gets a typed error, and the queue retries through the outage.
 import { afterAll, describe, expect, test } from "vitest";
 import { createResponsesStore, isResponsesStoreError, type ResponsesStore } from "../../src/index.js";
-import { makeResponse, silentLogger, userMessage } from "../support/fixtures.js";
+import { listAllIds, makeResponse, silentLogger, userMessage } from "../support/fixtures.js";
 import { canRunThrowawayPostgres, startThrowawayPostgres, type ThrowawayPostgres } from "../support/throwaway-postgres.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,13 +56,7 @@ describe.skipIf(!canRunThrowawayPostgres)("a PostgreSQL outage during a write lo
     // Every acknowledged write is stored, read through a fresh store.
     await store.shutdown();
     const reader = await createResponsesStore({ url: pg.url, logger: silentLogger, queue: { enabled: false } });
-    const stored = new Set<string>();
-    let after: string | undefined;
-    do {
-      const page = await reader.listResponses({ limit: 100, after });
-      page.data.forEach((r) => stored.add(r.id));
-      after = page.has_more ? page.last_id! : undefined;
-    } while (after);
+    const stored = new Set(await listAllIds(reader));
     await reader.shutdown();
     const missing = acknowledged.filter((id) => !stored.has(id));
     expect(missing).toEqual([]);

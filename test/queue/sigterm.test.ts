@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { PROVIDERS } from "../support/databases.js";
-import { storeFactory } from "../support/fixtures.js";
+import { listAllIds, storeFactory } from "../support/fixtures.js";
 
 const run = promisify(execFile);
 
@@ -16,13 +16,6 @@ describe.each(PROVIDERS)("SIGTERM on $label", (provider) => {
     const script = join(import.meta.dirname, "..", "support", "sigterm-writer.ts");
     await run(process.execPath, ["--import", "tsx", script, url, "300"]); // rejects on a non-zero exit
     const store = await stores.open({ queue: { enabled: false } });
-    let count = 0;
-    let after: string | undefined;
-    do {
-      const page = await store.listResponses({ limit: 100, after });
-      count += page.data.length;
-      after = page.has_more ? page.last_id! : undefined;
-    } while (after);
-    expect(count).toBe(300);
+    expect(await listAllIds(store)).toHaveLength(300);
   });
 });

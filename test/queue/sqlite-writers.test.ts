@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { createResponsesStore } from "../../src/index.js";
 import { sqlitePath } from "../../src/db/providers.js";
-import { silentLogger } from "../support/fixtures.js";
+import { listAllIds, silentLogger } from "../support/fixtures.js";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "ors-multi-"));
@@ -24,14 +24,7 @@ describe("SQLite with writers in several processes", () => {
       ["p1", "p2", "p3"].map((prefix) => run(process.execPath, ["--import", "tsx", writer, url, prefix, "150"], { cwd: process.cwd() })),
     );
     for (const r of results) expect(r.status, r.status === "rejected" ? String((r as PromiseRejectedResult).reason) : "").toBe("fulfilled");
-    let count = 0;
-    let after: string | undefined;
-    do {
-      const page = await store.listResponses({ limit: 100, after });
-      count += page.data.length;
-      after = page.has_more ? page.last_id! : undefined;
-    } while (after);
-    expect(count).toBe(450);
+    expect(await listAllIds(store)).toHaveLength(450);
     const { default: Database } = await import("better-sqlite3");
     const db = new Database(sqlitePath(url), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");

@@ -12,7 +12,7 @@ import {
 } from "../../src/index.js";
 import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
-import { alice, bob, makeResponse, silentLogger, storeFactory, userMessage } from "../support/fixtures.js";
+import { alice, bob, listAllIds, makeResponse, silentLogger, storeFactory, userMessage } from "../support/fixtures.js";
 
 const SERVER_PROVIDERS = PROVIDERS.filter((p) => p.name !== "sqlite");
 
@@ -35,14 +35,7 @@ describe.skipIf(!SERVER_PROVIDERS.length).each(SERVER_PROVIDERS)("write queue on
     const writer = await stores.open();
     await Promise.all(Array.from({ length: 200 }, (_, i) => writer.storeResponseObject(makeResponse({ id: `resp_${i}` }), [], [], { user: alice })));
     const reader = await stores.open({ queue: { enabled: false } });
-    const seen = new Set<string>();
-    let after: string | undefined;
-    do {
-      const page = await reader.listResponses({ user: alice, limit: 100, after });
-      page.data.forEach((r) => seen.add(r.id));
-      after = page.has_more ? page.last_id! : undefined;
-    } while (after);
-    expect(seen.size).toBe(200);
+    expect(new Set(await listAllIds(reader, { user: alice })).size).toBe(200);
   });
 
   test("reads by the same instance see writes that are still queued", async () => {
@@ -174,14 +167,7 @@ describe.skipIf(!SERVER_PROVIDERS.length).each(SERVER_PROVIDERS)("write queue on
     expect(outcomes.every((o) => o.status === "fulfilled")).toBe(true);
     const reader = await stores.open({ queue: { enabled: false } });
     expect((await reader.listResponses({ limit: 100 })).has_more).toBe(true);
-    let count = 0;
-    let after: string | undefined;
-    do {
-      const page = await reader.listResponses({ limit: 100, after });
-      count += page.data.length;
-      after = page.has_more ? page.last_id! : undefined;
-    } while (after);
-    expect(count).toBe(500);
+    expect(await listAllIds(reader)).toHaveLength(500);
     await expect(store.storeResponseObject(makeResponse({ id: "late" }), [])).rejects.toSatisfy((e) => isResponsesStoreError(e, "STORE_CLOSED"));
   });
 });

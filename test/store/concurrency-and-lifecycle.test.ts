@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { ConfigurationError, ResponsesStore, StoreClosedError, createResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
-import { alice, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { alice, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
 describe.each(PROVIDERS)("concurrency and lifecycle on $label", (provider) => {
   const stores = storeFactory(provider);
@@ -16,14 +16,7 @@ describe.each(PROVIDERS)("concurrency and lifecycle on $label", (provider) => {
     });
     await Promise.all(writes);
     for (const store of instances) {
-      const seen = new Set<string>();
-      let after: string | undefined;
-      do {
-        const page = await store.listResponses({ user: alice, limit: 7, after });
-        page.data.forEach((r) => seen.add(r.id));
-        after = page.has_more ? page.last_id! : undefined;
-      } while (after);
-      expect(seen.size).toBe(60);
+      expect(new Set(await listAllIds(store, { user: alice, limit: 7 })).size).toBe(60);
     }
   });
 

@@ -3,19 +3,9 @@
 import { describe, expect, test } from "vitest";
 import { InvalidParameterError, type ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
-import { byteCompare, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { byteCompare, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
-async function collectAll(store: ResponsesStore, order: "asc" | "desc", limit: number, model?: string) {
-  const ids: string[] = [];
-  let after: string | undefined;
-  for (let guard = 0; guard < 1000; guard++) {
-    const page = await store.listResponses({ after, limit, order, model });
-    ids.push(...page.data.map((r) => r.id));
-    if (!page.has_more) return ids;
-    after = page.last_id!;
-  }
-  throw new Error("pagination did not end");
-}
+const collectAll = (store: ResponsesStore, order: "asc" | "desc", limit: number, model?: string) => listAllIds(store, { order, limit, model });
 
 describe.each(PROVIDERS)("listResponses on $label", (provider) => {
   const stores = storeFactory(provider);

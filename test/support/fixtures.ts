@@ -1,6 +1,6 @@
 /** Builders for responses, input items and messages, and a per-test store on a fresh database. */
 import { afterEach } from "vitest";
-import { createResponsesStore, type ResponsesStore, type ResponsesStoreOptions } from "../../src/index.js";
+import { createResponsesStore, type ListResponsesParams, type ResponsesStore, type ResponsesStoreOptions } from "../../src/index.js";
 import type { InputItem } from "../../src/schemas/input-item.js";
 import type { ResponseObject } from "../../src/schemas/response.js";
 import { freshDatabase, type FreshDatabase, type TestProvider } from "./databases.js";
@@ -74,6 +74,19 @@ export function storeFactory(provider: TestProvider) {
       return store;
     },
   };
+}
+
+/** Every id `store` lists for the given parameters, following `after = last_id` to the end. */
+export async function listAllIds(store: Pick<ResponsesStore, "listResponses">, params: ListResponsesParams = {}): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  for (let guard = 0; guard < 100_000; guard++) {
+    const page = await store.listResponses({ limit: 100, ...params, after });
+    ids.push(...page.data.map((r) => r.id));
+    if (!page.has_more) return ids;
+    after = page.last_id!;
+  }
+  throw new Error("pagination did not end");
 }
 
 /** A logger that drops everything (failures the tests provoke on purpose would drown the output). */
