@@ -13,6 +13,8 @@ export type ResponsesStoreErrorCode =
   | "VALIDATION_FAILED"
   | "RESPONSE_ID_CONFLICT"
   | "INVALID_OPTIONS"
+  | "INVALID_POLICY"
+  | "ACCESS_DENIED"
   | "MIGRATION_FAILED"
   | "STORE_CLOSED"
   | "STORAGE_FAILED";
@@ -174,6 +176,47 @@ export class ConfigurationError extends ResponsesStoreError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * An access rule of the store's policy is malformed: an unknown action or condition, a
+ * condition that does not parse, an attribute key that is not an identifier. Thrown when the
+ * store is created, never later: a bad rule is never a silent allow.
+ *
+ * @example
+ * ```ts
+ * new ResponsesStore({ policy: [{ permit: { actions: ["read"] }, when: "user is boss" }] });
+ * // throws PolicyError: policy[0].when[0]: unknown condition "user is boss"
+ * ```
+ */
+export class PolicyError extends ResponsesStoreError {
+  readonly code = "INVALID_POLICY";
+  constructor(
+    readonly ruleIndex: number,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`Invalid access policy: policy[${ruleIndex}]${path ? `.${path}` : ""}: ${message}`);
+  }
+}
+
+/**
+ * The policy does not let the caller create a response. (Reads, updates and deletes of rows
+ * the caller may not touch look like "not found" or an id conflict instead, revealing nothing.)
+ *
+ * @example
+ * ```ts
+ * await store.storeResponseObject(resp, [], [], { user: guest }); // throws AccessDeniedError
+ * ```
+ */
+export class AccessDeniedError extends ResponsesStoreError {
+  readonly code = "ACCESS_DENIED";
+  constructor(
+    readonly action: string,
+    readonly responseId: string,
+  ) {
+    super(`Not allowed to ${action} response ${responseId}`);
   }
 }
 

@@ -14,11 +14,15 @@ export { INCLUDE_VALUES } from "./schemas/params.js";
 export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
 export { migrate, bundledMigrations, type MigrationResult } from "./db/migrate.js";
 export { providerFromUrl, type ProviderName } from "./db/providers.js";
+export { DEFAULT_POLICY, parsePolicy, type AccessRule, type Action, type Scope } from "./access/policy.js";
+export { isAllowed, type ResourceView } from "./access/decide.js";
 export {
+  AccessDeniedError,
   ConfigurationError,
   InputItemNotFoundError,
   InvalidParameterError,
   MigrationError,
+  PolicyError,
   ResponseIdConflictError,
   ResponseNotFoundError,
   ResponsesStoreError,

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ConfigurationError, type ResponsesStoreError } from "./errors.js";
 import type { WriteQueueOptions } from "./queue/write-queue.js";
+import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/policy.js";
 import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
 
 /** A logger the store reports to; `console` fits. */
@@ -26,11 +27,12 @@ export interface ResponsesStoreOptions {
    */
   url?: string;
   /**
-   * Access rules. The empty policy (the default) isolates owners: a user sees and changes the
-   * rows it stored and rows stored without a user; a caller without a user sees only the latter.
+   * Access rules ({@link AccessRule}), enforced in SQL on every read, list, cursor, delete and
+   * update. The empty policy (the default) isolates owners: a user sees and changes the rows it
+   * stored and rows stored without a user; a caller without a user sees only the latter.
    * @default []
    */
-  policy?: readonly unknown[];
+  policy?: readonly AccessRule[];
   /**
    * Apply the bundled migrations in `initialize()`. Turn off when migrations run at deploy time
    * (`prisma migrate deploy`).
@@ -85,6 +87,7 @@ export interface ResolvedOptions {
   /** The queue's settings, or undefined when writes go straight to the database. */
   queue: WriteQueueOptions | undefined;
   onWriteError: ((error: ResponsesStoreError, write: { id: string }) => void) | undefined;
+  policy: readonly CompiledRule[];
 }
 
 const quietLogger: Logger = {
@@ -98,6 +101,7 @@ const quietLogger: Logger = {
  * Validates options and applies defaults.
  *
  * @throws ConfigurationError naming the bad option.
+ * @throws PolicyError naming the bad rule.
  */
 export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
@@ -105,12 +109,6 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     const issue = parsed.error.issues[0]!;
     const option = issue.path.map(String).join(".") || "options";
     throw new ConfigurationError(option, `Invalid option '${option}': ${issue.message}`);
-  }
-  if (parsed.data.policy?.length) {
-    throw new ConfigurationError(
-      "policy",
-      "Custom access rules are not supported by this version; leave 'policy' empty for owner isolation",
-    );
   }
   const url = parsed.data.url ?? defaultUrl();
   const provider = providerFromUrl(url);
@@ -120,6 +118,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     provider,
     queue: enabled ? queue : undefined,
     onWriteError: parsed.data.onWriteError,
+    policy: resolvePolicy(parsed.data.policy),
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
     logger: parsed.data.logger ?? quietLogger,

@@ -3,11 +3,15 @@
  * and hands one operation to the repository. Nothing here speaks SQL or Prisma.
  */
 import { z } from "zod";
-import { visibleTo, ownerColumns } from "./access/visibility.js";
+import { isAllowed } from "./access/decide.js";
+import type { Action } from "./access/policy.js";
+import { ownerColumns, writerOf } from "./access/visibility.js";
+import { allowedRows, and, type RowCondition } from "./access/where.js";
 import { openAdapter, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
 import {
+  AccessDeniedError,
   InvalidParameterError,
   ResponseNotFoundError,
   StorageError,
@@ -122,7 +126,8 @@ export class ResponsesStore implements AsyncDisposable {
    * Resolves once the row is committed.
    *
    * @throws ValidationError when the response, input or messages are invalid (nothing written).
-   * @throws ResponseIdConflictError when another owner holds the id.
+   * @throws AccessDeniedError when the policy does not let the caller create responses.
+   * @throws ResponseIdConflictError when the id is stored and the caller may not update it.
    * @throws StorageError when the database fails.
    */
   storeResponseObject(
@@ -154,7 +159,9 @@ export class ResponsesStore implements AsyncDisposable {
     const blob = { ...response, input, messages } as unknown as StoredBlob;
     // The owner is captured here, at the call: a queued write never takes it from elsewhere.
     const row = { id: response.id, createdAt: response.created_at, model: response.model, responseObject: blob, ...ownerColumns(user) };
-    await this.#track(({ repository, queue }) => (queue ? queue.enqueue(row) : repository.upsert(row, visibleTo(user))));
+    const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
+    if (!isAllowed(this.#options.policy, "create", { id: row.id, owner }, user)) throw new AccessDeniedError("create", row.id);
+    await this.#track(({ repository, queue }) => (queue ? queue.enqueue(row) : repository.upsert(row, this.#rows("update", user))));
   }
 
   #reportWriteError(error: unknown, id: unknown): void {
@@ -178,7 +185,7 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(options.user);
     const blob = await this.#track(async ({ repository, queue }) => {
       await queue?.settledFor(String(responseId)); // read-after-write, even while the write is queued
-      return repository.find(String(responseId), visibleTo(user));
+      return repository.find(String(responseId), this.#rows("read", user));
     });
     if (!blob) throw new ResponseNotFoundError(responseId);
     return blob as unknown as StoredResponse;
@@ -196,7 +203,7 @@ export class ResponsesStore implements AsyncDisposable {
     const query = parseParams(listResponsesParamsSchema, { ...params, user: undefined });
     const page = await this.#track(async ({ repository, queue }) => {
       await queue?.flush(); // every write queued before this call is visible to it
-      return repository.page(query, visibleTo(user));
+      return repository.page(query, this.#rows("read", user));
     });
     return { ...page, data: page.data.map(({ messages: _messages, ...rest }) => rest as unknown as ResponseWithInput) };
   }
@@ -210,7 +217,8 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(options.user);
     const deleted = await this.#track(async ({ repository, queue }) => {
       await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
-      return repository.delete(String(responseId), visibleTo(user));
+      // Deleting needs both: a row the caller may not read is "not found", never deletable.
+      return repository.delete(String(responseId), and(this.#rows("read", user), this.#rows("delete", user)));
     });
     if (!deleted) throw new ResponseNotFoundError(responseId);
     return { id: responseId, object: "response", deleted: true };
@@ -293,13 +301,20 @@ export class ResponsesStore implements AsyncDisposable {
         logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
       );
       const repository = new ResponsesRepository(adapter, dialectFor(provider));
-      const queue = this.#options.queue && new WriteQueue((rows) => repository.upsertMany(rows), this.#options.queue);
+      const queue =
+        this.#options.queue &&
+        new WriteQueue((rows) => repository.upsertMany(rows, (row) => this.#rows("update", writerOf(row))), this.#options.queue);
       this.#connected = { adapter, repository, queue };
       return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)
       throw error;
     }
+  }
+
+  /** The rows `user` may act on with `action`, as a condition for the repository's WHERE. */
+  #rows(action: Action, user: User | null): RowCondition {
+    return allowedRows(this.#options.policy, action, user);
   }
 
   async #track<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {

@@ -34,6 +34,17 @@ export interface Dialect {
    * id a guarded UPDATE.
    */
   readonly upsert: "on-conflict-where" | "insert-then-update";
+  /**
+   * JSON containment on the owner-attributes column (a JSON object of string arrays), as SQL
+   * that is never NULL. `param` binds a value and returns its placeholder; attribute keys are
+   * identifiers (checked by the policy parser) and are bound as values too.
+   */
+  readonly json: {
+    /** True when the array at `key` holds one of `values`. */
+    overlaps(column: string, key: string, values: readonly string[], param: (v: string) => string): string;
+    /** True when the array at `key` is present and not empty. */
+    present(column: string, key: string, param: (v: string) => string): string;
+  };
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
   openRawConnection(url: string): Promise<RawConnection>;
@@ -58,6 +69,11 @@ const sqlite: Dialect = {
   // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
   migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
   upsert: "on-conflict-where",
+  json: {
+    overlaps: (col, key, values, p) =>
+      `EXISTS (SELECT 1 FROM json_each(${col}, ${p(`$.${key}`)}) AS e WHERE e.value IN (${values.map(p).join(", ")}))`,
+    present: (col, key, p) => `COALESCE(json_array_length(${col}, ${p(`$.${key}`)}) > 0, 0)`,
+  },
   timestamp: (d) => d.toISOString().replace("Z", "+00:00"),
   async openRawConnection(url) {
     const { default: Database } = await import("better-sqlite3");
@@ -121,6 +137,11 @@ const postgresql: Dialect = {
 )`,
   migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
   upsert: "on-conflict-where",
+  json: {
+    overlaps: (col, key, values, p) =>
+      `COALESCE((${col} -> ${p(key)}::text) ?| ARRAY[${values.map((v) => `${p(v)}::text`).join(", ")}], FALSE)`,
+    present: (col, key, p) => `COALESCE((${col} -> ${p(key)}::text) <> '[]'::jsonb, FALSE)`,
+  },
   timestamp: (d) => d,
   async openRawConnection(url) {
     const { default: pg } = await import("pg");
@@ -150,6 +171,11 @@ const mysql: Dialect = {
   // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
   migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
   upsert: "insert-then-update",
+  json: {
+    overlaps: (col, key, values, p) =>
+      `COALESCE(${values.map((v) => `JSON_CONTAINS(${col}, JSON_QUOTE(${p(v)}), ${p(`$.${key}`)})`).join(" OR ")}, 0)`,
+    present: (col, key, p) => `COALESCE(JSON_LENGTH(${col}, ${p(`$.${key}`)}) > 0, 0)`,
+  },
   timestamp: (d) => d,
   async openRawConnection(url) {
     const mariadb = await import("mariadb");

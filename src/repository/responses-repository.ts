@@ -1,6 +1,6 @@
 /**
  * The only code that queries the `openai_responses` table. Each method is one logical operation
- * with access already decided (a Visibility), written as parameterised SQL for the dialect and
+ * with access already decided (a RowCondition), written as parameterised SQL for the dialect and
  * run through Prisma's driver adapter. Every backend error is wrapped once, by `run()`, into a
  * StorageError; our own errors pass through untouched.
  */
@@ -9,7 +9,7 @@ import type { SqlQueryable } from "@prisma/driver-adapter-utils";
 import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
 import { InvalidParameterError, ResponseIdConflictError, StorageError, isResponsesStoreError } from "../errors.js";
-import type { Visibility } from "../access/visibility.js";
+import type { RowCondition } from "../access/where.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams } from "./sql.js";
 
@@ -41,6 +41,16 @@ function fromJson(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
 }
 
+/** `INSERT INTO openai_responses (...) VALUES (...), (...)` for `rows`, binding their values to `p`. */
+function insertValues(p: SqlParams, rows: readonly ResponseRow[]): string {
+  const values = rows.map(
+    (r) =>
+      `(${p.value(r.id)}, ${p.value(String(r.createdAt), "bigint")}, ${p.value(JSON.stringify(r.responseObject), "json")}, ` +
+      `${p.value(r.model)}, ${p.value(r.ownerPrincipal)}, ${p.value(r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), "json")})`,
+  );
+  return `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) VALUES ${values.join(", ")}`;
+}
+
 /** Queries on `openai_responses` through one driver adapter. */
 export class ResponsesRepository {
   constructor(
@@ -53,21 +63,12 @@ export class ResponsesRepository {
    * (`writable`). Ownership never changes. An id held by a row outside `writable` is refused
    * with ResponseIdConflictError and left untouched.
    */
-  async upsert(row: ResponseRow, writable: Visibility): Promise<void> {
+  async upsert(row: ResponseRow, writable: RowCondition): Promise<void> {
     const json = JSON.stringify(row.responseObject);
-    const attributes = row.accessAttributes === null ? null : JSON.stringify(row.accessAttributes);
     await this.run("storeResponseObject", async () => {
       if (this.dialect.upsert === "on-conflict-where") {
-        const p = new SqlParams(this.dialect);
-        const changed = await this.db.executeRaw(
-          p.query(
-            `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) ` +
-              `VALUES (${p.value(row.id)}, ${p.value(String(row.createdAt), "bigint")}, ${p.value(json, "json")}, ${p.value(row.model)}, ${p.value(row.ownerPrincipal)}, ${p.value(attributes, "json")}) ` +
-              `ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model ` +
-              `WHERE ${p.visible(writable, `${TABLE}.owner_principal`)}`,
-          ),
-        );
-        if (changed === 0) throw new ResponseIdConflictError(row.id);
+        const [refused] = await this.#upsertGuarded(this.db, [row], writable);
+        if (refused !== undefined) throw new ResponseIdConflictError(row.id);
         return;
       }
       // New ids are the common case: INSERT first (one round trip), and on a duplicate id
@@ -76,12 +77,7 @@ export class ResponsesRepository {
       for (let attempt = 0; attempt < 3; attempt++) {
         const i = new SqlParams(this.dialect);
         try {
-          await this.db.executeRaw(
-            i.query(
-              `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) ` +
-                `VALUES (${i.value(row.id)}, ${i.value(String(row.createdAt), "bigint")}, ${i.value(json, "json")}, ${i.value(row.model)}, ${i.value(row.ownerPrincipal)}, ${i.value(attributes, "json")})`,
-            ),
-          );
+          await this.db.executeRaw(i.query(insertValues(i, [row])));
           return;
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
@@ -90,7 +86,7 @@ export class ResponsesRepository {
         const matched = await this.db.executeRaw(
           u.query(
             `UPDATE ${TABLE} SET response_object = ${u.value(json, "json")}, created_at = ${u.value(String(row.createdAt), "bigint")}, model = ${u.value(row.model)} ` +
-              `WHERE id = ${u.value(row.id)} AND ${u.visible(writable)}`,
+              `WHERE id = ${u.value(row.id)} AND ${u.condition(writable, TABLE)}`,
           ),
         );
         if (matched > 0) return;
@@ -103,17 +99,65 @@ export class ResponsesRepository {
   }
 
   /**
-   * Writes several rows (distinct ids) atomically with one multi-row guarded upsert,
-   * and returns the ids that were refused because another owner holds them (those rows are
-   * untouched). Each row's writer may change rows it owns and unowned rows: the default
-   * policy's rule, evaluated per row against the owner the writer stamps.
+   * Writes several rows (distinct ids), and returns the ids refused because the writer may not
+   * update the row already stored under them (those rows are untouched). `writableBy` gives,
+   * for a row, the rows its writer may update; rows are grouped by writer, one multi-row
+   * statement per group (atomic each; on MySQL one transaction for all).
    */
-  async upsertMany(rows: readonly ResponseRow[]): Promise<Set<string>> {
-    // One INSERT ... ON CONFLICT ... RETURNING is atomic by itself; MySQL's upsert and owner
-    // check are two statements and need a transaction.
-    return this.run("storeResponseObject", () =>
-      this.dialect.upsert === "on-conflict-where" ? this.#upsertManyIn(this.db, rows) : this.#transaction((tx) => this.#upsertManyIn(tx, rows)),
+  async upsertMany(rows: readonly ResponseRow[], writableBy: (row: ResponseRow) => RowCondition): Promise<Set<string>> {
+    const groups = new Map<string, ResponseRow[]>();
+    for (const row of rows) {
+      const key = `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    return this.run("storeResponseObject", async () => {
+      const refused = new Set<string>();
+      if (this.dialect.upsert === "on-conflict-where") {
+        for (const group of groups.values()) {
+          for (const id of await this.#upsertGuarded(this.db, group, writableBy(group[0]!))) refused.add(id);
+        }
+        return refused;
+      }
+      return this.#transaction(async (tx) => {
+        const writable: ResponseRow[] = [];
+        for (const group of groups.values()) {
+          // Lock the stored rows of these ids (and the gaps, for new ids) and learn which the
+          // writer may update; then one unconditional upsert of what may be written.
+          const c = new SqlParams(this.dialect);
+          const existing = await tx.queryRaw(
+            c.query(
+              `SELECT id, (${c.condition(writableBy(group[0]!), TABLE)}) AS ok FROM ${TABLE} ` +
+                `WHERE id IN (${group.map((r) => c.value(r.id)).join(", ")}) FOR UPDATE`,
+            ),
+          );
+          const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
+          for (const row of group) (ok.get(row.id) === false ? refused.add(row.id) : writable.push(row));
+        }
+        if (writable.length) {
+          const p = new SqlParams(this.dialect);
+          await tx.executeRaw(
+            p.query(
+              `${insertValues(p, writable)} ON DUPLICATE KEY UPDATE response_object = VALUES(response_object), ` +
+                `created_at = VALUES(created_at), model = VALUES(model)`,
+            ),
+          );
+        }
+        return refused;
+      });
+    });
+  }
+
+  /** One multi-row INSERT ... ON CONFLICT DO UPDATE ... WHERE guard RETURNING id; the refused ids. */
+  async #upsertGuarded(db: SqlQueryable, rows: readonly ResponseRow[], writable: RowCondition): Promise<string[]> {
+    const p = new SqlParams(this.dialect);
+    const written = await db.queryRaw(
+      p.query(
+        `${insertValues(p, rows)} ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, ` +
+          `created_at = excluded.created_at, model = excluded.model WHERE ${p.condition(writable, TABLE)} RETURNING id`,
+      ),
     );
+    const done = new Set(written.rows.map((r) => String(r[0])));
+    return rows.map((r) => r.id).filter((id) => !done.has(id));
   }
 
   /**
@@ -143,50 +187,12 @@ export class ResponsesRepository {
     return result;
   }
 
-  async #upsertManyIn(tx: SqlQueryable, rows: readonly ResponseRow[]): Promise<Set<string>> {
-    const p = new SqlParams(this.dialect);
-    const values = rows
-      .map(
-        (r) =>
-          `(${p.value(r.id)}, ${p.value(String(r.createdAt), "bigint")}, ${p.value(JSON.stringify(r.responseObject), "json")}, ` +
-          `${p.value(r.model)}, ${p.value(r.ownerPrincipal)}, ${p.value(r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), "json")})`,
-      )
-      .join(", ");
-    const insert = `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) VALUES ${values} `;
-    if (this.dialect.upsert === "on-conflict-where") {
-      const written = await tx.queryRaw(
-        p.query(
-          insert +
-            `ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model ` +
-            `WHERE ${TABLE}.owner_principal IN (excluded.owner_principal, '') RETURNING id`,
-        ),
-      );
-      const done = new Set(written.rows.map((r) => String(r[0])));
-      return new Set(rows.map((r) => r.id).filter((id) => !done.has(id)));
-    }
-    const writable = `owner_principal IN (VALUES(owner_principal), '')`;
-    await tx.executeRaw(
-      p.query(
-        insert +
-          `ON DUPLICATE KEY UPDATE response_object = IF(${writable}, VALUES(response_object), response_object), ` +
-          `created_at = IF(${writable}, VALUES(created_at), created_at), model = IF(${writable}, VALUES(model), model)`,
-      ),
-    );
-    // The rows are locked by the upsert until commit: their owners now tell which were refused.
-    const c = new SqlParams(this.dialect);
-    const owners = await tx.queryRaw(
-      c.query(`SELECT id, owner_principal FROM ${TABLE} WHERE id IN (${rows.map((r) => c.value(r.id)).join(", ")})`),
-    );
-    const ownerOf = new Map(owners.rows.map((r) => [String(r[0]), String(r[1])]));
-    return new Set(rows.filter((r) => ![r.ownerPrincipal, ""].includes(ownerOf.get(r.id) ?? "")).map((r) => r.id));
-  }
-
   /** The stored blob of a visible row, or undefined. */
-  async find(id: string, visible: Visibility): Promise<StoredBlob | undefined> {
+  async find(id: string, visible: RowCondition): Promise<StoredBlob | undefined> {
     return this.run("getResponseObject", async () => {
       const p = new SqlParams(this.dialect);
       const result = await this.db.queryRaw(
-        p.query(`SELECT response_object FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.visible(visible)}`),
+        p.query(`SELECT response_object FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, TABLE)}`),
       );
       const row = result.rows[0];
       return row ? (fromJson(row[0]) as StoredBlob) : undefined;
@@ -194,10 +200,10 @@ export class ResponsesRepository {
   }
 
   /** Deletes a visible row; false when there was none. */
-  async delete(id: string, visible: Visibility): Promise<boolean> {
+  async delete(id: string, visible: RowCondition): Promise<boolean> {
     return this.run("deleteResponseObject", async () => {
       const p = new SqlParams(this.dialect);
-      const count = await this.db.executeRaw(p.query(`DELETE FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.visible(visible)}`));
+      const count = await this.db.executeRaw(p.query(`DELETE FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, TABLE)}`));
       return count > 0;
     });
   }
@@ -209,15 +215,15 @@ export class ResponsesRepository {
    *
    * @throws InvalidParameterError when `after` names no visible row.
    */
-  async page(query: PageQuery, visible: Visibility): Promise<ListPage<StoredBlob>> {
+  async page(query: PageQuery, visible: RowCondition): Promise<ListPage<StoredBlob>> {
     return this.run("listResponses", async () => {
       const p = new SqlParams(this.dialect);
-      const where = [p.visible(visible)];
+      const where = [p.condition(visible, TABLE)];
       if (query.model) where.push(`model = ${p.value(query.model)}`);
       if (query.after) {
         const c = new SqlParams(this.dialect);
         const cursor = await this.db.queryRaw(
-          c.query(`SELECT created_at FROM ${TABLE} WHERE id = ${c.value(query.after)} AND ${c.visible(visible)}`),
+          c.query(`SELECT created_at FROM ${TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, TABLE)}`),
         );
         if (!cursor.rows.length) {
           throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table '${TABLE}'`);

@@ -5,7 +5,7 @@
  */
 import type { ArgScalarType, ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Dialect } from "../db/providers.js";
-import type { Visibility } from "../access/visibility.js";
+import type { RowCondition } from "../access/where.js";
 
 /** Collects arguments while a statement's text is written. */
 export class SqlParams {
@@ -20,9 +20,31 @@ export class SqlParams {
     return this.dialect.param(this.#args.length);
   }
 
-  /** `owner_principal IN (...)` for the rows `visibility` allows (the column may be qualified). */
-  visible(visibility: Visibility, column = "owner_principal"): string {
-    return `${column} IN (${visibility.ownerIn.map((o) => this.value(o)).join(", ")})`;
+  /** A row condition from access/where.ts as SQL on `table`'s columns (never NULL). */
+  condition(c: RowCondition, table: string): string {
+    const col = (name: string) => `${table}.${name}`;
+    switch (c.kind) {
+      case "const":
+        return c.value ? "1=1" : "1=0";
+      case "owner-is":
+        return `${col("owner_principal")} = ${this.value(c.principal)}`;
+      case "owned":
+        return `${col("owner_principal")} <> ''`;
+      case "attr-overlaps":
+        return this.dialect.json.overlaps(col("access_attributes"), c.attribute, c.values, (v) => this.value(v));
+      case "attr-present":
+        return this.dialect.json.present(col("access_attributes"), c.attribute, (v) => this.value(v));
+      case "id-is":
+        return `${col("id")} = ${this.value(c.id)}`;
+      case "id-starts":
+        // The length is ours (a count of code points, as SUBSTR counts), not caller input.
+        return `SUBSTR(${col("id")}, 1, ${[...c.prefix].length}) = ${this.value(c.prefix)}`;
+      case "and":
+      case "or":
+        return `(${c.items.map((i) => this.condition(i, table)).join(c.kind === "and" ? " AND " : " OR ")})`;
+      case "not":
+        return `NOT (${this.condition(c.item, table)})`;
+    }
   }
 
   /** The finished query for the driver adapter. */

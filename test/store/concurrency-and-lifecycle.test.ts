@@ -74,8 +74,10 @@ describe("configuration", () => {
     expect(() => new ResponsesStore({ url })).toThrow(ConfigurationError);
   });
 
-  test("a custom policy is refused clearly until rules are supported", () => {
-    expect(() => new ResponsesStore({ url: "file:./x.db", policy: [{ permit: { actions: ["read"] } }] })).toThrow(/policy/);
+  test("a malformed access rule is refused when the store is created", () => {
+    expect(() => new ResponsesStore({ url: "file:./x.db", policy: [{ permit: { actions: ["read"] }, when: "user is boss" }] })).toThrow(
+      expect.objectContaining({ code: "INVALID_POLICY", ruleIndex: 0 }),
+    );
   });
 
   test("bad option types name the option", () => {

@@ -1,0 +1,121 @@
+/**
+ * The policy as SQL: for one action and one caller, the rules become a boolean condition over a
+ * row's columns (owner_principal, access_attributes, id), which the repository renders into the
+ * WHERE clause of every read, cursor lookup, delete and guarded update. Everything about the
+ * caller is known when the query is built, so it folds into constants; only the row's side
+ * stays in SQL. Every rule form translates, so no row is ever filtered after LIMIT.
+ */
+import type { User } from "../schemas/params.js";
+import { RESOURCE_PREFIX, type Action, type CompiledRule, type Condition } from "./policy.js";
+
+/** A boolean condition on a row, null-free by construction. */
+export type RowCondition =
+  | { kind: "const"; value: boolean }
+  | { kind: "owner-is"; principal: string }
+  | { kind: "owned" }
+  | { kind: "attr-overlaps"; attribute: string; values: readonly string[] }
+  | { kind: "attr-present"; attribute: string }
+  | { kind: "id-is"; id: string }
+  | { kind: "id-starts"; prefix: string }
+  | { kind: "and"; items: RowCondition[] }
+  | { kind: "or"; items: RowCondition[] }
+  | { kind: "not"; item: RowCondition };
+
+const TRUE: RowCondition = { kind: "const", value: true };
+const FALSE: RowCondition = { kind: "const", value: false };
+const constant = (value: boolean): RowCondition => (value ? TRUE : FALSE);
+const isConst = (c: RowCondition, value: boolean) => c.kind === "const" && c.value === value;
+
+/** AND with constants folded. */
+export function and(...items: RowCondition[]): RowCondition {
+  if (items.some((c) => isConst(c, false))) return FALSE;
+  const rest = items.filter((c) => !isConst(c, true));
+  return rest.length === 0 ? TRUE : rest.length === 1 ? rest[0]! : { kind: "and", items: rest };
+}
+
+/** OR with constants folded. */
+export function or(...items: RowCondition[]): RowCondition {
+  if (items.some((c) => isConst(c, true))) return TRUE;
+  const rest = items.filter((c) => !isConst(c, false));
+  return rest.length === 0 ? FALSE : rest.length === 1 ? rest[0]! : { kind: "or", items: rest };
+}
+
+/** NOT with constants folded. */
+export function not(item: RowCondition): RowCondition {
+  if (item.kind === "const") return constant(!item.value);
+  if (item.kind === "not") return item.item;
+  return { kind: "not", item };
+}
+
+const userValues = (user: User | null, attribute: string): string[] => {
+  const v = user?.attributes?.[attribute];
+  return Array.isArray(v) ? v : [];
+};
+
+/** One condition for a known caller (the same semantics as decide.ts, on the row's columns). */
+function conditionOnRow(condition: Condition, user: User | null): RowCondition {
+  switch (condition.type) {
+    case "user is owner":
+      return user ? { kind: "owner-is", principal: user.principal } : FALSE;
+    case "user is not owner":
+      return user ? and({ kind: "owned" }, not({ kind: "owner-is", principal: user.principal })) : FALSE;
+    case "user in owners": {
+      const mine = userValues(user, condition.attribute);
+      return mine.length ? and({ kind: "owned" }, { kind: "attr-overlaps", attribute: condition.attribute, values: mine }) : FALSE;
+    }
+    case "user not in owners": {
+      const mine = userValues(user, condition.attribute);
+      return mine.length
+        ? and(
+            { kind: "owned" },
+            { kind: "attr-present", attribute: condition.attribute },
+            not({ kind: "attr-overlaps", attribute: condition.attribute, values: mine }),
+          )
+        : FALSE;
+    }
+    case "user with value in":
+      return constant(userValues(user, condition.attribute).includes(condition.value));
+    case "user with value not in": {
+      const mine = userValues(user, condition.attribute);
+      return constant(Boolean(user) && mine.length > 0 && !mine.includes(condition.value));
+    }
+    case "resource is unowned":
+      return not({ kind: "owned" });
+  }
+}
+
+/** The rows a resource pattern names. */
+function resourceOnRow(pattern: string | undefined): RowCondition {
+  if (pattern === undefined) return TRUE;
+  if (!pattern.endsWith("*")) return pattern.startsWith(RESOURCE_PREFIX) ? { kind: "id-is", id: pattern.slice(RESOURCE_PREFIX.length) } : FALSE;
+  const prefix = pattern.slice(0, -1);
+  if (RESOURCE_PREFIX.startsWith(prefix)) return TRUE; // sql_record::*, sql_record::openai_responses::*
+  return prefix.startsWith(RESOURCE_PREFIX) ? { kind: "id-starts", prefix: prefix.slice(RESOURCE_PREFIX.length) } : FALSE;
+}
+
+/**
+ * The rows on which `user` may perform `action` under `policy`, as a condition. First match
+ * decides: from the last rule up, a permit rule gives `match OR rest`, a forbid rule
+ * `NOT match AND rest`, and no match denies.
+ *
+ * @example
+ * ```ts
+ * allowedRows(DEFAULT_POLICY, "read", { principal: "alice" });
+ * // or(owner-is alice, not(owned))
+ * ```
+ */
+export function allowedRows(policy: readonly CompiledRule[], action: Action, user: User | null): RowCondition {
+  let rest: RowCondition = FALSE;
+  for (const rule of [...policy].reverse()) {
+    if (!rule.actions.has(action)) continue;
+    if (rule.principal !== undefined && rule.principal !== user?.principal) continue;
+    let match = resourceOnRow(rule.resource);
+    if (rule.conditions) {
+      const all = and(...rule.conditions.all.map((c) => conditionOnRow(c, user)));
+      match = and(match, rule.conditions.mode === "when" ? all : not(all));
+    }
+    rest = rule.effect === "permit" ? or(match, rest) : and(not(match), rest);
+  }
+  return rest;
+}
+
