@@ -17,31 +17,38 @@ const values = (attributes: Record<string, string[]> | null | undefined, key: st
   return Array.isArray(v) ? v : [];
 };
 
-/** Whether one condition holds; false wherever the data it needs is missing. */
-export function conditionHolds(condition: Condition, resource: ResourceView, user: User | null): boolean {
+/**
+ * What a condition says about a row: true, false, or unknown where the data it needs is
+ * missing (no user, an unowned row for owner comparisons, an attribute the user or the owner
+ * lacks). Unknown is what makes rules fail closed: see ruleMatches.
+ */
+export type Truth = true | false | "unknown";
+
+/** One condition on one row for one caller. */
+export function conditionTruth(condition: Condition, resource: ResourceView, user: User | null): Truth {
   const owner = resource.owner;
+  if (condition.type === "resource is unowned") return owner === null;
+  if (!user) return "unknown";
   switch (condition.type) {
     case "user is owner":
-      return Boolean(user && owner && owner.principal === user.principal);
+      return owner !== null && owner.principal === user.principal;
     case "user is not owner":
-      return Boolean(user && owner && owner.principal !== user.principal);
+      return owner === null ? "unknown" : owner.principal !== user.principal;
     case "user in owners":
     case "user not in owners": {
-      if (!user || !owner) return false;
       const mine = values(user.attributes, condition.attribute);
-      const theirs = values(owner.attributes, condition.attribute);
-      if (!mine.length || !theirs.length) return false;
+      const theirs = owner ? values(owner.attributes, condition.attribute) : [];
+      if (!mine.length || !theirs.length) return "unknown";
       const overlap = theirs.some((v) => mine.includes(v));
       return condition.type === "user in owners" ? overlap : !overlap;
     }
     case "user with value in":
-      return Boolean(user && values(user.attributes, condition.attribute).includes(condition.value));
     case "user with value not in": {
-      const mine = values(user?.attributes, condition.attribute);
-      return Boolean(user && mine.length && !mine.includes(condition.value));
+      const mine = values(user.attributes, condition.attribute);
+      if (!mine.length) return "unknown";
+      const has = mine.includes(condition.value);
+      return condition.type === "user with value in" ? has : !has;
     }
-    case "resource is unowned":
-      return owner === null;
   }
 }
 
@@ -52,14 +59,23 @@ export function resourceMatches(pattern: string | undefined, id: string): boolea
   return pattern.endsWith("*") ? resource.startsWith(pattern.slice(0, -1)) : resource === pattern;
 }
 
-/** Whether `rule` applies to `action` on `resource` by `user`. */
+/**
+ * Whether `rule` applies to `action` on `resource` by `user`. Conditions are three-valued: a
+ * permit rule matches only when its `when` conditions are all true (or one of its `unless`
+ * conditions is false); a forbid rule matches unless one `when` condition is false (or unless
+ * its `unless` conditions are all true). So missing data never opens access.
+ */
 export function ruleMatches(rule: CompiledRule, action: Action, resource: ResourceView, user: User | null): boolean {
   if (!rule.actions.has(action)) return false;
   if (rule.principal !== undefined && rule.principal !== user?.principal) return false;
   if (!resourceMatches(rule.resource, resource.id)) return false;
   if (!rule.conditions) return true;
-  const all = rule.conditions.all.every((c) => conditionHolds(c, resource, user));
-  return rule.conditions.mode === "when" ? all : !all;
+  const truths = rule.conditions.all.map((c) => conditionTruth(c, resource, user));
+  const allTrue = truths.every((t) => t === true);
+  const someFalse = truths.some((t) => t === false);
+  // Fail closed: a permit rule needs certainty, a forbid rule applies on doubt.
+  if (rule.effect === "permit") return rule.conditions.mode === "when" ? allTrue : someFalse;
+  return rule.conditions.mode === "when" ? !someFalse : !allTrue;
 }
 
 /**

@@ -49,7 +49,7 @@ export interface AccessRule {
   description?: string;
 }
 
-/** A parsed condition. Every form fails closed where the data it needs is missing. */
+/** A parsed condition. Each is true, false or unknown (data missing) for a row: access/decide.ts. */
 export type Condition =
   | { type: "user is owner" }
   | { type: "user is not owner" }

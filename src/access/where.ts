@@ -52,35 +52,37 @@ const userValues = (user: User | null, attribute: string): string[] => {
   return Array.isArray(v) ? v : [];
 };
 
-/** One condition for a known caller (the same semantics as decide.ts, on the row's columns). */
-function conditionOnRow(condition: Condition, user: User | null): RowCondition {
+/**
+ * One condition for a known caller, as the rows where it is true and the rows where it is false
+ * (where it is neither, it is unknown): the same three values as decide.ts, on the row's columns.
+ */
+function conditionOnRow(condition: Condition, user: User | null): { isTrue: RowCondition; isFalse: RowCondition } {
+  const owned: RowCondition = { kind: "owned" };
+  if (condition.type === "resource is unowned") return { isTrue: not(owned), isFalse: owned };
+  const unknown = { isTrue: FALSE, isFalse: FALSE };
+  if (!user) return unknown;
+  const ownerIs: RowCondition = { kind: "owner-is", principal: user.principal };
   switch (condition.type) {
     case "user is owner":
-      return user ? { kind: "owner-is", principal: user.principal } : FALSE;
+      return { isTrue: ownerIs, isFalse: not(ownerIs) };
     case "user is not owner":
-      return user ? and({ kind: "owned" }, not({ kind: "owner-is", principal: user.principal })) : FALSE;
-    case "user in owners": {
-      const mine = userValues(user, condition.attribute);
-      return mine.length ? and({ kind: "owned" }, { kind: "attr-overlaps", attribute: condition.attribute, values: mine }) : FALSE;
-    }
+      return { isTrue: and(owned, not(ownerIs)), isFalse: ownerIs };
+    case "user in owners":
     case "user not in owners": {
       const mine = userValues(user, condition.attribute);
-      return mine.length
-        ? and(
-            { kind: "owned" },
-            { kind: "attr-present", attribute: condition.attribute },
-            not({ kind: "attr-overlaps", attribute: condition.attribute, values: mine }),
-          )
-        : FALSE;
+      if (!mine.length) return unknown;
+      const known = and(owned, { kind: "attr-present", attribute: condition.attribute });
+      const overlap: RowCondition = { kind: "attr-overlaps", attribute: condition.attribute, values: mine };
+      const inOwners = { isTrue: and(known, overlap), isFalse: and(known, not(overlap)) };
+      return condition.type === "user in owners" ? inOwners : { isTrue: inOwners.isFalse, isFalse: inOwners.isTrue };
     }
     case "user with value in":
-      return constant(userValues(user, condition.attribute).includes(condition.value));
     case "user with value not in": {
       const mine = userValues(user, condition.attribute);
-      return constant(Boolean(user) && mine.length > 0 && !mine.includes(condition.value));
+      if (!mine.length) return unknown;
+      const has = mine.includes(condition.value) === (condition.type === "user with value in");
+      return { isTrue: constant(has), isFalse: constant(!has) };
     }
-    case "resource is unowned":
-      return not({ kind: "owned" });
   }
 }
 
@@ -111,8 +113,15 @@ export function allowedRows(policy: readonly CompiledRule[], action: Action, use
     if (rule.principal !== undefined && rule.principal !== user?.principal) continue;
     let match = resourceOnRow(rule.resource);
     if (rule.conditions) {
-      const all = and(...rule.conditions.all.map((c) => conditionOnRow(c, user)));
-      match = and(match, rule.conditions.mode === "when" ? all : not(all));
+      const truths = rule.conditions.all.map((c) => conditionOnRow(c, user));
+      const allTrue = and(...truths.map((t) => t.isTrue));
+      const someFalse = or(...truths.map((t) => t.isFalse));
+      // Fail closed, as decide.ts: a permit rule needs certainty, a forbid rule applies on doubt.
+      const applies =
+        rule.effect === "permit"
+          ? rule.conditions.mode === "when" ? allTrue : someFalse
+          : rule.conditions.mode === "when" ? not(someFalse) : not(allTrue);
+      match = and(match, applies);
     }
     rest = rule.effect === "permit" ? or(match, rest) : and(not(match), rest);
   }

@@ -43,6 +43,8 @@ export class SqlParams {
       case "or":
         return `(${c.items.map((i) => this.condition(i, table)).join(c.kind === "and" ? " AND " : " OR ")})`;
       case "not":
+        // "unowned" as an equality, so the (owner_principal, ...) indexes serve it everywhere.
+        if (c.item.kind === "owned") return `${col("owner_principal")} = ''`;
         return `NOT (${this.condition(c.item, table)})`;
     }
   }
