@@ -41,6 +41,21 @@ function fromJson(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
 }
 
+/**
+ * The owners whose rows a visibility condition selects, when it is exactly "owner is one of
+ * these" (the default policy's shape: the caller, and unowned rows); otherwise undefined.
+ */
+function ownerPartition(c: RowCondition): string[] | undefined {
+  const items = c.kind === "or" ? c.items : [c];
+  const owners: string[] = [];
+  for (const item of items) {
+    if (item.kind === "owner-is") owners.push(item.principal);
+    else if (item.kind === "not" && item.item.kind === "owned") owners.push("");
+    else return undefined;
+  }
+  return owners.length ? [...new Set(owners)] : undefined;
+}
+
 /** `INSERT INTO openai_responses (...) VALUES (...), (...)` for `rows`, binding their values to `p`. */
 function insertValues(p: SqlParams, rows: readonly ResponseRow[]): string {
   const values = rows.map(
@@ -217,30 +232,48 @@ export class ResponsesRepository {
    */
   async page(query: PageQuery, visible: RowCondition): Promise<ListPage<StoredBlob>> {
     return this.run("listResponses", async () => {
-      const p = new SqlParams(this.dialect);
-      const where = [p.condition(visible, TABLE)];
-      if (query.model) where.push(`model = ${p.value(query.model)}`);
+      let cursor: { createdAt: string; id: string } | undefined;
       if (query.after) {
         const c = new SqlParams(this.dialect);
-        const cursor = await this.db.queryRaw(
+        const found = await this.db.queryRaw(
           c.query(`SELECT created_at FROM ${TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, TABLE)}`),
         );
-        if (!cursor.rows.length) {
+        if (!found.rows.length) {
           throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table '${TABLE}'`);
         }
-        const beyond = query.order === "desc" ? "<" : ">";
-        const createdAt = String(cursor.rows[0]![0]);
-        where.push(
-          `(created_at ${beyond} ${p.value(createdAt, "bigint")} OR (created_at = ${p.value(createdAt, "bigint")} AND id ${beyond} ${p.value(query.after)}))`,
-        );
+        cursor = { createdAt: String(found.rows[0]![0]), id: query.after };
       }
+      const p = new SqlParams(this.dialect);
       const direction = query.order === "desc" ? "DESC" : "ASC";
-      const result = await this.db.queryRaw(
-        p.query(
-          `SELECT response_object FROM ${TABLE} WHERE ${where.join(" AND ")} ` +
-            `ORDER BY created_at ${direction}, id ${direction} LIMIT ${p.value(query.limit + 1, "int")}`,
-        ),
-      );
+      const orderBy = `ORDER BY created_at ${direction}, id ${direction}`;
+      const rest = (): string[] => {
+        const where: string[] = [];
+        if (query.model) where.push(`${TABLE}.model = ${p.value(query.model)}`);
+        if (cursor) {
+          const beyond = query.order === "desc" ? "<" : ">";
+          where.push(
+            `(${TABLE}.created_at ${beyond} ${p.value(cursor.createdAt, "bigint")} OR ` +
+              `(${TABLE}.created_at = ${p.value(cursor.createdAt, "bigint")} AND ${TABLE}.id ${beyond} ${p.value(cursor.id)}))`,
+          );
+        }
+        return where;
+      };
+      const owners = ownerPartition(visible);
+      let sql: string;
+      if (owners) {
+        // Visibility is "one of these owners": one (owner_principal, created_at, id) index range
+        // per owner, each cut at limit + 1, merged. A single scan with OR would walk the
+        // (created_at, id) index filtering out other owners' rows.
+        const branch = (owner: string) =>
+          `SELECT * FROM (SELECT response_object, created_at, id FROM ${TABLE} WHERE ` +
+          `${[`${TABLE}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
+        sql = `SELECT response_object FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
+      } else {
+        sql =
+          `SELECT response_object FROM ${TABLE} WHERE ${[p.condition(visible, TABLE), ...rest()].join(" AND ")} ` +
+          `${orderBy} LIMIT ${query.limit + 1}`;
+      }
+      const result = await this.db.queryRaw(p.query(sql));
       return assemblePage(
         result.rows.map((r) => fromJson(r[0]) as StoredBlob),
         query.limit,

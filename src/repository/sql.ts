@@ -49,6 +49,11 @@ export class SqlParams {
     }
   }
 
+  /** How many values are bound so far (also a handy unique suffix for aliases). */
+  get count(): number {
+    return this.#args.length;
+  }
+
   /** The finished query for the driver adapter. */
   query(sql: string): SqlQuery {
     return { sql, args: this.#args, argTypes: this.#argTypes };
