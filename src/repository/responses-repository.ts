@@ -133,6 +133,15 @@ export class ResponsesRepository {
         }
         return refused;
       }
+      // New ids are the common case: one plain multi-row INSERT (atomic by itself) settles the
+      // batch in one round trip; only a duplicate id sends it down the locking path.
+      try {
+        const i = new SqlParams(this.dialect);
+        await this.db.executeRaw(i.query(insertValues(i, rows)));
+        return refused;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
       return this.#transaction(async (tx) => {
         const writable: ResponseRow[] = [];
         for (const group of groups.values()) {
