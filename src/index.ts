@@ -12,6 +12,8 @@ export { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 export { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
 export { INCLUDE_VALUES } from "./schemas/params.js";
 export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
+export { createResponsesHandler, type ResponsesHandlerOptions } from "./http/handler.js";
+export { toNodeListener } from "./http/node.js";
 export { migrate, bundledMigrations, type MigrationResult } from "./db/migrate.js";
 export { providerFromUrl, type ProviderName } from "./db/providers.js";
 export { DEFAULT_POLICY, parsePolicy, type AccessRule, type Action, type Scope } from "./access/policy.js";

@@ -1,0 +1,53 @@
+/**
+ * The only map from store errors to HTTP: a status and the Responses API's error body
+ * `{ error: { message, type, param, code } }`, which the official SDK turns into its own
+ * error classes (404 → NotFoundError, 400 → BadRequestError, …).
+ */
+import { isResponsesStoreError, type ResponsesStoreErrorCode } from "../errors.js";
+
+/** The API's error object. */
+export interface ApiError {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+const MAP: Record<ResponsesStoreErrorCode, { status: number; type: string; code: string; param?: string }> = {
+  RESPONSE_NOT_FOUND: { status: 404, type: "invalid_request_error", code: "response_not_found", param: "response_id" },
+  INPUT_ITEM_NOT_FOUND: { status: 404, type: "invalid_request_error", code: "input_item_not_found" },
+  INVALID_PARAMETER: { status: 400, type: "invalid_request_error", code: "invalid_parameter" },
+  VALIDATION_FAILED: { status: 400, type: "invalid_request_error", code: "invalid_value" },
+  RESPONSE_ID_CONFLICT: { status: 409, type: "invalid_request_error", code: "response_id_conflict" },
+  ACCESS_DENIED: { status: 403, type: "permission_error", code: "access_denied" },
+  STORE_CLOSED: { status: 503, type: "server_error", code: "store_closed" },
+  STORAGE_FAILED: { status: 500, type: "server_error", code: "storage_failed" },
+  INVALID_OPTIONS: { status: 500, type: "server_error", code: "server_misconfigured" },
+  INVALID_POLICY: { status: 500, type: "server_error", code: "server_misconfigured" },
+  MIGRATION_FAILED: { status: 500, type: "server_error", code: "server_misconfigured" },
+};
+
+/** A JSON response with the given status. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+/** An error response in the API's shape. */
+export function errorResponse(status: number, error: ApiError, headers: Record<string, string> = {}): Response {
+  return json(status, { error }, headers);
+}
+
+/**
+ * The HTTP response for a thrown error. Store errors keep their message; anything else is a
+ * 500 whose details stay in the server's logs, never in the body.
+ */
+export function responseForError(error: unknown): Response {
+  if (!isResponsesStoreError(error)) {
+    return errorResponse(500, { message: "Internal server error", type: "server_error", param: null, code: null });
+  }
+  const m = MAP[error.code];
+  const retryable = error.code === "STORAGE_FAILED" && (error as { retryable?: boolean }).retryable;
+  const param =
+    "param" in error && typeof error.param === "string" ? error.param : error.code === "INPUT_ITEM_NOT_FOUND" ? null : (m.param ?? null);
+  return errorResponse(retryable ? 503 : m.status, { message: error.message, type: m.type, param, code: m.code }, retryable ? { "retry-after": "1" } : {});
+}

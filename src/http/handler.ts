@@ -1,0 +1,81 @@
+/**
+ * createResponsesHandler: the store as an OpenAI-compatible HTTP API, as a Fetch-API handler
+ * `(Request) => Promise<Response>` that Next.js route handlers, Hono, Bun, Deno and our own
+ * `serve` mount unchanged.
+ */
+import type { ResponsesStore } from "../store.js";
+import type { User } from "../schemas/params.js";
+import { errorResponse, json, responseForError } from "./error-body.js";
+import { matchRoute } from "./routes.js";
+
+/** Options of {@link createResponsesHandler}. */
+export interface ResponsesHandlerOptions {
+  /**
+   * The caller of a request: a user, `null` for no user, or a Response to send instead (for
+   * example a 401). Runs for every request.
+   * @default () => null (every caller is "no user": it sees only rows stored without a user)
+   */
+  authenticate?: (request: Request) => User | null | Response | Promise<User | null | Response>;
+  /** Where the API is mounted. @default "/v1" */
+  basePath?: string;
+  /** Hears of errors that became a 500, with the request. @default console.error */
+  onError?: (error: unknown, request: Request) => void;
+}
+
+/**
+ * The Responses API over HTTP: `GET /responses/{id}`, `DELETE /responses/{id}`,
+ * `GET /responses/{id}/input_items` (after, before, limit, order, include / include[]), and
+ * `GET /responses` (after, limit, model, order). Bodies, status codes and errors are the
+ * hosted API's, so the official `openai` SDK's `responses.retrieve`, `responses.delete` and
+ * `responses.inputItems.list` (with auto-pagination) work against it.
+ *
+ * @example
+ * ```ts
+ * const handler = createResponsesHandler(store, {
+ *   authenticate: (req) => ({ principal: verify(req.headers.get("authorization")) }),
+ * });
+ * // Next.js: export const GET = handler, DELETE = handler (see openai-responses-store/next)
+ * ```
+ */
+export function createResponsesHandler(store: ResponsesStore, options: ResponsesHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const base = (options.basePath ?? "/v1").replace(/\/+$/, "");
+  const authenticate = options.authenticate ?? (() => null);
+  const onError = options.onError ?? ((error: unknown) => console.error("openai-responses-store: request failed", error));
+
+  return async (request) => {
+    const url = new URL(request.url);
+    if (!(url.pathname === base || url.pathname.startsWith(`${base}/`))) return notFound(url.pathname);
+    let segments: string[];
+    try {
+      segments = url.pathname.slice(base.length).split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return notFound(url.pathname);
+    }
+    const match = matchRoute(segments);
+    if (!match) return notFound(url.pathname);
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const run = match.route.methods[method as "GET" | "DELETE"];
+    if (!run) {
+      const allow = Object.keys(match.route.methods).join(", ");
+      return errorResponse(
+        405,
+        { message: `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${allow}`, type: "invalid_request_error", param: null, code: "method_not_allowed" },
+        { allow },
+      );
+    }
+    try {
+      const caller = await authenticate(request);
+      if (caller instanceof Response) return caller;
+      const body = await run({ store, params: match.params, query: url.searchParams, user: caller });
+      return json(200, body);
+    } catch (error) {
+      const response = responseForError(error);
+      if (response.status >= 500) onError(error, request);
+      return response;
+    }
+  };
+}
+
+function notFound(path: string): Response {
+  return errorResponse(404, { message: `No route for ${path}`, type: "invalid_request_error", param: null, code: "not_found" });
+}

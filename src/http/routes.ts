@@ -1,0 +1,92 @@
+/**
+ * Method + path → store operation, as a table: the Responses API's routes (retrieve, delete,
+ * input items) and the list extension the reference adds (GET /responses).
+ */
+import type { ResponsesStore } from "../store.js";
+import type { User } from "../schemas/params.js";
+import { InvalidParameterError } from "../errors.js";
+
+/** One route: a pattern of path segments (`:id` captures) and a handler per method. */
+export interface Route {
+  pattern: string[];
+  methods: Partial<Record<"GET" | "DELETE", (call: RouteCall) => Promise<unknown>>>;
+}
+
+/** What a route handler gets. */
+export interface RouteCall {
+  store: ResponsesStore;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  user: User | null;
+}
+
+/** A query parameter as a number, or the raw string (so validation names it), or undefined. */
+function numberParam(query: URLSearchParams, name: string): number | string | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return undefined;
+  return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+}
+
+/** `include` given as `include[]=a&include[]=b` (the SDK's form) or `include=a&include=b`. */
+function includeParam(query: URLSearchParams): string[] | undefined {
+  const values = [...query.getAll("include[]"), ...query.getAll("include")].flatMap((v) => v.split(",")).filter(Boolean);
+  return values.length ? values : undefined;
+}
+
+const str = (query: URLSearchParams, name: string) => query.get(name) ?? undefined;
+
+export const ROUTES: Route[] = [
+  {
+    pattern: ["responses"],
+    methods: {
+      GET: ({ store, query, user }) =>
+        store.listResponses({
+          after: str(query, "after"),
+          limit: numberParam(query, "limit") as number | undefined,
+          model: str(query, "model"),
+          order: str(query, "order") as "asc" | "desc" | undefined,
+          user,
+        }),
+    },
+  },
+  {
+    pattern: ["responses", ":id"],
+    methods: {
+      GET: async ({ store, params, query, user }) => {
+        if (query.get("stream") === "true") {
+          throw new InvalidParameterError("stream", "Streaming a stored response is not supported by this server");
+        }
+        // The API returns the response object itself: no stored input, no internal messages.
+        const { input: _input, messages: _messages, ...response } = await store.getResponseObject(params.id!, { user });
+        return response;
+      },
+      DELETE: ({ store, params, user }) => store.deleteResponseObject(params.id!, { user }),
+    },
+  },
+  {
+    pattern: ["responses", ":id", "input_items"],
+    methods: {
+      GET: ({ store, params, query, user }) =>
+        store.listResponseInputItems(params.id!, {
+          after: str(query, "after"),
+          before: str(query, "before"),
+          include: includeParam(query) as never,
+          limit: numberParam(query, "limit") as number | undefined,
+          order: str(query, "order") as "asc" | "desc" | undefined,
+          user,
+        }),
+    },
+  },
+];
+
+/** The route and captured parameters for a path (segments after the base path), if any. */
+export function matchRoute(segments: string[]): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of ROUTES) {
+    if (route.pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    if (route.pattern.every((p, i) => (p.startsWith(":") ? ((params[p.slice(1)] = segments[i]!), true) : p === segments[i]))) {
+      return { route, params };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,121 @@
+// The HTTP handler served on loopback and driven by the official `openai` npm SDK: retrieve,
+// delete, input-item auto-pagination, errors as the SDK's error classes; plus the list
+// extension and routing details over plain fetch.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { afterEach, describe, expect, test } from "vitest";
+import { createResponsesHandler, toNodeListener, type ResponsesStore } from "../../src/index.js";
+import { PROVIDERS } from "../support/databases.js";
+import { inputItems, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+
+/** Bearer <principal> → that user; no header → no user. */
+const authenticate = (req: Request) => {
+  const token = req.headers.get("authorization")?.replace(/^Bearer /, "");
+  return token && token !== "anonymous" ? { principal: token } : null;
+};
+
+describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider) => {
+  const stores = storeFactory(provider);
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    server = undefined;
+  });
+
+  async function serve(store: ResponsesStore, basePath?: string) {
+    server = createServer(toNodeListener(createResponsesHandler(store, { authenticate, basePath, onError: () => {} })));
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = (user: string) => new OpenAI({ baseURL: `${origin}${basePath ?? "/v1"}`, apiKey: user, maxRetries: 0 });
+    return { origin, client };
+  }
+
+  test("retrieve returns the stored response; delete deletes; missing and not-yours are 404", async () => {
+    const store = await stores.open();
+    const response = makeResponse({ id: "resp_1", metadata: { topic: "demo" } });
+    await store.storeResponseObject(response, [userMessage("m1")], [{ role: "user", content: "hi" }], { user: { principal: "alice" } });
+    const { client } = await serve(store);
+    const alice = client("alice");
+
+    const got = await alice.responses.retrieve("resp_1");
+    expect(got).toMatchObject({ ...response });
+    expect(got).not.toHaveProperty("input");
+    expect(got).not.toHaveProperty("messages");
+    expect(got.output_text).toBe("Hello!"); // the SDK's own addition works on our body
+
+    const notYours = await client("bob").responses.retrieve("resp_1").catch((e: unknown) => e);
+    expect(notYours).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(notYours).toMatchObject({ status: 404, code: "response_not_found", param: "response_id", type: "invalid_request_error" });
+    expect((notYours as Error).message).toContain("Response with id resp_1 not found");
+    await expect(alice.responses.retrieve("resp_nope")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+
+    await expect(client("bob").responses.delete("resp_1")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await alice.responses.delete("resp_1");
+    await expect(alice.responses.retrieve("resp_1")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(alice.responses.delete("resp_1")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  test("inputItems.list auto-paginates through every item, in both orders, with include", async () => {
+    const store = await stores.open();
+    const items = [
+      ...inputItems(23),
+      { type: "message", role: "user", id: "msg_img", content: [{ type: "input_image", detail: "auto", image_url: "https://x/y.png" }] },
+    ];
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), items);
+    const { client } = await serve(store);
+    const c = client("anonymous");
+
+    const seen: string[] = [];
+    for await (const item of c.responses.inputItems.list("resp_1", { limit: 5 })) seen.push(item.id);
+    expect(seen).toEqual([...items].reverse().map((i) => i.id));
+
+    const asc: string[] = [];
+    for await (const item of c.responses.inputItems.list("resp_1", { limit: 7, order: "asc" })) asc.push(item.id);
+    expect(asc).toEqual(items.map((i) => i.id));
+
+    const first = await c.responses.inputItems.list("resp_1", { limit: 1 });
+    expect(first.data[0]).toMatchObject({ id: "msg_img", content: [{ image_url: null }] });
+    expect(first.has_more).toBe(true);
+    const included = await c.responses.inputItems.list("resp_1", { limit: 1, include: ["message.input_image.image_url"] });
+    expect(included.data[0]).toMatchObject({ content: [{ image_url: "https://x/y.png" }] });
+  });
+
+  test("bad parameters are 400s naming the parameter", async () => {
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), inputItems(3));
+    const { client } = await serve(store);
+    const c = client("anonymous");
+    const badLimit = await c.responses.inputItems.list("resp_1", { limit: 0 }).catch((e: unknown) => e);
+    expect(badLimit).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(badLimit).toMatchObject({ status: 400, param: "limit", code: "invalid_parameter" });
+    await expect(c.responses.inputItems.list("resp_1", { include: ["nope" as never] })).rejects.toMatchObject({ status: 400, param: "include" });
+    await expect(c.responses.inputItems.list("resp_1", { after: "msg_zzz" })).rejects.toMatchObject({ status: 404, code: "input_item_not_found" });
+    await expect(c.responses.inputItems.list("resp_1", { after: "msg_1", before: "msg_2" } as never)).rejects.toMatchObject({ status: 400 });
+  });
+
+  test("the list extension, routing and a custom base path over plain fetch", async () => {
+    const store = await stores.open();
+    for (let i = 0; i < 5; i++) await store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: i, model: i % 2 ? "a" : "b" }), [userMessage(`m${i}`)]);
+    const { origin } = await serve(store, "/api/openai/v1/");
+    const get = async (path: string, init?: RequestInit) => {
+      const res = await fetch(`${origin}/api/openai/v1${path}`, init);
+      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+    };
+    const page = await get("/responses?limit=2&order=asc");
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ object: "list", first_id: "resp_0", last_id: "resp_1", has_more: true });
+    expect(page.body.data[0].input).toEqual([userMessage("m0")]);
+    expect((await get("/responses?model=a")).body.data.map((r: { id: string }) => r.id)).toEqual(["resp_3", "resp_1"]);
+    expect((await get("/responses?after=resp_3")).body.data.map((r: { id: string }) => r.id)).toEqual(["resp_2", "resp_1", "resp_0"]);
+    expect(await get("/responses?limit=abc")).toMatchObject({ status: 400, body: { error: { param: "limit" } } });
+    expect(await get("/responses?after=nope")).toMatchObject({ status: 400, body: { error: { param: "after" } } });
+    expect(await get("/responses/resp_1?stream=true")).toMatchObject({ status: 400, body: { error: { param: "stream" } } });
+    expect(await get("/nothing/here")).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+    const post = await get("/responses/resp_1", { method: "POST" });
+    expect(post).toMatchObject({ status: 405, body: { error: { code: "method_not_allowed" } } });
+    expect(post.headers.get("allow")).toBe("GET, DELETE");
+    expect((await fetch(`${origin}/v1/responses`)).status).toBe(404); // outside the base path
+    expect((await get(`/responses/${encodeURIComponent("resp_1")}`)).body.id).toBe("resp_1");
+  });
+});
