@@ -4,7 +4,7 @@
  */
 export { ResponsesStore, createResponsesStore, shutdownOnSignals } from "./store.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
-export type { CallOptions, DeleteResult, ResponseWithInput, StoredResponse } from "./store.js";
+export type { CallOptions, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageStats, StoredResponse } from "./store.js";
 export type { Logger, ResponsesStoreOptions } from "./options.js";
 export type { ListPage, Order } from "./repository/keyset.js";
 export { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
@@ -14,7 +14,8 @@ export { INCLUDE_VALUES } from "./schemas/params.js";
 export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
 export { createResponsesHandler, type ResponsesHandlerOptions } from "./http/handler.js";
 export { toNodeListener } from "./http/node.js";
-export { migrate, bundledMigrations, type MigrationResult } from "./db/migrate.js";
+export { importLlamaStackResponses, type LlamaStackImportOptions, type LlamaStackImportResult } from "./import/llama-stack.js";
+export { migrate, migrationStatus, bundledMigrations, type MigrationResult, type MigrationStatus } from "./db/migrate.js";
 export { providerFromUrl, type ProviderName } from "./db/providers.js";
 export { DEFAULT_POLICY, parsePolicy, type AccessRule, type Action, type Scope } from "./access/policy.js";
 export { isAllowed, type ResourceView } from "./access/decide.js";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { isAllowed } from "./access/decide.js";
 import type { Action } from "./access/policy.js";
 import { ownerColumns, writerOf } from "./access/visibility.js";
-import { allowedRows, and, type RowCondition } from "./access/where.js";
+import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { openAdapter, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
@@ -23,7 +23,7 @@ import { WriteQueue, type WriteQueueStats } from "./queue/write-queue.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
 import { pageInputItems } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
-import { ResponsesRepository, type StoredBlob } from "./repository/responses-repository.js";
+import { ResponsesRepository, type ResponseRow, type StoredBlob } from "./repository/responses-repository.js";
 import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 import { checkJsonValue } from "./schemas/json.js";
 import { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
@@ -56,6 +56,38 @@ interface Connection {
   adapter: SqlDriverAdapter;
   repository: ResponsesRepository;
   queue: WriteQueue | undefined;
+}
+
+/** Options of `pruneResponses`. */
+export interface PruneParams {
+  /** Delete responses created before this moment (a Date, or unix seconds). */
+  olderThan: Date | number;
+  /** Rows deleted per statement. @default 500 */
+  batchSize?: number;
+  /** Only rows this caller may delete (ignored with `allOwners`). */
+  user?: User | null;
+  /** Every owner's rows: an operator's retention job. @default false */
+  allOwners?: boolean;
+  /** Only rows stored by this principal ("" for rows stored without a user), whatever the policy: an operator's per-user job. */
+  owner?: string;
+  /** Hears the running total after each batch. */
+  onProgress?: (deleted: number) => void;
+}
+
+/** What `storageStats` returns. */
+export interface StorageStats {
+  rows: number;
+  /** Bytes of stored JSON (responses with input and messages). */
+  bytes: number;
+  byModel: { model: string; rows: number; bytes: number }[];
+}
+
+/** One response to import, with the owner it had. */
+export interface ImportRecord {
+  response: ResponseObject;
+  input: InputItem[];
+  messages?: ChatCompletionMessage[] | null;
+  owner: User | null;
 }
 
 /** Per-call options of single-response methods. */
@@ -241,6 +273,83 @@ export class ResponsesStore implements AsyncDisposable {
     }
     const stored = await this.getResponseObject(responseId, { user });
     return pageInputItems((stored.input ?? []) as (InputItem & Record<string, unknown>)[], slice, responseId);
+  }
+
+  /**
+   * Retention: deletes responses created before `olderThan`, oldest first, in batches (so no
+   * statement holds locks on a large share of the table). Owner-aware: only rows `user` may
+   * delete under the policy; or, for an operator's job such as `responses-store prune`, every
+   * owner's (`allOwners: true`) or one owner's (`owner`).
+   *
+   * @example
+   * ```ts
+   * const { deleted } = await store.pruneResponses({ olderThan: new Date(Date.now() - 30 * 86_400_000), allOwners: true });
+   * ```
+   */
+  async pruneResponses(params: PruneParams): Promise<{ deleted: number }> {
+    const user = parseUser(params.user);
+    const cutoff = params.olderThan instanceof Date ? Math.floor(params.olderThan.getTime() / 1000) : params.olderThan;
+    if (!Number.isFinite(cutoff)) throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
+    const batchSize = params.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
+    }
+    const deletable =
+      params.owner !== undefined
+        ? params.owner === ""
+          ? not({ kind: "owned" })
+          : { kind: "owner-is" as const, principal: params.owner }
+        : params.allOwners
+          ? and()
+          : and(this.#rows("read", user), this.#rows("delete", user));
+    const deleted = await this.#track(async ({ repository, queue }) => {
+      await queue?.flush();
+      return repository.prune(cutoff, deletable, batchSize, params.onProgress);
+    });
+    return { deleted };
+  }
+
+  /**
+   * Rows and stored bytes per model: of the rows `user` may read, or of all with `allOwners`.
+   *
+   * @example
+   * ```ts
+   * const { rows, bytes, byModel } = await store.storageStats({ allOwners: true });
+   * ```
+   */
+  async storageStats(params: { user?: User | null; allOwners?: boolean } = {}): Promise<StorageStats> {
+    const user = parseUser(params.user);
+    const byModel = await this.#track(async ({ repository, queue }) => {
+      await queue?.flush();
+      return repository.storageStats(params.allOwners ? and() : this.#rows("read", user));
+    });
+    return { rows: byModel.reduce((n, m) => n + m.rows, 0), bytes: byModel.reduce((n, m) => n + m.bytes, 0), byModel };
+  }
+
+  /**
+   * Copies already-stored responses in (an import), keeping their owners, and skips ids that
+   * exist: running it twice inserts nothing twice. Each record is validated like a store call;
+   * an invalid one is reported in `invalid`, the others are written.
+   */
+  async importResponses(records: readonly ImportRecord[]): Promise<{ inserted: string[]; skipped: string[]; invalid: { id: string; error: ValidationError }[] }> {
+    const invalid: { id: string; error: ValidationError }[] = [];
+    const rows: ResponseRow[] = [];
+    for (const r of records) {
+      try {
+        const owner = parseUser(r.owner);
+        validate("response", r.response);
+        validate("input", r.input);
+        validate("messages", r.messages ?? []);
+        const blob = { ...r.response, input: r.input, ...(r.messages == null ? {} : { messages: r.messages }) } as unknown as StoredBlob;
+        rows.push({ id: r.response.id, createdAt: r.response.created_at, model: r.response.model, responseObject: blob, ...ownerColumns(owner) });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        invalid.push({ id: String((r.response as { id?: unknown } | null)?.id ?? "(no id)"), error });
+      }
+    }
+    const inserted = await this.#track(({ repository }) => repository.insertAbsent(rows));
+    const done = new Set(inserted);
+    return { inserted, skipped: rows.filter((r) => !done.has(r.id)).map((r) => r.id), invalid };
   }
 
   /**

@@ -98,6 +98,48 @@ export async function migrate(provider: ProviderName, url: string): Promise<Migr
   }
 }
 
+/** Where a database stands against the bundled migrations (what `prisma migrate status` tells). */
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+  /** Applied migrations whose file changed since. */
+  edited: string[];
+  /** Migrations that failed and are not resolved (Prisma's P3009 state). */
+  failed: string[];
+}
+
+/**
+ * Reads `_prisma_migrations` without changing anything.
+ *
+ * @example
+ * ```ts
+ * const { pending } = await migrationStatus("sqlite", "file:./responses.db");
+ * ```
+ */
+export async function migrationStatus(provider: ProviderName, url: string): Promise<MigrationStatus> {
+  const dialect = dialectFor(provider);
+  const migrations = bundledMigrations(provider);
+  const conn = await dialect.openRawConnection(url);
+  try {
+    let rows: MigrationRow[] = [];
+    try {
+      rows = await conn.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM _prisma_migrations`);
+    } catch {
+      rows = []; // no _prisma_migrations yet: everything is pending
+    }
+    const live = rows.filter((r) => r.rolled_back_at == null);
+    const done = (name: string) => live.find((r) => r.migration_name === name && r.finished_at != null);
+    return {
+      applied: migrations.filter((m) => done(m.name)).map((m) => m.name),
+      pending: migrations.filter((m) => !live.some((r) => r.migration_name === m.name)).map((m) => m.name),
+      edited: migrations.filter((m) => done(m.name) && !acceptedChecksums(m.sql).has(done(m.name)!.checksum)).map((m) => m.name),
+      failed: live.filter((r) => r.finished_at == null).map((r) => r.migration_name),
+    };
+  } finally {
+    await conn.close();
+  }
+}
+
 async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {

@@ -45,6 +45,8 @@ export interface Dialect {
     /** True when the array at `key` is present and not empty. */
     present(column: string, key: string, param: (v: string) => string): string;
   };
+  /** SQL for the stored size, in bytes, of a JSON column's value. */
+  byteLength(column: string): string;
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
   openRawConnection(url: string): Promise<RawConnection>;
@@ -69,6 +71,7 @@ const sqlite: Dialect = {
   // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
   migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
   upsert: "on-conflict-where",
+  byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   json: {
     overlaps: (col, key, values, p) =>
       `EXISTS (SELECT 1 FROM json_each(${col}, ${p(`$.${key}`)}) AS e WHERE e.value IN (${values.map(p).join(", ")}))`,
@@ -137,6 +140,7 @@ const postgresql: Dialect = {
 )`,
   migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
   upsert: "on-conflict-where",
+  byteLength: (col) => `octet_length(${col}::text)`,
   json: {
     overlaps: (col, key, values, p) =>
       `COALESCE((${col} -> ${p(key)}::text) ?| ARRAY[${values.map((v) => `${p(v)}::text`).join(", ")}], FALSE)`,
@@ -171,6 +175,7 @@ const mysql: Dialect = {
   // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
   migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
   upsert: "insert-then-update",
+  byteLength: (col) => `LENGTH(${col})`,
   json: {
     overlaps: (col, key, values, p) =>
       `COALESCE(${values.map((v) => `JSON_CONTAINS(${col}, JSON_QUOTE(${p(v)}), ${p(`$.${key}`)})`).join(" OR ")}, 0)`,

@@ -291,6 +291,77 @@ export class ResponsesRepository {
     });
   }
 
+  /**
+   * Deletes, oldest first and at most `batchSize` at a time, the rows created before
+   * `createdBefore` (unix seconds) that `deletable` allows; `onBatch` hears the running total.
+   * Returns how many rows were deleted.
+   */
+  async prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.run("pruneResponses", async () => {
+        const p = new SqlParams(this.dialect);
+        const rows = await this.db.queryRaw(
+          p.query(
+            `SELECT id FROM ${TABLE} WHERE ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)} ` +
+              `ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
+          ),
+        );
+        return rows.rows.map((r) => String(r[0]));
+      });
+      if (!ids.length) return deleted;
+      deleted += await this.run("pruneResponses", async () => {
+        const p = new SqlParams(this.dialect);
+        return this.db.executeRaw(
+          p.query(
+            `DELETE FROM ${TABLE} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")}) ` +
+              `AND ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)}`,
+          ),
+        );
+      });
+      onBatch?.(deleted);
+      if (ids.length < batchSize) return deleted;
+    }
+  }
+
+  /** Rows and stored bytes of the rows `visible` allows, per model. */
+  async storageStats(visible: RowCondition): Promise<{ model: string; rows: number; bytes: number }[]> {
+    return this.run("storageStats", async () => {
+      const p = new SqlParams(this.dialect);
+      const result = await this.db.queryRaw(
+        p.query(
+          `SELECT model, COUNT(*), SUM(${this.dialect.byteLength(`${TABLE}.response_object`)}) FROM ${TABLE} ` +
+            `WHERE ${p.condition(visible, TABLE)} GROUP BY model ORDER BY model`,
+        ),
+      );
+      return result.rows.map((r) => ({ model: String(r[0]), rows: Number(r[1]), bytes: Number(r[2] ?? 0) }));
+    });
+  }
+
+  /**
+   * Inserts the rows whose ids are not stored yet, as they are (owners included); returns the
+   * ids it inserted. For imports: running it again inserts nothing twice.
+   */
+  async insertAbsent(rows: readonly ResponseRow[]): Promise<string[]> {
+    if (!rows.length) return [];
+    return this.run("importResponses", async () => {
+      for (let attempt = 0; ; attempt++) {
+        const c = new SqlParams(this.dialect);
+        const existing = await this.db.queryRaw(c.query(`SELECT id FROM ${TABLE} WHERE id IN (${rows.map((r) => c.value(r.id)).join(", ")})`));
+        const stored = new Set(existing.rows.map((r) => String(r[0])));
+        const absent = rows.filter((r) => !stored.has(r.id));
+        if (!absent.length) return [];
+        try {
+          const p = new SqlParams(this.dialect);
+          await this.db.executeRaw(p.query(insertValues(p, absent)));
+          return absent.map((r) => r.id);
+        } catch (error) {
+          if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile
+        }
+      }
+    });
+  }
+
   /** Runs one database operation; wraps backend errors once. */
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * `responses-store`: the command line. Argument parsing only; each command calls the library.
+ *   migrate status|deploy   where the database stands; apply pending migrations (offline)
+ *   serve                   the OpenAI-compatible HTTP API on a port
+ *   import --from URL       copy a llama-stack openai_responses table in
+ *   prune --older-than 30d  batched retention delete
+ *   stats                   rows and bytes, by model
+ * Every command takes --url (default DATABASE_URL, else file:./responses.db).
+ */
+import { createServer } from "node:http";
+import { Command, InvalidArgumentError } from "commander";
+import cliProgress from "cli-progress";
+import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener } from "../index.js";
+import { defaultUrl, redactUrl } from "../db/providers.js";
+import { importLlamaStackResponses } from "../import/llama-stack.js";
+import { parseDuration } from "./duration.js";
+
+const program = new Command("responses-store")
+  .description("Keep OpenAI Responses API objects in SQLite, PostgreSQL or MySQL/MariaDB")
+  .option("--url <url>", "database URL (default: DATABASE_URL, else file:./responses.db)")
+  .showHelpAfterError();
+
+const urlOf = () => (program.opts<{ url?: string }>().url ?? defaultUrl());
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const bar = (label: string) =>
+  new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} {detail}`, hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic);
+
+const migrateCmd = program.command("migrate").description("Prisma-compatible migrations, without Prisma's native engine");
+migrateCmd
+  .command("status")
+  .description("applied, pending, failed and edited migrations")
+  .action(async () => {
+    const url = urlOf();
+    const s = await migrationStatus(providerFromUrl(url), url);
+    console.log(`Database: ${redactUrl(url)}`);
+    console.log(`applied: ${s.applied.join(", ") || "(none)"}`);
+    console.log(`pending: ${s.pending.join(", ") || "(none)"}`);
+    if (s.failed.length) console.log(`FAILED (resolve with prisma migrate resolve): ${s.failed.join(", ")}`);
+    if (s.edited.length) console.log(`EDITED after being applied: ${s.edited.join(", ")}`);
+    process.exitCode = s.pending.length || s.failed.length || s.edited.length ? 1 : 0;
+  });
+migrateCmd
+  .command("deploy")
+  .description("apply pending migrations, recorded as prisma migrate deploy records them")
+  .action(async () => {
+    const url = urlOf();
+    const { applied } = await migrate(providerFromUrl(url), url);
+    console.log(applied.length ? `Applied ${applied.join(", ")} to ${redactUrl(url)}` : `${redactUrl(url)} is up to date`);
+  });
+
+program
+  .command("serve")
+  .description("serve the Responses API (GET/DELETE /v1/responses/{id}, /input_items, GET /v1/responses)")
+  .option("--port <port>", "port (0: any free one)", (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("port must be an integer from 0 to 65535");
+    return n;
+  }, 8321)
+  .option("--host <host>", "interface to listen on", "127.0.0.1")
+  .option("--base-path <path>", "where the API is mounted", "/v1")
+  .option("--user-header <name>", "take the caller's principal from this request header (behind a trusted proxy only)")
+  .action(async (opts: { port: number; host: string; basePath: string; userHeader?: string }) => {
+    const url = urlOf();
+    const store = await createResponsesStore({ url, logger: console });
+    const header = opts.userHeader?.toLowerCase();
+    const handler = createResponsesHandler(store, {
+      basePath: opts.basePath,
+      authenticate: (req) => {
+        const principal = header ? req.headers.get(header) : null;
+        return principal ? { principal } : null;
+      },
+    });
+    const server = createServer(toNodeListener(handler));
+    await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+    const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
+    console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
+    const as = header ? ` -H '${header}: alice'` : "";
+    console.log(`Try: curl -s${as} '${origin}${opts.basePath}/responses?limit=5'`);
+    shutdownOnSignals({ shutdown: () => new Promise<void>((r) => server.close(() => r())).then(() => store.shutdown()) });
+  });
+
+program
+  .command("import")
+  .description("copy a llama-stack openai_responses table in (owners kept; idempotent and resumable)")
+  .requiredOption("--from <url>", "the llama-stack database (file:... or postgresql://...)")
+  .option("--table <name>", "its responses table", "openai_responses")
+  .option("--batch-size <n>", "rows per batch", int("batch-size"), 200)
+  .action(async (opts: { from: string; table: string; batchSize: number }) => {
+    const store = await createResponsesStore({ url: urlOf() });
+    const progress = bar("import");
+    let started = false;
+    try {
+      const result = await importLlamaStackResponses(store, {
+        sourceUrl: opts.from,
+        table: opts.table,
+        batchSize: opts.batchSize,
+        onProgress: (p) => {
+          if (!started) progress.start(p.total, 0, { detail: "" });
+          started = true;
+          progress.update(p.copied + p.skipped + p.invalid.length, { detail: `copied ${p.copied}, skipped ${p.skipped}` });
+        },
+      });
+      if (started) progress.stop();
+      console.log(`copied ${result.copied}, skipped ${result.skipped} (already present), invalid ${result.invalid.length}`);
+      for (const i of result.invalid.slice(0, 20)) console.log(`  invalid ${i.id}: ${i.reason}`);
+      process.exitCode = result.invalid.length ? 1 : 0;
+    } finally {
+      if (started) progress.stop();
+      await store.shutdown();
+    }
+  });
+
+program
+  .command("prune")
+  .description("delete responses older than a duration, in batches")
+  .requiredOption("--older-than <duration>", "e.g. 30d, 12h, 2w", (v: string) => {
+    try {
+      return parseDuration(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  })
+  .option("--batch-size <n>", "rows per delete", int("batch-size"), 500)
+  .option("--user <principal>", "only the rows this principal stored (default: every owner's)")
+  .action(async (opts: { olderThan: number; batchSize: number; user?: string }) => {
+    const store = await createResponsesStore({ url: urlOf() });
+    try {
+      const olderThan = new Date(Date.now() - opts.olderThan);
+      const before = await store.storageStats({ allOwners: true });
+      const progress = bar("prune");
+      progress.start(before.rows, 0, { detail: `created before ${olderThan.toISOString()}` });
+      const { deleted } = await store.pruneResponses({
+        olderThan,
+        batchSize: opts.batchSize,
+        ...(opts.user ? { owner: opts.user } : { allOwners: true }),
+        onProgress: (n) => progress.update(n),
+      });
+      progress.stop();
+      console.log(`deleted ${deleted} response(s) created before ${olderThan.toISOString()}`);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+program
+  .command("stats")
+  .description("rows and bytes, by model")
+  .option("--json", "print JSON")
+  .action(async (opts: { json?: boolean }) => {
+    const store = await createResponsesStore({ url: urlOf() });
+    try {
+      const stats = await store.storageStats({ allOwners: true });
+      if (opts.json) return console.log(JSON.stringify(stats));
+      console.log(`${stats.rows} response(s), ${stats.bytes} bytes`);
+      for (const m of stats.byModel) console.log(`  ${m.model}: ${m.rows} response(s), ${m.bytes} bytes`);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(isResponsesStoreError(error) ? `${error.name} (${error.code}): ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,139 @@
+// The command line, run as a real process: migrate status/deploy, import of a llama-stack
+// table (SQLite and PostgreSQL sources), prune, stats and serve.
+import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { describe, expect, test } from "vitest";
+import { createResponsesStore } from "../../src/index.js";
+import { sqlitePath } from "../../src/db/providers.js";
+import { PROVIDERS, freshDatabase } from "../support/databases.js";
+import { listAllIds, makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
+
+const run = promisify(execFile);
+const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
+const cli = (url: string, ...args: string[]) =>
+  run(process.execPath, ["--import", "tsx", MAIN, "--url", url, ...args]).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+
+/** Rows as llama-stack's ResponsesStore stored them (pydantic dumps, NULL/'' owners, 'null' attributes). */
+function llamaRows() {
+  const blob = (id: string, extra: object = {}) => ({
+    id, object: "response", created_at: 1_759_000_000, model: "llama-3", status: "completed", output: [], error: null,
+    parallel_tool_calls: false, previous_response_id: null, temperature: null, top_p: null, truncation: null,
+    text: { format: { type: "text" } },
+    input: [{ type: "message", role: "user", content: "hi", id: `msg_${id}`, status: null }],
+    messages: [{ role: "user", content: "hi", name: null }],
+    ...extra,
+  });
+  return [
+    { id: "resp-alice", blob: blob("resp-alice"), owner: "alice", attrs: { roles: ["user"] } },
+    { id: "resp-public-null", blob: blob("resp-public-null"), owner: null, attrs: null },
+    { id: "resp-public-empty", blob: blob("resp-public-empty", { messages: undefined }), owner: "", attrs: null }, // pre-#3645: no messages
+    { id: "resp-broken", blob: { id: "resp-broken", object: "response" }, owner: "", attrs: null }, // not a valid response
+  ];
+}
+
+describe("responses-store CLI", () => {
+  const stores = storeFactory(PROVIDERS[0]!); // SQLite target
+
+  test("migrate status reports pending, deploy applies, status is then clean", async () => {
+    const url = await stores.url();
+    expect(await cli(url, "migrate", "status")).toMatchObject({ code: 1, out: expect.stringContaining("pending: 20261124000000_init") });
+    expect((await cli(url, "migrate", "deploy")).out).toContain("Applied 20261124000000_init");
+    expect(await cli(url, "migrate", "status")).toMatchObject({ code: 0, out: expect.stringContaining("pending: (none)") });
+    expect((await cli(url, "migrate", "deploy")).out).toContain("is up to date");
+  });
+
+  test("import copies a llama-stack SQLite table with owners, skips on a second run, reports invalid rows", async () => {
+    const url = await stores.url();
+    const sourcePath = sqlitePath(url).replace(/test\.db$/, "llama.db");
+    const db = new Database(sourcePath);
+    db.exec(`CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`);
+    const insert = db.prepare(`INSERT INTO openai_responses VALUES (?, ?, ?, ?, ?, ?)`);
+    for (const r of llamaRows()) insert.run(r.id, 1_759_000_000, JSON.stringify(r.blob), "llama-3", JSON.stringify(r.attrs), r.owner);
+    db.close();
+
+    const first = await cli(url, "import", "--from", `file:${sourcePath}`, "--batch-size", "2");
+    expect(first.out).toContain("copied 3, skipped 0 (already present), invalid 1");
+    expect(first.out).toMatch(/invalid resp-broken: Invalid response/);
+    expect(first.code).toBe(1);
+    const second = await cli(url, "import", "--from", `file:${sourcePath}`);
+    expect(second.out).toContain("copied 0, skipped 3 (already present), invalid 1");
+
+    const store = await stores.open();
+    expect(await listAllIds(store, { user: { principal: "alice" } })).toEqual(["resp-public-null", "resp-public-empty", "resp-alice"]);
+    expect(await listAllIds(store)).toEqual(["resp-public-null", "resp-public-empty"]);
+    const alices = await store.getResponseObject("resp-alice", { user: { principal: "alice" } });
+    expect(alices.messages).toEqual([{ role: "user", content: "hi", name: null }]);
+    expect((await store.getResponseObject("resp-public-empty")).messages).toBeUndefined();
+  });
+
+  const pgProvider = PROVIDERS.find((p) => p.name === "postgresql");
+  test.skipIf(!pgProvider)("import reads a llama-stack PostgreSQL table", async () => {
+    const source = await freshDatabase(pgProvider!);
+    try {
+      const client = new pg.Client({ connectionString: source.url });
+      await client.connect();
+      await client.query(`CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`);
+      for (const r of llamaRows()) {
+        await client.query(`INSERT INTO openai_responses VALUES ($1, $2, $3, $4, $5, $6)`, [r.id, 1_759_000_000, JSON.stringify(r.blob), "llama-3", JSON.stringify(r.attrs), r.owner]);
+      }
+      await client.end();
+      const url = await stores.url();
+      expect((await cli(url, "import", "--from", source.url)).out).toContain("copied 3, skipped 0 (already present), invalid 1");
+    } finally {
+      await source.drop();
+    }
+  });
+
+  test("prune deletes old responses of every owner (or one user's), stats counts by model", async () => {
+    const url = await stores.url();
+    const store = await createResponsesStore({ url, logger: silentLogger });
+    const now = Math.floor(Date.now() / 1000);
+    const owners = [{ principal: "alice" }, { principal: "bob" }, null];
+    for (let i = 0; i < 30; i++) {
+      await store.storeResponseObject(makeResponse({ id: `old_${i}`, created_at: now - 40 * 86_400, model: i % 2 ? "a" : "b" }), [], [], { user: owners[i % 3] });
+    }
+    await store.storeResponseObject(makeResponse({ id: "new_1", created_at: now, model: "a" }), []);
+    await store.shutdown();
+
+    const stats = JSON.parse((await cli(url, "stats", "--json")).out) as { rows: number; byModel: { model: string; rows: number; bytes: number }[] };
+    expect(stats.rows).toBe(31);
+    expect(stats.byModel.map((m) => [m.model, m.rows])).toEqual([["a", 16], ["b", 15]]);
+    expect(stats.byModel.every((m) => m.bytes > 0)).toBe(true);
+
+    expect((await cli(url, "prune", "--older-than", "30d", "--user", "alice", "--batch-size", "3")).out).toContain("deleted 10 response(s)");
+    expect((await cli(url, "prune", "--older-than", "30d", "--batch-size", "7")).out).toContain("deleted 20 response(s)");
+    expect((await cli(url, "prune", "--older-than", "30d")).out).toContain("deleted 0 response(s)");
+    expect((await cli(url, "stats")).out).toContain("1 response(s)");
+    expect(await cli(url, "prune", "--older-than", "soon")).toMatchObject({ code: 1, out: expect.stringContaining("Invalid duration") });
+  });
+
+  test("serve answers the API and stops cleanly on SIGTERM", async () => {
+    const url = await stores.url();
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_served" }), [], [], { user: { principal: "alice" } });
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", "--user-header", "X-User"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const origin = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /on (http:\/\/[\d.]+:\d+)\/v1/.exec(out);
+        if (m) (clearInterval(timer), resolve(m[1]!));
+        if (child.exitCode !== null) (clearInterval(timer), reject(new Error(out)));
+      }, 50);
+    });
+    expect(out).toContain("Try: curl -s -H 'x-user: alice'");
+    const asAlice = await fetch(`${origin}/v1/responses/resp_served`, { headers: { "x-user": "alice" } });
+    expect(asAlice.status).toBe(200);
+    expect((await fetch(`${origin}/v1/responses/resp_served`)).status).toBe(404);
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});
