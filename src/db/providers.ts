@@ -243,7 +243,8 @@ export function sqlitePath(url: string): string {
   if (path.startsWith("//")) path = decodeURIComponent(new URL(url).pathname);
   path = path.split("?")[0]!;
   if (!path) throw new ConfigurationError("url", `SQLite URL ${url} names no file`);
-  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+  // (The annotation stops bundlers such as Next.js Turbopack from tracing the whole project.)
+  return isAbsolute(path) ? path : resolve(/* turbopackIgnore: true */ process.cwd(), path);
 }
 
 /** mariadb connection options from a mysql:// or mariadb:// URL. */
