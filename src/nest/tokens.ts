@@ -1,0 +1,7 @@
+/** Injection tokens of the Nest integration. */
+
+/** The ResponsesStore instance. Inject with `@InjectResponsesStore()` or `@Inject(RESPONSES_STORE)`. */
+export const RESPONSES_STORE: unique symbol = Symbol.for("openai-responses-store.nest.store");
+
+/** The options the store was created with. */
+export const RESPONSES_STORE_OPTIONS: unique symbol = Symbol.for("openai-responses-store.nest.options");
