@@ -6,6 +6,12 @@ import { z } from "zod";
 import { ConfigurationError, type ResponsesStoreError } from "./errors.js";
 import type { WriteQueueOptions } from "./queue/write-queue.js";
 import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/policy.js";
+
+/** A Prisma 7 driver adapter factory (structurally: what PrismaPg, PrismaMariaDb and PrismaBetterSqlite3 are). */
+export interface DriverAdapterFactory {
+  readonly provider: string;
+  connect(): Promise<unknown>;
+}
 import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
 
 /** A logger the store reports to; `console` fits. */
@@ -41,6 +47,14 @@ export interface ResponsesStoreOptions {
   migrate?: boolean;
   /** Driver pool settings (PostgreSQL and MySQL). */
   pool?: { max?: number };
+  /**
+   * Bring your own connection: a Prisma 7 driver adapter factory over the host's pool, e.g.
+   * `new PrismaPg(hostPgPool)` or `new PrismaMariaDb(hostMariadbPool)`. The store queries
+   * through it and leaves the pool open on shutdown. Migrations still need `url`, or
+   * `migrate: false` when the host applies them (`responses-store migrate deploy`, or our model
+   * in its own Prisma schema: prisma/fragment/responses.prisma).
+   */
+  adapter?: DriverAdapterFactory;
   /** Where the store reports what it does. @default a logger that prints warnings and errors */
   logger?: Logger;
   /**
@@ -74,6 +88,12 @@ const optionsSchema = z.object({
       retryDeadlineMs: z.number().int().min(0).optional(),
     })
     .optional(),
+  adapter: z
+    .custom<DriverAdapterFactory>(
+      (a) => typeof a === "object" && a !== null && typeof (a as DriverAdapterFactory).connect === "function" && ["sqlite", "postgres", "mysql"].includes((a as DriverAdapterFactory).provider),
+      { message: "expected a Prisma driver adapter factory (PrismaPg, PrismaMariaDb or PrismaBetterSqlite3)" },
+    )
+    .optional(),
   onWriteError: z.custom<(e: ResponsesStoreError, w: { id: string }) => void>((f) => typeof f === "function").optional(),
 });
 
@@ -88,6 +108,7 @@ export interface ResolvedOptions {
   queue: WriteQueueOptions | undefined;
   onWriteError: ((error: ResponsesStoreError, write: { id: string }) => void) | undefined;
   policy: readonly CompiledRule[];
+  adapter: DriverAdapterFactory | undefined;
 }
 
 const quietLogger: Logger = {
@@ -110,8 +131,19 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     const option = issue.path.map(String).join(".") || "options";
     throw new ConfigurationError(option, `Invalid option '${option}': ${issue.message}`);
   }
-  const url = parsed.data.url ?? defaultUrl();
-  const provider = providerFromUrl(url);
+  const adapter = parsed.data.adapter;
+  const adapterProvider = adapter && ({ sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const)[adapter.provider as "sqlite"];
+  if (adapter && parsed.data.migrate !== false && !parsed.data.url) {
+    throw new ConfigurationError(
+      "migrate",
+      "With 'adapter', give 'url' too (migrations run over their own connection) or pass 'migrate: false' and apply them at deploy time (responses-store migrate deploy)",
+    );
+  }
+  const url = parsed.data.url ?? (adapter ? `${adapterProvider}://(host adapter)` : defaultUrl());
+  const provider = adapterProvider ?? providerFromUrl(url);
+  if (adapterProvider && parsed.data.url && providerFromUrl(parsed.data.url) !== adapterProvider) {
+    throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but 'adapter' is for ${adapterProvider}`);
+  }
   const { enabled = provider !== "sqlite", ...queue } = parsed.data.queue ?? {};
   return {
     url,
@@ -119,6 +151,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     queue: enabled ? queue : undefined,
     onWriteError: parsed.data.onWriteError,
     policy: resolvePolicy(parsed.data.policy),
+    adapter,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
     logger: parsed.data.logger ?? quietLogger,

@@ -406,9 +406,9 @@ export class ResponsesStore implements AsyncDisposable {
         const { applied } = await migrate(provider, url);
         if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(url)}`);
       }
-      const adapter = await openAdapter(provider, url, pool, (error) =>
-        logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
-      );
+      const adapter = this.#options.adapter
+        ? ((await this.#options.adapter.connect()) as SqlDriverAdapter)
+        : await openAdapter(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`));
       const repository = new ResponsesRepository(adapter, dialectFor(provider));
       const queue =
         this.#options.queue &&
