@@ -13,6 +13,7 @@ export interface DriverAdapterFactory {
   connect(): Promise<unknown>;
 }
 import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
+import type { PrismaClientLike } from "./db/client.js";
 
 /** A logger the store reports to; `console` fits. */
 export type Logger = Pick<Console, "debug" | "info" | "warn" | "error">;
@@ -55,6 +56,15 @@ export interface ResponsesStoreOptions {
    * in its own Prisma schema: prisma/fragment/responses.prisma).
    */
   adapter?: DriverAdapterFactory;
+  /**
+   * Bring your own PrismaClient (any Prisma 7 client, whatever its models): the store runs its
+   * SQL through `$queryRawUnsafe`/`$executeRawUnsafe`/`$transaction` on the host's pool and never
+   * disconnects it. Give `provider` (the client does not tell), and `url` for migrations or
+   * `migrate: false`.
+   */
+  prisma?: PrismaClientLike;
+  /** The database family of `prisma`: "sqlite", "postgresql" or "mysql". */
+  provider?: ProviderName;
   /** Where the store reports what it does. @default a logger that prints warnings and errors */
   logger?: Logger;
   /**
@@ -94,6 +104,12 @@ const optionsSchema = z.object({
       { message: "expected a Prisma driver adapter factory (PrismaPg, PrismaMariaDb or PrismaBetterSqlite3)" },
     )
     .optional(),
+  prisma: z
+    .custom<PrismaClientLike>((c) => typeof c === "object" && c !== null && typeof (c as PrismaClientLike).$queryRawUnsafe === "function", {
+      message: "expected a PrismaClient",
+    })
+    .optional(),
+  provider: z.enum(["sqlite", "postgresql", "mysql"]).optional(),
   onWriteError: z.custom<(e: ResponsesStoreError, w: { id: string }) => void>((f) => typeof f === "function").optional(),
 });
 
@@ -109,6 +125,7 @@ export interface ResolvedOptions {
   onWriteError: ((error: ResponsesStoreError, write: { id: string }) => void) | undefined;
   policy: readonly CompiledRule[];
   adapter: DriverAdapterFactory | undefined;
+  prisma: PrismaClientLike | undefined;
 }
 
 const quietLogger: Logger = {
@@ -131,18 +148,24 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     const option = issue.path.map(String).join(".") || "options";
     throw new ConfigurationError(option, `Invalid option '${option}': ${issue.message}`);
   }
-  const adapter = parsed.data.adapter;
-  const adapterProvider = adapter && ({ sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const)[adapter.provider as "sqlite"];
-  if (adapter && parsed.data.migrate !== false && !parsed.data.url) {
+  const { adapter, prisma } = parsed.data;
+  if (adapter && prisma) throw new ConfigurationError("prisma", "Give 'adapter' or 'prisma', not both");
+  if (prisma && !parsed.data.provider) {
+    throw new ConfigurationError("provider", "With 'prisma', say which database it talks to: provider: \"sqlite\" | \"postgresql\" | \"mysql\"");
+  }
+  const adapterProvider =
+    parsed.data.provider ?? (adapter && ({ sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const)[adapter.provider as "sqlite"]);
+  const own = adapter ? "adapter" : prisma ? "prisma" : undefined;
+  if (own && parsed.data.migrate !== false && !parsed.data.url) {
     throw new ConfigurationError(
       "migrate",
-      "With 'adapter', give 'url' too (migrations run over their own connection) or pass 'migrate: false' and apply them at deploy time (responses-store migrate deploy)",
+      `With '${own}', give 'url' too (migrations run over their own connection) or pass 'migrate: false' and apply them at deploy time (responses-store migrate deploy)`,
     );
   }
-  const url = parsed.data.url ?? (adapter ? `${adapterProvider}://(host adapter)` : defaultUrl());
+  const url = parsed.data.url ?? (own ? `${adapterProvider}://(host ${own})` : defaultUrl());
   const provider = adapterProvider ?? providerFromUrl(url);
   if (adapterProvider && parsed.data.url && providerFromUrl(parsed.data.url) !== adapterProvider) {
-    throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but 'adapter' is for ${adapterProvider}`);
+    throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but '${own ?? "provider"}' is for ${adapterProvider}`);
   }
   const { enabled = provider !== "sqlite", ...queue } = parsed.data.queue ?? {};
   return {
@@ -152,6 +175,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     onWriteError: parsed.data.onWriteError,
     policy: resolvePolicy(parsed.data.policy),
     adapter,
+    prisma,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
     logger: parsed.data.logger ?? quietLogger,

@@ -7,7 +7,7 @@ import { isAllowed } from "./access/decide.js";
 import type { Action } from "./access/policy.js";
 import { ownerColumns, writerOf } from "./access/visibility.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
-import { openAdapter, type SqlDriverAdapter } from "./db/client.js";
+import { adapterDb, openAdapter, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
 import {
@@ -53,7 +53,7 @@ export interface DeleteResult {
 }
 
 interface Connection {
-  adapter: SqlDriverAdapter;
+  db: Db;
   repository: ResponsesRepository;
   queue: WriteQueue | undefined;
 }
@@ -385,7 +385,7 @@ export class ResponsesStore implements AsyncDisposable {
     const connection = ready ? await ready.catch(() => undefined) : undefined;
     await connection?.queue?.close(); // drains every queued write
     await this.flush();
-    await connection?.adapter.dispose();
+    await connection?.db.dispose();
   }
 
   /** `await using store = await createResponsesStore()` calls shutdown() at scope end. */
@@ -406,14 +406,18 @@ export class ResponsesStore implements AsyncDisposable {
         const { applied } = await migrate(provider, url);
         if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(url)}`);
       }
-      const adapter = this.#options.adapter
-        ? ((await this.#options.adapter.connect()) as SqlDriverAdapter)
-        : await openAdapter(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`));
-      const repository = new ResponsesRepository(adapter, dialectFor(provider));
+      const db = this.#options.prisma
+        ? prismaDb(this.#options.prisma)
+        : adapterDb(
+            this.#options.adapter
+              ? ((await this.#options.adapter.connect()) as SqlDriverAdapter)
+              : await openAdapter(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`)),
+          );
+      const repository = new ResponsesRepository(db, dialectFor(provider));
       const queue =
         this.#options.queue &&
         new WriteQueue((rows) => repository.upsertMany(rows, (row) => this.#rows("update", writerOf(row))), this.#options.queue);
-      this.#connected = { adapter, repository, queue };
+      this.#connected = { db, repository, queue };
       return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)

@@ -3,10 +3,88 @@
  * provider (better-sqlite3, pg or mariadb), used directly, without the ORM's query layer, which
  * costs about 150 µs per query (see bench/). pg and mariadb load only for their provider.
  */
-import type { SqlDriverAdapter } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlQuery } from "@prisma/driver-adapter-utils";
 import { SQLITE_BUSY_TIMEOUT_MS, mysqlConfig, sqlitePath, type ProviderName } from "./providers.js";
 
 export type { SqlDriverAdapter };
+
+/** Runs parameterised SQL: rows come back as arrays in SELECT order. */
+export interface Queryable {
+  queryRaw(query: SqlQuery): Promise<{ rows: unknown[][] }>;
+  executeRaw(query: SqlQuery): Promise<number>;
+}
+
+/** The connection the repository uses: a driver adapter's pool, or a host's PrismaClient. */
+export interface Db extends Queryable {
+  /** Runs `fn` in one transaction on one connection; commits, or rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Releases what the store opened (never a host's pool or client). */
+  dispose(): Promise<void>;
+}
+
+/** A Prisma driver adapter as a Db. */
+export function adapterDb(adapter: SqlDriverAdapter): Db {
+  return {
+    queryRaw: (q) => adapter.queryRaw(q),
+    executeRaw: (q) => adapter.executeRaw(q),
+    dispose: () => adapter.dispose(),
+    async transaction(fn) {
+      const tx = await adapter.startTransaction();
+      // Adapters differ in who ends a transaction: with usePhantomQuery false (pg, better-sqlite3)
+      // commit()/rollback() only release the connection and COMMIT/ROLLBACK are ours to send;
+      // with true (mariadb) they send them.
+      const end = async (verb: "COMMIT" | "ROLLBACK") => {
+        if (!tx.options.usePhantomQuery) await tx.executeRaw({ sql: verb, args: [], argTypes: [] });
+        await (verb === "COMMIT" ? tx.commit() : tx.rollback());
+      };
+      let result;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        await end("ROLLBACK").catch(() => tx.rollback().catch(() => {}));
+        throw error;
+      }
+      try {
+        await end("COMMIT");
+      } catch (error) {
+        await tx.rollback().catch(() => {}); // release the connection; the server rolled back
+        throw error;
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * The subset of a Prisma 7 PrismaClient the store uses (any generated client fits, whatever
+ * its models): raw SQL and interactive transactions.
+ */
+export interface PrismaClientLike {
+  $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown>;
+  $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>;
+  /** Interactive transactions (the store passes one callback). */
+  $transaction(...args: never[]): Promise<unknown>;
+}
+
+function prismaQueryable(client: Pick<PrismaClientLike, "$queryRawUnsafe" | "$executeRawUnsafe">): Queryable {
+  return {
+    async queryRaw(q) {
+      const rows = (await client.$queryRawUnsafe(q.sql, ...q.args)) as Record<string, unknown>[];
+      return { rows: rows.map((r) => Object.values(r)) };
+    },
+    executeRaw: (q) => client.$executeRawUnsafe(q.sql, ...q.args),
+  };
+}
+
+/** A host's PrismaClient as a Db; the store never disconnects it. */
+export function prismaDb(client: PrismaClientLike): Db {
+  return {
+    ...prismaQueryable(client),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      (client.$transaction as unknown as (cb: (tx: PrismaClientLike) => Promise<T>) => Promise<T>)((tx) => fn(prismaQueryable(tx))),
+    dispose: async () => {},
+  };
+}
 
 /** Driver pool settings (in Prisma 7 the pool belongs to the driver). */
 export interface PoolOptions {

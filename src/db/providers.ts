@@ -21,8 +21,12 @@ export interface RawConnection {
 /** The per-provider facts the rest of the code asks for instead of testing the provider. */
 export interface Dialect {
   readonly provider: ProviderName;
-  /** The placeholder for the i-th (1-based) parameter. */
-  param(i: number): string;
+  /**
+   * The placeholder for the i-th (1-based) parameter of `type`. PostgreSQL casts JSON and
+   * bigint parameters: clients that type parameters by their JS value (PrismaClient's raw
+   * queries send strings as text) would otherwise be refused for json and bigint columns.
+   */
+  param(i: number, type?: string): string;
   /** `_prisma_migrations` exactly as Prisma's schema engine creates it (IF NOT EXISTS added). */
   readonly migrationsTableDdl: string;
   /** Statements that take and release the migration lock (Prisma's own lock, so our runner and `prisma migrate deploy` exclude each other). */
@@ -127,7 +131,7 @@ export function sleep(ms: number): Promise<void> {
 
 const postgresql: Dialect = {
   provider: "postgresql",
-  param: (i) => `$${i}`,
+  param: (i, type) => `$${i}${type === "json" ? "::json" : type === "bigint" ? "::bigint" : ""}`,
   migrationsTableDdl: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum"              VARCHAR(64) NOT NULL,

@@ -43,6 +43,12 @@ export function isTransient(error: unknown, depth = 0): boolean {
 /** True when `error` is a unique-constraint violation (a driver-adapter error, or Prisma's P2002). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { code?: unknown; cause?: { kind?: unknown } };
-  return e.code === "P2002" || e.cause?.kind === "UniqueConstraintViolation";
+  const e = error as { code?: unknown; cause?: { kind?: unknown }; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  // Through a driver adapter: cause.kind; through PrismaClient raw queries: P2010 with the
+  // adapter's error in meta; through the ORM: P2002.
+  return (
+    e.code === "P2002" ||
+    e.cause?.kind === "UniqueConstraintViolation" ||
+    e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation"
+  );
 }

@@ -4,8 +4,7 @@
  * run through Prisma's driver adapter. Every backend error is wrapped once, by `run()`, into a
  * StorageError; our own errors pass through untouched.
  */
-import type { SqlDriverAdapter } from "../db/client.js";
-import type { SqlQueryable } from "@prisma/driver-adapter-utils";
+import type { Db, Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
 import { InvalidParameterError, ResponseIdConflictError, StorageError, isResponsesStoreError } from "../errors.js";
@@ -69,7 +68,7 @@ function insertValues(p: SqlParams, rows: readonly ResponseRow[]): string {
 /** Queries on `openai_responses` through one driver adapter. */
 export class ResponsesRepository {
   constructor(
-    private readonly db: SqlDriverAdapter,
+    private readonly db: Db,
     private readonly dialect: Dialect,
   ) {}
 
@@ -142,7 +141,7 @@ export class ResponsesRepository {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      return this.#transaction(async (tx) => {
+      return this.db.transaction(async (tx) => {
         const writable: ResponseRow[] = [];
         for (const group of groups.values()) {
           // Lock the stored rows of these ids (and the gaps, for new ids) and learn which the
@@ -172,7 +171,7 @@ export class ResponsesRepository {
   }
 
   /** One multi-row INSERT ... ON CONFLICT DO UPDATE ... WHERE guard RETURNING id; the refused ids. */
-  async #upsertGuarded(db: SqlQueryable, rows: readonly ResponseRow[], writable: RowCondition): Promise<string[]> {
+  async #upsertGuarded(db: Queryable, rows: readonly ResponseRow[], writable: RowCondition): Promise<string[]> {
     const p = new SqlParams(this.dialect);
     const written = await db.queryRaw(
       p.query(
@@ -182,33 +181,6 @@ export class ResponsesRepository {
     );
     const done = new Set(written.rows.map((r) => String(r[0])));
     return rows.map((r) => r.id).filter((id) => !done.has(id));
-  }
-
-  /**
-   * Runs `fn` in a transaction on one connection. Driver adapters differ in who ends it: with
-   * `usePhantomQuery: false` (pg, better-sqlite3) `commit()`/`rollback()` only release the
-   * connection and the caller must send COMMIT/ROLLBACK itself; with `true` (mariadb) they do it.
-   */
-  async #transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    const tx = await this.db.startTransaction();
-    const end = async (verb: "COMMIT" | "ROLLBACK") => {
-      if (!tx.options.usePhantomQuery) await tx.executeRaw({ sql: verb, args: [], argTypes: [] });
-      await (verb === "COMMIT" ? tx.commit() : tx.rollback());
-    };
-    let result: T;
-    try {
-      result = await fn(tx);
-    } catch (error) {
-      await end("ROLLBACK").catch(() => tx.rollback().catch(() => {}));
-      throw error;
-    }
-    try {
-      await end("COMMIT");
-    } catch (error) {
-      await tx.rollback().catch(() => {}); // release the connection; the server rolled back
-      throw error;
-    }
-    return result;
   }
 
   /** The stored blob of a visible row, or undefined. */

@@ -17,7 +17,7 @@ export class SqlParams {
   value(value: unknown, scalarType: ArgScalarType = "string"): string {
     this.#args.push(value);
     this.#argTypes.push({ scalarType, arity: "scalar" });
-    return this.dialect.param(this.#args.length);
+    return this.dialect.param(this.#args.length, scalarType);
   }
 
   /** A row condition from access/where.ts as SQL on `table`'s columns (never NULL). */

@@ -3,30 +3,9 @@
 // what the client wrote. On MySQL, where Prisma's wasm engine cannot diff, this is the check
 // that the hand-written migration matches the schema.
 import { describe, expect, test } from "vitest";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaMariaDb } from "@prisma/adapter-mariadb";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { mysqlConfig, sqlitePath } from "../../src/db/providers.js";
-import type { PrismaClient as SqliteClient } from "../../src/db/generated/sqlite/client.js";
+import { generatedClient } from "../support/generated-client.js";
 import { PROVIDERS } from "../support/databases.js";
 import { alice, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
-
-async function generatedClient(provider: string, url: string): Promise<SqliteClient> {
-  switch (provider) {
-    case "sqlite": {
-      const { PrismaClient } = await import("../../src/db/generated/sqlite/client.js");
-      return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: sqlitePath(url) }) });
-    }
-    case "postgresql": {
-      const { PrismaClient } = await import("../../src/db/generated/postgresql/client.js");
-      return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as SqliteClient;
-    }
-    default: {
-      const { PrismaClient } = await import("../../src/db/generated/mysql/client.js");
-      return new PrismaClient({ adapter: new PrismaMariaDb(mysqlConfig(url)) }) as unknown as SqliteClient;
-    }
-  }
-}
 
 describe.each(PROVIDERS)("generated Prisma client on $label", (provider) => {
   const stores = storeFactory(provider);

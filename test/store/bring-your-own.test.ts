@@ -12,7 +12,8 @@ import { describe, expect, test } from "vitest";
 import { ConfigurationError, createResponsesStore, migrate, ResponsesStore } from "../../src/index.js";
 import { mysqlConfig, sqlitePath } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
-import { makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
+import { listAllIds, makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
+import { generatedClient } from "../support/generated-client.js";
 
 describe.each(PROVIDERS)("bring your own pool on $label", (provider) => {
   const stores = storeFactory(provider);
@@ -69,5 +70,45 @@ describe("bring-your-own configuration", () => {
         .filter(Boolean)
         .join("\n");
     expect(model("fragment/responses.prisma")).toBe(model("sqlite/schema.prisma"));
+  });
+});
+
+describe.each(PROVIDERS)("bring your own PrismaClient on $label", (provider) => {
+  const stores = storeFactory(provider);
+
+  test("the whole store works through a host's PrismaClient, which it never disconnects", async () => {
+    const url = await stores.url();
+    await migrate(provider.name, url);
+    const client = await generatedClient(provider.name, url);
+    try {
+      const store = await createResponsesStore({
+        prisma: client,
+        provider: provider.name,
+        migrate: false,
+        logger: silentLogger,
+        policy: [
+          { permit: { actions: ["create", "read", "update", "delete"] }, when: "user is owner" },
+          { permit: { actions: ["read"] }, when: "user in owners teams" },
+        ],
+      });
+      const alice = { principal: "alice", attributes: { teams: ["ml"] } };
+      const bob = { principal: "bob", attributes: { teams: ["ml"] } };
+      await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2 }), [], [], { user: alice });
+      await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2, status: "again" }), [], [], { user: alice });
+      await expect(store.storeResponseObject(makeResponse({ id: "resp_a" }), [], [], { user: bob })).rejects.toMatchObject({ code: "RESPONSE_ID_CONFLICT" });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.storeResponseObject(makeResponse({ id: `resp_b${i}`, created_at: 1 }), [], [], { user: bob })));
+      expect((await store.getResponseObject("resp_a", { user: bob })).status).toBe("again"); // team read
+      expect((await listAllIds(store, { user: alice, limit: 7 })).length).toBe(21);
+      await expect(store.deleteResponseObject("resp_a", { user: bob })).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
+      expect(await store.deleteResponseObject("resp_a", { user: alice })).toMatchObject({ deleted: true });
+      await store.shutdown();
+      expect(await client.$queryRawUnsafe("SELECT 1 AS one")).toHaveLength(1); // still connected
+    } finally {
+      await client.$disconnect();
+    }
+  });
+
+  test("a PrismaClient needs its provider named", () => {
+    expect(() => new ResponsesStore({ prisma: { $queryRawUnsafe() {} } as never, migrate: false })).toThrow(/provider/);
   });
 });
