@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isAllowed } from "./access/decide.js";
 import type { Action } from "./access/policy.js";
-import { ownerColumns, writerOf } from "./access/visibility.js";
+import { ownerColumns, writerOf } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { adapterDb, openAdapter, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
