@@ -34,8 +34,9 @@ export interface Dialect {
   /**
    * How a guarded upsert is written: one `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE`
    * statement whose affected-row count says whether the write happened, or (MySQL, whose
-   * `ON DUPLICATE KEY UPDATE` cannot report a refused update) an INSERT, then on a duplicate
-   * id a guarded UPDATE.
+   * `ON DUPLICATE KEY UPDATE` cannot report a refused update) a plain INSERT, then on a
+   * duplicate id, in a transaction, a locking SELECT of which rows may be updated and an upsert
+   * of those.
    */
   readonly upsert: "on-conflict-where" | "insert-then-update";
   /**

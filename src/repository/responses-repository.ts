@@ -78,38 +78,8 @@ export class ResponsesRepository {
    * with ResponseIdConflictError and left untouched.
    */
   async upsert(row: ResponseRow, writable: RowCondition): Promise<void> {
-    const json = JSON.stringify(row.responseObject);
-    await this.run("storeResponseObject", async () => {
-      if (this.dialect.upsert === "on-conflict-where") {
-        const [refused] = await this.#upsertGuarded(this.db, [row], writable);
-        if (refused !== undefined) throw new ResponseIdConflictError(row.id);
-        return;
-      }
-      // New ids are the common case: INSERT first (one round trip), and on a duplicate id
-      // UPDATE the row if the writer may change it. A concurrent delete or insert of the same
-      // id can slip between the two statements; going round again settles it.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const i = new SqlParams(this.dialect);
-        try {
-          await this.db.executeRaw(i.query(insertValues(i, [row])));
-          return;
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-        }
-        const u = new SqlParams(this.dialect);
-        const matched = await this.db.executeRaw(
-          u.query(
-            `UPDATE ${TABLE} SET response_object = ${u.value(json, "json")}, created_at = ${u.value(String(row.createdAt), "bigint")}, model = ${u.value(row.model)} ` +
-              `WHERE id = ${u.value(row.id)} AND ${u.condition(writable, TABLE)}`,
-          ),
-        );
-        if (matched > 0) return;
-        const e = new SqlParams(this.dialect);
-        const exists = await this.db.queryRaw(e.query(`SELECT 1 FROM ${TABLE} WHERE id = ${e.value(row.id)}`));
-        if (exists.rows.length) break;
-      }
-      throw new ResponseIdConflictError(row.id);
-    });
+    const refused = await this.upsertMany([row], () => writable);
+    if (refused.has(row.id)) throw new ResponseIdConflictError(row.id);
   }
 
   /**
@@ -122,7 +92,9 @@ export class ResponsesRepository {
     const groups = new Map<string, ResponseRow[]>();
     for (const row of rows) {
       const key = `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
-      groups.set(key, [...(groups.get(key) ?? []), row]);
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else groups.set(key, [row]);
     }
     return this.run("storeResponseObject", async () => {
       const refused = new Set<string>();
