@@ -70,8 +70,8 @@ export interface PruneParams {
   allOwners?: boolean;
   /** Only rows stored by this principal ("" for rows stored without a user), whatever the policy: an operator's per-user job. */
   owner?: string;
-  /** Hears the running total after each batch. */
-  onProgress?: (deleted: number) => void;
+  /** Hears, after each batch, the running total and how many rows matched at the start. */
+  onProgress?: (deleted: number, total: number) => void;
 }
 
 /** What `storageStats` returns. */

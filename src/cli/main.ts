@@ -131,16 +131,19 @@ program
     const store = await createResponsesStore({ url: urlOf() });
     try {
       const olderThan = new Date(Date.now() - opts.olderThan);
-      const before = await store.storageStats({ allOwners: true });
       const progress = bar("prune");
-      progress.start(before.rows, 0, { detail: `created before ${olderThan.toISOString()}` });
+      let started = false;
       const { deleted } = await store.pruneResponses({
         olderThan,
         batchSize: opts.batchSize,
         ...(opts.user ? { owner: opts.user } : { allOwners: true }),
-        onProgress: (n) => progress.update(n),
+        onProgress: (n, total) => {
+          if (!started) progress.start(total, 0, { detail: `created before ${olderThan.toISOString()}` });
+          started = true;
+          progress.update(n);
+        },
       });
-      progress.stop();
+      if (started) progress.stop();
       console.log(`deleted ${deleted} response(s) created before ${olderThan.toISOString()}`);
     } finally {
       await store.shutdown();

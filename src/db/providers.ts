@@ -32,8 +32,8 @@ export interface Dialect {
   /** Statements that take and release the migration lock (Prisma's own lock, so our runner and `prisma migrate deploy` exclude each other). */
   readonly migrationLock: { acquire: string; release: string };
   /**
-   * How a guarded upsert is written: one `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE`
-   * statement whose affected-row count says whether the write happened, or (MySQL, whose
+   * How a guarded upsert is written: one `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE ...
+   * RETURNING id` statement whose returned ids say which writes happened, or (MySQL, whose
    * `ON DUPLICATE KEY UPDATE` cannot report a refused update) a plain INSERT, then on a
    * duplicate id, in a transaction, a locking SELECT of which rows may be updated and an upsert
    * of those.

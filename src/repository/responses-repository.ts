@@ -237,11 +237,28 @@ export class ResponsesRepository {
 
   /**
    * Deletes, oldest first and at most `batchSize` at a time, the rows created before
-   * `createdBefore` (unix seconds) that `deletable` allows; `onBatch` hears the running total.
+   * `createdBefore` (unix seconds) that `deletable` allows; `onBatch` hears the running total
+   * and how many rows matched at the start (counted only when someone listens).
    * Returns how many rows were deleted.
    */
-  async prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+  async prune(
+    createdBefore: number,
+    deletable: RowCondition,
+    batchSize: number,
+    onBatch?: (deleted: number, total: number) => void,
+  ): Promise<number> {
     let deleted = 0;
+    const total = onBatch
+      ? await this.run("pruneResponses", async () => {
+          const p = new SqlParams(this.dialect);
+          const rows = await this.db.queryRaw(
+            p.query(
+              `SELECT COUNT(*) FROM ${TABLE} WHERE ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)}`,
+            ),
+          );
+          return Number(rows.rows[0]?.[0] ?? 0);
+        })
+      : 0;
     for (;;) {
       const ids = await this.run("pruneResponses", async () => {
         const p = new SqlParams(this.dialect);
@@ -263,7 +280,7 @@ export class ResponsesRepository {
           ),
         );
       });
-      onBatch?.(deleted);
+      onBatch?.(deleted, Math.max(total, deleted));
       if (ids.length < batchSize) return deleted;
     }
   }
