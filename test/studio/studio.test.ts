@@ -3,24 +3,15 @@
 // row in it. The screenshot lands in test-output/studio.png.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, describe, expect, test } from "vitest";
 import { PROVIDERS } from "../support/databases.js";
 import { makeResponse, storeFactory } from "../support/fixtures.js";
+import { freePort } from "../support/throwaway-postgres.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const ROOT = join(import.meta.dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!CHROMIUM)(`Prisma Studio ${CHROMIUM ? "" : "(skipped: install Debian's chromium package)"}`, () => {
   const stores = storeFactory(PROVIDERS[0]!);

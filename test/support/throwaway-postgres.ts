@@ -19,7 +19,8 @@ function binDir(): string | undefined {
 /** True when this machine can start a throwaway cluster. */
 export const canRunThrowawayPostgres = Boolean(binDir());
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
