@@ -12,11 +12,12 @@ import {
 } from "../../src/index.js";
 import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
+import { describeProviders } from "../support/describe-providers.js";
 import { alice, bob, listAllIds, makeResponse, silentLogger, storeFactory, userMessage } from "../support/fixtures.js";
 
 const SERVER_PROVIDERS = PROVIDERS.filter((p) => p.name !== "sqlite");
 
-describe.skipIf(!SERVER_PROVIDERS.length).each(SERVER_PROVIDERS)("write queue on $label", (provider) => {
+describeProviders(SERVER_PROVIDERS, "write queue on $label", (provider) => {
   const stores = storeFactory(provider);
 
   test("is on by default, and batches concurrent writers into few transactions", async () => {

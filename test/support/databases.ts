@@ -17,7 +17,7 @@ export interface TestProvider {
   serverUrl?: string;
 }
 
-const ALL: (TestProvider & { env?: string })[] = [
+export const ALL: (TestProvider & { env?: string })[] = [
   { name: "sqlite", label: "SQLite" },
   { name: "postgresql", label: "PostgreSQL", env: "TEST_POSTGRES_URL" },
   { name: "mysql", label: "MySQL/MariaDB", env: "TEST_MYSQL_URL" },
@@ -84,3 +84,4 @@ export async function freshDatabase(provider: TestProvider): Promise<FreshDataba
     }
   }
 }
+
