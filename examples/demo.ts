@@ -3,40 +3,15 @@
  * users, pages through them, reads one back with its input and chat messages, and pages its
  * input items. Run with `npm run demo`; running it again replaces the same responses.
  */
-import { createResponsesStore, isResponsesStoreError, type ResponseObject } from "../src/index.js";
+import { createResponsesStore, isResponsesStoreError } from "../src/index.js";
+import { DEMO_USERS, storeDemoResponses } from "../src/cli/demo-data.js";
 
-const alice = { principal: "alice" };
-const bob = { principal: "bob" };
-
-function response(id: string, createdAt: number, text: string): ResponseObject {
-  return {
-    id,
-    object: "response",
-    created_at: createdAt,
-    model: "gpt-4o-mini",
-    status: "completed",
-    output: [{ type: "message", id: `msg_out_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }],
-  };
-}
-
+const { alice, bob } = DEMO_USERS;
 const store = await createResponsesStore(); // DATABASE_URL, else file:./responses.db
 console.log(`Using ${store.provider} (${process.env.DATABASE_URL ?? "file:./responses.db"})\n`);
 
 // Five turns for alice, two sharing one created_at second, and one for bob.
-const now = Math.floor(Date.now() / 1000);
-for (let i = 1; i <= 5; i++) {
-  const id = `resp_demo_alice_${i}`;
-  await store.storeResponseObject(
-    response(id, now - 10 + Math.min(i, 4), `Answer ${i}`),
-    [
-      { type: "message", role: "user", id: `msg_${i}_a`, content: [{ type: "input_text", text: `Question ${i}` }] },
-      { type: "message", role: "user", id: `msg_${i}_b`, content: [{ type: "input_text", text: `Follow-up ${i}` }] },
-    ],
-    [{ role: "user", content: `Question ${i}` }],
-    { user: alice },
-  );
-}
-await store.storeResponseObject(response("resp_demo_bob_1", now, "Bob's answer"), [], [], { user: bob });
+await storeDemoResponses(store);
 
 console.log("alice pages through her responses, 2 at a time (newest first):");
 let after: string | undefined;

@@ -327,6 +327,27 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
+   * An operator's view of who owns the stored rows: the owners with the most rows first (`""`
+   * for rows stored without a user), at most `limit` (1..1000, default 10) of them. Whatever
+   * the policy: call it from admin tools, never with a caller's request.
+   *
+   * @example
+   * ```ts
+   * const [top] = await store.ownerCounts({ limit: 1 }); // { owner: "alice", rows: 5 }
+   * ```
+   */
+  async ownerCounts(params: { limit?: number } = {}): Promise<{ owner: string; rows: number }[]> {
+    const limit = params.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InvalidParameterError("limit", "Invalid value for 'limit': expected an integer between 1 and 1000");
+    }
+    return this.#track(async ({ repository, queue }) => {
+      await queue?.flush();
+      return repository.ownerCounts(limit);
+    });
+  }
+
+  /**
    * Copies already-stored responses in (an import), keeping their owners, and skips ids that
    * exist: running it twice inserts nothing twice. Each record is validated like a store call;
    * an invalid one is reported in `invalid`, the others are written.

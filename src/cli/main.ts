@@ -8,16 +8,22 @@
  *   stats                   rows and bytes, by model
  * Every command takes --url (default DATABASE_URL, else file:./responses.db).
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
 import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener } from "../index.js";
 import { defaultUrl, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
+import { storeDemoResponses } from "./demo-data.js";
 import { parseDuration } from "./duration.js";
+
+/** This package's version (package.json sits two folders above both src/cli and dist/cli). */
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 const program = new Command("responses-store")
   .description("Keep OpenAI Responses API objects in SQLite, PostgreSQL or MySQL/MariaDB")
+  .version(VERSION, "-V, --version", "print the package version")
   .option("--url <url>", "database URL (default: DATABASE_URL, else file:./responses.db)")
   .showHelpAfterError();
 
@@ -64,9 +70,13 @@ program
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--base-path <path>", "where the API is mounted", "/v1")
   .option("--user-header <name>", "take the caller's principal from this request header (behind a trusted proxy only)")
-  .action(async (opts: { port: number; host: string; basePath: string; userHeader?: string }) => {
+  .option("--demo", "when the database holds no responses, store the demo's samples first (owned by alice and bob)")
+  .action(async (opts: { port: number; host: string; basePath: string; userHeader?: string; demo?: boolean }) => {
     const url = urlOf();
     const store = await createResponsesStore({ url, logger: console });
+    if (opts.demo && !(await store.ownerCounts({ limit: 1 })).length) {
+      console.log(`Stored ${(await storeDemoResponses(store)).length} demo responses (owned by alice and bob).`);
+    }
     const header = opts.userHeader?.toLowerCase();
     const handler = createResponsesHandler(store, {
       basePath: opts.basePath,
@@ -79,10 +89,36 @@ program
     await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
     const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
     console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
-    const as = header ? ` -H '${header}: alice'` : "";
-    console.log(`Try: curl -s${as} '${origin}${opts.basePath}/responses?limit=5'`);
+    for (const line of await firstRunHints(store, `${origin}${opts.basePath}`, header)) console.log(line);
     shutdownOnSignals({ shutdown: () => new Promise<void>((r) => server.close(() => r())).then(() => store.shutdown()) });
   });
+
+/**
+ * What a reader of serve's output needs to see stored responses: how many there are and whose,
+ * and a curl line that shows some (as their owner, when a user header is set).
+ */
+async function firstRunHints(store: Awaited<ReturnType<typeof createResponsesStore>>, api: string, header: string | undefined): Promise<string[]> {
+  const owners = await store.ownerCounts({ limit: 1000 });
+  const total = owners.reduce((n, o) => n + o.rows, 0);
+  const unowned = owners.find((o) => o.owner === "")?.rows ?? 0;
+  const top = owners.find((o) => o.owner !== "");
+  const more = owners.length > 5 ? `, and ${owners.length === 1000 ? "1000+" : owners.length - 5} more owners` : "";
+  const describe = owners.slice(0, 5).map((o) => `${o.owner || "(no user)"}: ${o.rows}`).join(", ") + more;
+  if (!total) {
+    return [
+      "The database holds no responses yet. Store some with store.storeResponseObject() (README, Use),",
+      "copy a llama-stack table with `responses-store import --from <url>`, or restart with --demo for samples.",
+      `Try: curl -s '${api}/responses?limit=5'`,
+    ];
+  }
+  if (header && top) {
+    return [`${total} stored responses, by owner: ${describe}.`, `Try: curl -s -H '${header}: ${top.owner}' '${api}/responses?limit=5'`];
+  }
+  const lines = [`${total} stored responses, by owner: ${describe}; ${unowned} visible without a user.`];
+  if (top && !header) lines.push("Rows stored for a user are visible only to that user: restart with --user-header x-user and send -H 'x-user: <owner>'.");
+  lines.push(`Try: curl -s '${api}/responses?limit=5'`);
+  return lines;
+}
 
 program
   .command("import")

@@ -73,6 +73,20 @@ export class ResponsesRepository {
   ) {}
 
   /**
+   * How many rows each owner holds, most first (`""` for rows stored without a user), at most
+   * `limit` owners. An index-only scan of the owner index.
+   */
+  async ownerCounts(limit: number): Promise<{ owner: string; rows: number }[]> {
+    return this.run("ownerCounts", async () => {
+      const p = new SqlParams(this.dialect);
+      const result = await this.db.queryRaw(
+        p.query(`SELECT owner_principal, COUNT(*) AS n FROM ${TABLE} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`),
+      );
+      return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));
+    });
+  }
+
+  /**
    * Inserts the row, or replaces the stored response of an existing row the writer may change
    * (`writable`). Ownership never changes. An id held by a row outside `writable` is refused
    * with ResponseIdConflictError and left untouched.

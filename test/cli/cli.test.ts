@@ -1,6 +1,7 @@
 // The command line, run as a real process: migrate status/deploy, import of a llama-stack
 // table (SQLite and PostgreSQL sources), prune, stats and serve.
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
@@ -113,27 +114,76 @@ describe("responses-store CLI", () => {
     expect(await cli(url, "prune", "--older-than", "soon")).toMatchObject({ code: 1, out: expect.stringContaining("Invalid duration") });
   });
 
-  test("serve answers the API and stops cleanly on SIGTERM", async () => {
-    const url = await stores.url();
-    const store = await stores.open();
-    await store.storeResponseObject(makeResponse({ id: "resp_served" }), [], [], { user: { principal: "alice" } });
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", "--user-header", "X-User"], { stdio: ["ignore", "pipe", "pipe"] });
+  /** Starts `serve` on a free port; resolves with the child, its origin and what it printed so far. */
+  async function startServe(url: string, ...args: string[]) {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setInterval(() => {
         const m = /on (http:\/\/[\d.]+:\d+)\/v1/.exec(out);
-        if (m) (clearInterval(timer), resolve(m[1]!));
+        if (m && /Try: curl .*\n/.test(out)) (clearInterval(timer), resolve(m[1]!));
         if (child.exitCode !== null) (clearInterval(timer), reject(new Error(out)));
       }, 50);
     });
-    expect(out).toContain("Try: curl -s -H 'x-user: alice'");
-    const asAlice = await fetch(`${origin}/v1/responses/resp_served`, { headers: { "x-user": "alice" } });
+    const stop = async () => {
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      return exited;
+    };
+    return { origin, output: () => out, stop };
+  }
+
+  /** Runs the curl line serve printed (as fetch: its headers and URL). */
+  async function runPrintedCurl(out: string) {
+    const line = /Try: curl -s(?: -H '([^:]+): ([^']+)')? '([^']+)'/.exec(out);
+    expect(line, out).not.toBeNull();
+    const [, header, value, target] = line!;
+    return fetch(target!, { headers: header ? { [header]: value! } : {} });
+  }
+
+  test("serve on a new database with --demo: the printed curl line shows the stored responses", async () => {
+    const url = await stores.url();
+    const served = await startServe(url, "--user-header", "x-user", "--demo");
+    expect(served.output()).toContain("Stored 6 demo responses");
+    expect(served.output()).toContain("6 stored responses, by owner: alice: 5, bob: 1.");
+    const page = (await (await runPrintedCurl(served.output())).json()) as { data: { id: string }[] };
+    expect(page.data.map((r) => r.id)).toEqual(["resp_demo_alice_5", "resp_demo_alice_4", "resp_demo_alice_3", "resp_demo_alice_2", "resp_demo_alice_1"]);
+    expect(await served.stop()).toBe(0);
+    // A second start finds rows and stores no more samples.
+    const again = await startServe(url, "--user-header", "x-user", "--demo");
+    expect(again.output()).not.toContain("Stored 6 demo");
+    expect(await again.stop()).toBe(0);
+  });
+
+  test("serve says how to see rows it cannot show, and what to do on an empty database", async () => {
+    const url = await stores.url();
+    const empty = await startServe(url);
+    expect(empty.output()).toContain("The database holds no responses yet");
+    expect(await empty.stop()).toBe(0);
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_owned" }), [], [], { user: { principal: "carol" } });
+    const owned = await startServe(url);
+    expect(owned.output()).toContain("1 stored responses, by owner: carol: 1; 0 visible without a user.");
+    expect(owned.output()).toContain("restart with --user-header x-user");
+    expect(await owned.stop()).toBe(0);
+  });
+
+  test("--version prints the package version", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string };
+    expect((await cli(await stores.url(), "--version")).out.trim()).toBe(version);
+  });
+
+  test("serve answers the API and stops cleanly on SIGTERM", async () => {
+    const url = await stores.url();
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_served" }), [], [], { user: { principal: "alice" } });
+    const served = await startServe(url, "--user-header", "X-User");
+    expect(served.output()).toContain("Try: curl -s -H 'x-user: alice'");
+    const asAlice = await fetch(`${served.origin}/v1/responses/resp_served`, { headers: { "x-user": "alice" } });
     expect(asAlice.status).toBe(200);
-    expect((await fetch(`${origin}/v1/responses/resp_served`)).status).toBe(404);
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect((await fetch(`${served.origin}/v1/responses/resp_served`)).status).toBe(404);
+    expect(await served.stop()).toBe(0);
   });
 });
