@@ -7,7 +7,7 @@
  * number of writes per measurement (default 6400). A benchmark, not a test.
  */
 import pg from "pg";
-import { createResponsesStore, type ResponseObject } from "../src/index.js";
+import { createResponsesStore, type ResponseObject } from "../dist/index.js";
 import { PROVIDERS, freshDatabase } from "../test/support/databases.js";
 
 const WRITES = Number(process.env.BENCH_WRITES ?? 6400);

@@ -281,6 +281,10 @@ export class StorageError extends ResponsesStoreError {
 }
 
 function describeCause(cause: unknown): string {
+  // MySQL/MariaDB: the server's own text. The driver's message also carries the SQL and its
+  // parameters (stored content), which must not reach messages and logs.
+  const sqlMessage = (cause as { sqlMessage?: unknown } | null)?.sqlMessage;
+  if (typeof sqlMessage === "string" && sqlMessage) return sqlMessage;
   if (cause instanceof Error) return cause.message.split("\n").filter(Boolean).slice(-1)[0] ?? cause.name;
   return String(cause);
 }

@@ -7,7 +7,8 @@ import { isAllowed } from "./access/decide.js";
 import type { Action } from "./access/policy.js";
 import { ownerColumns, writerOf } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
-import { adapterDb, openAdapter, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
+import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
+import { openDriverDb } from "./db/drivers.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
 import {
@@ -429,11 +430,9 @@ export class ResponsesStore implements AsyncDisposable {
       }
       const db = this.#options.prisma
         ? prismaDb(this.#options.prisma)
-        : adapterDb(
-            this.#options.adapter
-              ? ((await this.#options.adapter.connect()) as SqlDriverAdapter)
-              : await openAdapter(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`)),
-          );
+        : this.#options.adapter
+          ? adapterDb((await this.#options.adapter.connect()) as SqlDriverAdapter)
+          : await openDriverDb(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`));
       const repository = new ResponsesRepository(db, dialectFor(provider));
       const queue =
         this.#options.queue &&

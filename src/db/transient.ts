@@ -40,13 +40,18 @@ export function isTransient(error: unknown, depth = 0): boolean {
   return isTransient(adapterError, depth + 1) || isTransient(e.cause, depth + 1);
 }
 
-/** True when `error` is a unique-constraint violation (a driver-adapter error, or Prisma's P2002). */
+/** True when `error` is a unique-constraint violation (a raw driver error, a driver-adapter error, or Prisma's P2002). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
-  const e = error as { code?: unknown; cause?: { kind?: unknown }; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  const e = error as { code?: unknown; errno?: unknown; cause?: { kind?: unknown }; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  // Raw drivers: PostgreSQL's SQLSTATE 23505, MySQL's errno 1062, SQLite's constraint codes.
   // Through a driver adapter: cause.kind; through PrismaClient raw queries: P2010 with the
   // adapter's error in meta; through the ORM: P2002.
   return (
+    e.code === "23505" ||
+    e.errno === 1062 ||
+    e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    e.code === "SQLITE_CONSTRAINT_UNIQUE" ||
     e.code === "P2002" ||
     e.cause?.kind === "UniqueConstraintViolation" ||
     e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation"

@@ -6,38 +6,54 @@ import type { z } from "zod";
 
 /**
  * Adds an issue for the first part of `value` that JSON cannot hold exactly (a Date, a bigint,
- * NaN, a function, a class instance, a lone UTF-16 surrogate). Runs in O(size of value).
+ * NaN, a function, a class instance, a lone UTF-16 surrogate). Runs in O(size of value), and
+ * allocates nothing unless it finds a problem (it runs on every stored response).
  */
-export function checkJsonValue(value: unknown, ctx: z.core.$RefinementCtx, path: (string | number)[] = []): boolean {
-  const fail = (message: string) => {
-    ctx.addIssue({ code: "custom", message, path, input: value });
-    return false;
-  };
+export function checkJsonValue(value: unknown, ctx: z.core.$RefinementCtx): boolean {
+  const path: (string | number)[] = [];
+  const problem = firstProblem(value, path);
+  if (problem === undefined) return true;
+  ctx.addIssue({ code: "custom", message: problem.message, path, input: problem.value });
+  return false;
+}
+
+/** The first problem below `value`; on return with a problem, `path` leads to it. */
+function firstProblem(value: unknown, path: (string | number)[]): { message: string; value: unknown } | undefined {
   switch (typeof value) {
     case "string":
-      return value.isWellFormed() || fail("string contains a lone UTF-16 surrogate, which JSON cannot store");
+      return value.isWellFormed() ? undefined : { message: "string contains a lone UTF-16 surrogate, which JSON cannot store", value };
     case "number":
-      return Number.isFinite(value) || fail(`${value} is not a finite number`);
+      return Number.isFinite(value) ? undefined : { message: `${value} is not a finite number`, value };
     case "boolean":
-      return true;
+    case "undefined": // dropped by JSON, as an absent key
+      return undefined;
     case "object": {
-      if (value === null) return true;
+      if (value === null) return undefined;
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!checkJsonValue(value[i], ctx, [...path, i])) return false;
-        return true;
+        for (let i = 0; i < value.length; i++) {
+          path.push(i);
+          const problem = firstProblem(value[i], path);
+          if (problem) return problem;
+          path.pop();
+        }
+        return undefined;
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        return fail(`${(value as object).constructor?.name ?? "object"} is not a plain JSON object`);
+        return { message: `${(value as object).constructor?.name ?? "object"} is not a plain JSON object`, value };
       }
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined && !checkJsonValue(v, ctx, [...path, k])) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        path.push(key);
+        const problem = firstProblem(v, path);
+        if (problem) return problem;
+        path.pop();
       }
-      return true;
+      return undefined;
     }
-    case "undefined":
-      return true; // dropped by JSON, as an absent key
     default:
-      return fail(`a ${typeof value} is not a JSON value`);
+      return { message: `a ${typeof value} is not a JSON value`, value };
   }
 }

@@ -1,0 +1,175 @@
+/**
+ * The store's own connections: better-sqlite3, pg and mariadb used directly, as the `Db` the
+ * repository queries through, with each driver's fastest settings (cached prepared statements,
+ * rows as arrays, JSON and bigints as text). Prisma's driver adapters remain for hosts that hand
+ * one over (`adapter` option, client.ts): measured in bench/store-vs-raw.ts, the adapters cost
+ * 1.5-2x the raw driver on SQLite stores and MySQL gets (per-call statement preparation, a
+ * per-field type-cast callback, argument and row mapping), and the store did not need any of it.
+ * pg and mariadb load only for their provider.
+ */
+import type { ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
+import type { Db, Queryable } from "./client.js";
+import { SQLITE_BUSY_TIMEOUT_MS, mysqlConfig, sqlitePath, type ProviderName } from "./providers.js";
+
+/** Driver pool settings (in Prisma 7 the pool belongs to the driver). */
+export interface PoolOptions {
+  /** Most connections the pool opens (PostgreSQL, MySQL). @default 10 */
+  max?: number;
+}
+
+/** Arguments as the driver binds them: "bigint" values (decimal strings) become BigInt. */
+function driverArgs(args: readonly unknown[], types: readonly ArgType[]): unknown[] {
+  return args.map((v, i) => (types[i]?.scalarType === "bigint" && typeof v === "string" ? BigInt(v) : v));
+}
+
+/**
+ * Opens the store's own connection to `url`. Dispose it to close the pool. `onIdleError` hears
+ * of pooled connections the server closed (a restart, a failover): the pool replaces them, and
+ * the next query fails only if the server is still gone.
+ */
+export async function openDriverDb(provider: ProviderName, url: string, pool: PoolOptions = {}, onIdleError: (error: Error) => void = () => {}): Promise<Db> {
+  switch (provider) {
+    case "sqlite":
+      return sqliteDb(url);
+    case "postgresql":
+      return pgDb(url, pool.max ?? 10, onIdleError);
+    case "mysql":
+      return mysqlDb(url, pool.max ?? 10, onIdleError);
+  }
+}
+
+/** Statements kept prepared per SQLite connection (the store issues a few dozen shapes). */
+const SQLITE_STATEMENT_CACHE = 500;
+
+async function sqliteDb(url: string): Promise<Db> {
+  const { default: Database } = await import("better-sqlite3");
+  // The busy timeout serialises writers across connections and processes (WAL is switched on
+  // by the migration runner).
+  const db = new Database(sqlitePath(url), { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const statements = new Map<string, import("better-sqlite3").Statement>();
+  const prepare = (sql: string) => {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      if (statements.size >= SQLITE_STATEMENT_CACHE) statements.clear();
+      stmt = db.prepare(sql);
+      if (stmt.reader) stmt.raw(true);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const args = (q: SqlQuery) => driverArgs(q.args, q.argTypes);
+  const direct: Queryable = {
+    queryRaw: async (q) => {
+      const stmt = prepare(q.sql);
+      return { rows: stmt.reader ? (stmt.all(...args(q)) as unknown[][]) : (stmt.run(...args(q)), []) };
+    },
+    executeRaw: async (q) => prepare(q.sql).run(...args(q)).changes,
+  };
+  // One connection: while a transaction's callback awaits, other calls wait for it to end, so
+  // none of their statements lands inside it.
+  let current: Promise<unknown> | undefined;
+  const outside = async <T>(fn: () => Promise<T>): Promise<T> => {
+    while (current) await current.catch(() => {});
+    return fn();
+  };
+  return {
+    queryRaw: (q) => (current ? outside(() => direct.queryRaw(q)) : direct.queryRaw(q)),
+    executeRaw: (q) => (current ? outside(() => direct.executeRaw(q)) : direct.executeRaw(q)),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      outside(async () => {
+        const run = (async () => {
+          prepare("BEGIN IMMEDIATE").run();
+          try {
+            const result = await fn(direct);
+            prepare("COMMIT").run();
+            return result;
+          } catch (error) {
+            if (db.inTransaction) prepare("ROLLBACK").run();
+            throw error;
+          }
+        })();
+        current = run;
+        try {
+          return await run;
+        } finally {
+          current = undefined;
+        }
+      }),
+    dispose: async () => void db.close(),
+  };
+}
+
+async function pgDb(url: string, max: number, onIdleError: (error: Error) => void): Promise<Db> {
+  const { default: pg } = await import("pg");
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", onIdleError);
+  // Every value comes back as the server's text: JSON is parsed once by the repository, and
+  // bigints keep their digits.
+  const asText = { getTypeParser: () => (value: string) => value };
+  const on = (client: Pick<import("pg").Pool, "query">): Queryable => ({
+    async queryRaw(q) {
+      const result = await client.query({ text: q.sql, values: q.args as unknown[], rowMode: "array", types: asText });
+      return { rows: result.rows as unknown[][] };
+    },
+    async executeRaw(q) {
+      return (await client.query({ text: q.sql, values: q.args as unknown[], types: asText })).rowCount ?? 0;
+    },
+  });
+  return {
+    ...on(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(on(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined); // a connection that failed to roll back is discarded
+      }
+    },
+    dispose: () => pool.end(),
+  };
+}
+
+async function mysqlDb(url: string, max: number, onIdleError: (error: Error) => void): Promise<Db> {
+  const mariadb = await import("mariadb");
+  // foundRows (the driver's default, kept explicit): UPDATE reports matched rows, so an update
+  // that changes nothing still counts as done. Prepared statements are cached per connection
+  // (Prisma's adapter turns the cache off, which costs two extra round trips per query).
+  const pool = mariadb.createPool({ ...mysqlConfig(url), connectionLimit: max, foundRows: true, prepareCacheLength: 256 });
+  (pool as unknown as NodeJS.EventEmitter).on("error", onIdleError); // emitted, though not in the typings
+  const options = (sql: string) => ({ sql, rowsAsArray: true, jsonStrings: true, autoJsonMap: false, bigIntAsNumber: false, dateStrings: true });
+  const on = (conn: Pick<import("mariadb").Pool, "execute">): Queryable => ({
+    async queryRaw(q) {
+      const rows = (await conn.execute(options(q.sql), driverArgs(q.args, q.argTypes))) as unknown;
+      return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
+    },
+    async executeRaw(q) {
+      const result = (await conn.execute(options(q.sql), driverArgs(q.args, q.argTypes))) as { affectedRows?: number };
+      return Number(result.affectedRows ?? 0);
+    },
+  });
+  return {
+    ...on(pool),
+    async transaction(fn) {
+      const conn = await pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const result = await fn(on(conn));
+        await conn.commit();
+        return result;
+      } catch (error) {
+        await conn.rollback().catch(() => {});
+        throw error;
+      } finally {
+        await conn.release().catch(() => {});
+      }
+    },
+    dispose: () => pool.end(),
+  };
+}
