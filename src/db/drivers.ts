@@ -9,7 +9,7 @@
  */
 import type { ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Db, Queryable } from "./client.js";
-import { SQLITE_BUSY_TIMEOUT_MS, mysqlConfig, sqlitePath, type ProviderName } from "./providers.js";
+import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB, mysqlConfig, sqlitePath, type ProviderName } from "./providers.js";
 
 /** Driver pool settings (in Prisma 7 the pool belongs to the driver). */
 export interface PoolOptions {
@@ -46,6 +46,7 @@ async function sqliteDb(url: string): Promise<Db> {
   // The busy timeout serialises writers across connections and processes (WAL is switched on
   // by the migration runner).
   const db = new Database(sqlitePath(url), { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const statements = new Map<string, import("better-sqlite3").Statement>();
   const prepare = (sql: string) => {
     let stmt = statements.get(sql);
