@@ -4,7 +4,7 @@
  */
 export { ResponsesStore, createResponsesStore, shutdownOnSignals } from "./store.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
-export type { CallOptions, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageStats, StoredResponse } from "./store.js";
+export type { CallOptions, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageStats, StoredResponse, UpdateOptions } from "./store.js";
 export type { DriverAdapterFactory, Logger, ResponsesStoreOptions } from "./options.js";
 export type { PrismaClientLike } from "./db/client.js";
 export type { ListPage, Order } from "./repository/keyset.js";

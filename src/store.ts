@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isAllowed } from "./access/decide.js";
 import type { Action } from "./access/policy.js";
-import { ownerColumns, writerOf } from "./access/owner.js";
+import { ownerColumns } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
 import { openDriverDb } from "./db/drivers.js";
@@ -24,7 +24,7 @@ import { WriteQueue, type WriteQueueStats } from "./queue/write-queue.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
 import { pageInputItems } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
-import { ResponsesRepository, type ResponseRow, type StoredBlob } from "./repository/responses-repository.js";
+import { ResponsesRepository, type ResponseRow, type ResponseWrite, type StoredBlob } from "./repository/responses-repository.js";
 import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 import { checkJsonValue } from "./schemas/json.js";
 import { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
@@ -95,6 +95,12 @@ export interface ImportRecord {
 export interface CallOptions {
   /** The caller; `null` or absent for "no user". */
   user?: User | null;
+}
+
+/** Options of `updateResponseObject`. */
+export interface UpdateOptions extends CallOptions {
+  /** The input items to keep from now on; absent: the stored ones stay. */
+  input?: readonly InputItem[];
 }
 
 /** Each stored argument's schema, plus the check that it round-trips through JSON unchanged. */
@@ -169,14 +175,7 @@ export class ResponsesStore implements AsyncDisposable {
     messages: readonly ChatCompletionMessage[] = [],
     options: CallOptions = {},
   ): Promise<void> {
-    const done = this.#store(response, input, messages, options).catch((error: unknown) => {
-      this.#reportWriteError(error, (response as { id?: unknown } | null)?.id);
-      throw error;
-    });
-    // Fire-and-forget callers (who do not await) must not crash the process with an unhandled
-    // rejection: the failure reaches onWriteError and the logs; awaiting callers still get it.
-    done.catch(() => {});
-    return done;
+    return this.#reported((response as { id?: unknown } | null)?.id, () => this.#store(response, input, messages, options));
   }
 
   async #store(
@@ -193,8 +192,70 @@ export class ResponsesStore implements AsyncDisposable {
     // The owner is captured here, at the call: a queued write never takes it from elsewhere.
     const row = { id: response.id, createdAt: response.created_at, model: response.model, responseObject: blob, ...ownerColumns(user) };
     const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
-    if (!isAllowed(this.#options.policy, "create", { id: row.id, owner }, user)) throw new AccessDeniedError("create", row.id);
-    await this.#track(({ repository, queue }) => (queue ? queue.enqueue(row) : repository.upsert(row, this.#rows("update", user))));
+    // Without `create`, a store may still replace an existing row the caller may update.
+    const mayCreate = isAllowed(this.#options.policy, "create", { id: row.id, owner }, user);
+    await this.#write({ kind: "store", id: row.id, row, mayCreate });
+  }
+
+  /**
+   * Updates a stored response through its lifecycle (a background response going queued, in
+   * progress, then completed, failed or cancelled): the stored response object is replaced by
+   * `response`; the stored input stays unless `input` is given; the stored chat messages always
+   * stay; the owner never changes. Needs `update` under the policy. Through the write queue it
+   * keeps its order with stores of the same id, and reads by this store see it at once.
+   *
+   * @example
+   * ```ts
+   * await store.storeResponseObject({ ...response, status: "queued" }, input, messages, { user });
+   * await store.updateResponseObject({ ...response, status: "in_progress" }, { user });
+   * await store.updateResponseObject({ ...response, status: "completed", output }, { user });
+   * ```
+   * @throws ValidationError when the response or input is invalid (nothing written).
+   * @throws ResponseNotFoundError when the id is not stored or the caller may not see it.
+   * @throws AccessDeniedError when the caller may see the response but not update it.
+   * @throws StorageError when the database fails.
+   */
+  updateResponseObject(response: ResponseObject, options: UpdateOptions = {}): Promise<void> {
+    return this.#reported((response as { id?: unknown } | null)?.id, async () => {
+      const user = parseUser(options.user);
+      validate("response", response);
+      if (options.input !== undefined) validate("input", options.input);
+      const { input: _input, messages: _messages, ...rest } = response as Record<string, unknown>;
+      await this.#write({
+        kind: "update",
+        id: response.id,
+        response: rest as StoredBlob,
+        input: options.input === undefined ? undefined : [...options.input],
+        createdAt: response.created_at,
+        model: response.model,
+        writer: user,
+      });
+    });
+  }
+
+  /** One write, through the queue where there is one; its own failure is thrown. */
+  async #write(write: ResponseWrite): Promise<void> {
+    await this.#track(async ({ repository, queue }) => {
+      if (queue) return queue.enqueue(write);
+      const error = (await repository.write([write], this.#writeAccess)).get(write.id);
+      if (error) throw error;
+    });
+  }
+
+  /** The rows a writer may read and update: what a queued or direct write is checked against. */
+  readonly #writeAccess = (writer: User | null) => ({ read: this.#rows("read", writer), update: this.#rows("update", writer) });
+
+  /**
+   * Runs a write call so that a failure reaches onWriteError and the logs, and so that callers
+   * who do not await never meet an unhandled rejection; awaiting callers still get it.
+   */
+  #reported(id: unknown, fn: () => Promise<void>): Promise<void> {
+    const done = fn().catch((error: unknown) => {
+      this.#reportWriteError(error, id);
+      throw error;
+    });
+    done.catch(() => {});
+    return done;
   }
 
   #reportWriteError(error: unknown, id: unknown): void {
@@ -436,7 +497,7 @@ export class ResponsesStore implements AsyncDisposable {
       const repository = new ResponsesRepository(db, dialectFor(provider));
       const queue =
         this.#options.queue &&
-        new WriteQueue((rows) => repository.upsertMany(rows, (row) => this.#rows("update", writerOf(row))), this.#options.queue);
+        new WriteQueue((writes) => repository.write(writes, this.#writeAccess), this.#options.queue);
       this.#connected = { db, repository, queue };
       return this.#connected;
     } catch (error) {

@@ -39,6 +39,8 @@ export interface Dialect {
    * of those.
    */
   readonly upsert: "on-conflict-where" | "insert-then-update";
+  /** What ends a SELECT that locks the row it reads until the transaction ends ("" on SQLite, whose write transactions are exclusive). */
+  readonly lockRow: string;
   /**
    * JSON containment on the owner-attributes column (a JSON object of string arrays), as SQL
    * that is never NULL. `param` binds a value and returns its placeholder; attribute keys are
@@ -85,6 +87,7 @@ const sqlite: Dialect = {
   // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
   migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
   upsert: "on-conflict-where",
+  lockRow: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   json: {
     overlaps: (col, key, values, p) =>
@@ -154,6 +157,7 @@ const postgresql: Dialect = {
 )`,
   migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
   upsert: "on-conflict-where",
+  lockRow: " FOR UPDATE",
   byteLength: (col) => `octet_length(${col}::text)`,
   json: {
     overlaps: (col, key, values, p) =>
@@ -189,6 +193,7 @@ const mysql: Dialect = {
   // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
   migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
   upsert: "insert-then-update",
+  lockRow: " FOR UPDATE",
   byteLength: (col) => `LENGTH(${col})`,
   json: {
     overlaps: (col, key, values, p) =>

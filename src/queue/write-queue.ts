@@ -10,8 +10,8 @@ import { EventEmitter } from "node:events";
 import { setImmediate } from "node:timers/promises";
 import fastq from "fastq";
 import { isTransient } from "../db/transient.js";
-import { ResponseIdConflictError, StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
-import type { ResponseRow } from "../repository/responses-repository.js";
+import { StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
+import type { ResponseWrite } from "../repository/responses-repository.js";
 import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from "./retry.js";
 
 /** Queue settings (all optional). */
@@ -63,15 +63,15 @@ export interface WriteQueueEvents {
 }
 
 interface PendingWrite {
-  row: ResponseRow;
+  write: ResponseWrite;
   enqueuedAt: number;
   resolve(): void;
   reject(error: ResponsesStoreError): void;
   settled: Promise<void>;
 }
 
-/** How a batch reaches the database: returns the refused ids. */
-export type BatchWriter = (rows: readonly ResponseRow[]) => Promise<Set<string>>;
+/** How a batch reaches the database: returns the writes that failed for a reason of their own, by id. */
+export type BatchWriter = (writes: readonly ResponseWrite[]) => Promise<Map<string, ResponsesStoreError>>;
 
 /** Writes that must be waiting before another worker joins those already writing. */
 const PARALLEL_BATCH_THRESHOLD = 16;
@@ -120,7 +120,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
    *
    * @throws StoreClosedError after close().
    */
-  async enqueue(row: ResponseRow): Promise<void> {
+  async enqueue(write: ResponseWrite): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
     while (this.#buffer.length >= this.#maxSize) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
@@ -132,15 +132,15 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       resolve = res;
       reject = rej;
     });
-    const write: PendingWrite = { row, enqueuedAt: performance.now(), resolve, reject, settled };
+    const pending: PendingWrite = { write, enqueuedAt: performance.now(), resolve, reject, settled };
     const quiet = settled.catch(() => {});
     this.#unsettled.add(quiet);
-    this.#latestById.set(row.id, quiet);
+    this.#latestById.set(write.id, quiet);
     void quiet.then(() => {
       this.#unsettled.delete(quiet);
-      if (this.#latestById.get(row.id) === quiet) this.#latestById.delete(row.id);
+      if (this.#latestById.get(write.id) === quiet) this.#latestById.delete(write.id);
     });
-    this.#buffer.push(write);
+    this.#buffer.push(pending);
     this.#kick();
     return settled;
   }
@@ -211,7 +211,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         for (const w of batch) this.#fail(w, new StorageError("storeResponseObject", false, { cause: error }));
       } finally {
         this.#inFlightBatches--;
-        for (const w of batch) this.#inFlightIds.delete(w.row.id);
+        for (const w of batch) this.#inFlightIds.delete(w.write.id);
         this.#kick(); // writes of these ids that waited may go now
       }
       // Let the writers this batch acknowledged run first: in a closed loop they store again at
@@ -231,7 +231,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     const rest: PendingWrite[] = [];
     const blocked = new Set(this.#inFlightIds);
     for (const w of this.#buffer) {
-      const id = w.row.id;
+      const id = w.write.id;
       if (batch.length < this.#batchSize && !blocked.has(id)) {
         batch.push(w);
         this.#inFlightIds.add(id);
@@ -251,13 +251,14 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     const deadline = Math.min(...batch.map((w) => w.enqueuedAt)) + this.#deadlineMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const refused = await this.#write(batch.map((w) => w.row));
+        const failed = await this.#write(batch.map((w) => w.write));
         this.#stats.batches++;
         this.#stats.rowsInBatches += batch.length;
         this.#stats.maxBatchSize = Math.max(this.#stats.maxBatchSize, batch.length);
         this.emit("batch", { size: batch.length, attempts: attempt, ms: performance.now() - started });
         for (const w of batch) {
-          if (refused.has(w.row.id)) this.#fail(w, new ResponseIdConflictError(w.row.id));
+          const error = failed.get(w.write.id);
+          if (error) this.#fail(w, error);
           else this.#succeed(w);
         }
         return;
@@ -297,7 +298,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   #fail(w: PendingWrite, error: ResponsesStoreError): void {
     this.#stats.failed++;
     w.reject(error);
-    this.emit("writeError", { id: w.row.id, error });
+    this.emit("writeError", { id: w.write.id, error });
   }
 
   #report(error: unknown): void {

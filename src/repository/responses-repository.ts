@@ -4,13 +4,24 @@
  * run through Prisma's driver adapter. Every backend error is wrapped once, by `run()`, into a
  * StorageError; our own errors pass through untouched.
  */
-import type { Db, Queryable } from "../db/client.js";
+import type { Db } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
-import { InvalidParameterError, ResponseIdConflictError, StorageError, isResponsesStoreError } from "../errors.js";
+import {
+  AccessDeniedError,
+  InvalidParameterError,
+  ResponseIdConflictError,
+  ResponseNotFoundError,
+  StorageError,
+  isResponsesStoreError,
+  type ResponsesStoreError,
+} from "../errors.js";
+import { writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
+import type { User } from "../schemas/params.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams } from "./sql.js";
+import { insertValues, updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
 
 /** The stored JSON blob: the response object plus its input items and chat messages. */
 export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown[]; messages?: unknown[] | null };
@@ -33,11 +44,15 @@ export interface PageQuery {
   order: Order;
 }
 
-const TABLE = "openai_responses";
 
 /** JSON columns come back as text from some drivers and parsed from others. */
-function fromJson(value: unknown): unknown {
+export function fromJson(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+/** A SQL boolean as the drivers return it (true, 1, 1n, "1", "t"). */
+export function truthy(value: unknown): boolean {
+  return value === true || value === "t" || value === "true" || Number(value) === 1;
 }
 
 /**
@@ -55,35 +70,52 @@ function ownerPartition(c: RowCondition): string[] | undefined {
   return owners.length ? [...new Set(owners)] : undefined;
 }
 
-/** `INSERT INTO openai_responses (...) VALUES (...), (...)` for `rows`, binding their values to `p`. */
-function insertValues(p: SqlParams, rows: readonly ResponseRow[]): string {
-  const values = rows.map(
-    (r) =>
-      `(${p.value(r.id)}, ${p.value(String(r.createdAt), "bigint")}, ${p.value(JSON.stringify(r.responseObject), "json")}, ` +
-      `${p.value(r.model)}, ${p.value(r.ownerPrincipal)}, ${p.value(r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), "json")})`,
-  );
-  return `INSERT INTO ${TABLE} (id, created_at, response_object, model, owner_principal, access_attributes) VALUES ${values.join(", ")}`;
+/** The responses table as the guarded upsert writes it. */
+function responsesTable(name: string): UpsertTable {
+  return {
+    name,
+    columns: [
+      ["id", "string"],
+      ["created_at", "bigint"],
+      ["response_object", "json"],
+      ["model", "string"],
+      ["owner_principal", "string"],
+      ["access_attributes", "json"],
+    ],
+    replace: ["response_object", "created_at", "model"],
+  };
 }
 
-/** Queries on `openai_responses` through one driver adapter. */
+/** A row's values in the upsert's column order. */
+function rowValues(r: ResponseRow): unknown[] {
+  return [r.id, String(r.createdAt), JSON.stringify(r.responseObject), r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes)];
+}
+
+/**
+ * One write to the responses table, as the store and its queue carry it:
+ * - `store`: insert, or replace an existing row the writer may update. `mayCreate` is false when
+ *   the policy does not let the writer create, so only an existing row may be replaced.
+ * - `update`: a lifecycle update of an existing row: the response replaced, the stored input
+ *   kept unless `input` is given, the stored messages always kept, the owner never changed.
+ */
+export type ResponseWrite =
+  | { kind: "store"; id: string; row: ResponseRow; mayCreate: boolean }
+  | { kind: "update"; id: string; response: StoredBlob; input: unknown[] | undefined; createdAt: number; model: string; writer: User | null };
+
+/** The rows a write's writer may read and update, as conditions. */
+export type WriteAccess = (writer: User | null) => { read: RowCondition; update: RowCondition };
+
+/** Queries on the responses table through one connection. */
 export class ResponsesRepository {
+  readonly #table: UpsertTable;
+  private readonly TABLE: string;
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
-  ) {}
-
-  /**
-   * How many rows each owner holds, most first (`""` for rows stored without a user), at most
-   * `limit` owners. An index-only scan of the owner index.
-   */
-  async ownerCounts(limit: number): Promise<{ owner: string; rows: number }[]> {
-    return this.run("ownerCounts", async () => {
-      const p = new SqlParams(this.dialect);
-      const result = await this.db.queryRaw(
-        p.query(`SELECT owner_principal, COUNT(*) AS n FROM ${TABLE} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`),
-      );
-      return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));
-    });
+    table = "openai_responses",
+  ) {
+    this.#table = responsesTable(table);
+    this.TABLE = table;
   }
 
   /**
@@ -103,70 +135,80 @@ export class ResponsesRepository {
    * statement per group (atomic each; on MySQL one transaction for all).
    */
   async upsertMany(rows: readonly ResponseRow[], writableBy: (row: ResponseRow) => RowCondition): Promise<Set<string>> {
-    const groups = new Map<string, ResponseRow[]>();
+    const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const row of rows) {
       const key = `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
       const group = groups.get(key);
-      if (group) group.push(row);
-      else groups.set(key, [row]);
+      if (group) group.rows.push(rowValues(row));
+      else groups.set(key, { rows: [rowValues(row)], writable: writableBy(row) });
     }
-    return this.run("storeResponseObject", async () => {
-      const refused = new Set<string>();
-      if (this.dialect.upsert === "on-conflict-where") {
-        for (const group of groups.values()) {
-          for (const id of await this.#upsertGuarded(this.db, group, writableBy(group[0]!))) refused.add(id);
-        }
-        return refused;
-      }
-      // New ids are the common case: one plain multi-row INSERT (atomic by itself) settles the
-      // batch in one round trip; only a duplicate id sends it down the locking path.
-      try {
-        const i = new SqlParams(this.dialect);
-        await this.db.executeRaw(i.query(insertValues(i, rows)));
-        return refused;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-      }
-      return this.db.transaction(async (tx) => {
-        const writable: ResponseRow[] = [];
-        for (const group of groups.values()) {
-          // Lock the stored rows of these ids (and the gaps, for new ids) and learn which the
-          // writer may update; then one unconditional upsert of what may be written.
-          const c = new SqlParams(this.dialect);
-          const existing = await tx.queryRaw(
-            c.query(
-              `SELECT id, (${c.condition(writableBy(group[0]!), TABLE)}) AS ok FROM ${TABLE} ` +
-                `WHERE id IN (${group.map((r) => c.value(r.id)).join(", ")}) FOR UPDATE`,
-            ),
-          );
-          const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
-          for (const row of group) (ok.get(row.id) === false ? refused.add(row.id) : writable.push(row));
-        }
-        if (writable.length) {
-          const p = new SqlParams(this.dialect);
-          await tx.executeRaw(
-            p.query(
-              `${insertValues(p, writable)} ON DUPLICATE KEY UPDATE response_object = VALUES(response_object), ` +
-                `created_at = VALUES(created_at), model = VALUES(model)`,
-            ),
-          );
-        }
-        return refused;
-      });
-    });
+    return this.run("storeResponseObject", () => upsertGuarded(this.db, this.dialect, this.#table, [...groups.values()]));
   }
 
-  /** One multi-row INSERT ... ON CONFLICT DO UPDATE ... WHERE guard RETURNING id; the refused ids. */
-  async #upsertGuarded(db: Queryable, rows: readonly ResponseRow[], writable: RowCondition): Promise<string[]> {
-    const p = new SqlParams(this.dialect);
-    const written = await db.queryRaw(
-      p.query(
-        `${insertValues(p, rows)} ON CONFLICT (id) DO UPDATE SET response_object = excluded.response_object, ` +
-          `created_at = excluded.created_at, model = excluded.model WHERE ${p.condition(writable, TABLE)} RETURNING id`,
-      ),
+  /**
+   * Applies writes of distinct ids (a queue batch, or one direct call) and returns the writes
+   * that failed for a reason of their own, by id; the others are committed. Stores are written
+   * together as guarded multi-row upserts; updates one by one, each in its own transaction.
+   */
+  async write(writes: readonly ResponseWrite[], access: WriteAccess): Promise<Map<string, ResponsesStoreError>> {
+    const failed = new Map<string, ResponsesStoreError>();
+    const creating = writes.flatMap((w) => (w.kind === "store" && w.mayCreate ? [w.row] : []));
+    if (creating.length) {
+      for (const id of await this.upsertMany(creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
+    }
+    for (const w of writes) {
+      if (w.kind === "store" && !w.mayCreate) {
+        const outcome = await this.run("storeResponseObject", () => updateOnly(this.db, this.dialect, this.#table, rowValues(w.row), access(writerOf(w.row)).update));
+        if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
+        if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
+      } else if (w.kind === "update") {
+        const error = await this.#update(w, access(w.writer));
+        if (error) failed.set(w.id, error);
+      }
+    }
+    return failed;
+  }
+
+  /** A lifecycle update, read-modify-write under a row lock; the error that refused it, if any. */
+  async #update(w: Extract<ResponseWrite, { kind: "update" }>, access: { read: RowCondition; update: RowCondition }): Promise<ResponsesStoreError | undefined> {
+    return this.run("updateResponseObject", () =>
+      this.db.transaction(async (tx) => {
+        const c = new SqlParams(this.dialect);
+        const found = await tx.queryRaw(
+          c.query(
+            `SELECT response_object, (${c.condition(access.update, this.TABLE)}) AS ok FROM ${this.TABLE} ` +
+              `WHERE id = ${c.value(w.id)} AND ${c.condition(access.read, this.TABLE)}${this.dialect.lockRow}`,
+          ),
+        );
+        const row = found.rows[0];
+        if (!row) return new ResponseNotFoundError(w.id);
+        if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
+        const stored = fromJson(row[0]) as StoredBlob;
+        const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) };
+        const p = new SqlParams(this.dialect);
+        await tx.executeRaw(
+          p.query(
+            `UPDATE ${this.TABLE} SET response_object = ${p.value(JSON.stringify(blob), "json")}, created_at = ${p.value(String(w.createdAt), "bigint")}, ` +
+              `model = ${p.value(w.model)} WHERE id = ${p.value(w.id)}`,
+          ),
+        );
+        return undefined;
+      }),
     );
-    const done = new Set(written.rows.map((r) => String(r[0])));
-    return rows.map((r) => r.id).filter((id) => !done.has(id));
+  }
+
+  /**
+   * How many rows each owner holds, most first (`""` for rows stored without a user), at most
+   * `limit` owners. An index-only scan of the owner index.
+   */
+  async ownerCounts(limit: number): Promise<{ owner: string; rows: number }[]> {
+    return this.run("ownerCounts", async () => {
+      const p = new SqlParams(this.dialect);
+      const result = await this.db.queryRaw(
+        p.query(`SELECT owner_principal, COUNT(*) AS n FROM ${this.TABLE} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`),
+      );
+      return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));
+    });
   }
 
   /** The stored blob of a visible row, or undefined. */
@@ -174,7 +216,7 @@ export class ResponsesRepository {
     return this.run("getResponseObject", async () => {
       const p = new SqlParams(this.dialect);
       const result = await this.db.queryRaw(
-        p.query(`SELECT response_object FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, TABLE)}`),
+        p.query(`SELECT response_object FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)}`),
       );
       const row = result.rows[0];
       return row ? (fromJson(row[0]) as StoredBlob) : undefined;
@@ -185,7 +227,7 @@ export class ResponsesRepository {
   async delete(id: string, visible: RowCondition): Promise<boolean> {
     return this.run("deleteResponseObject", async () => {
       const p = new SqlParams(this.dialect);
-      const count = await this.db.executeRaw(p.query(`DELETE FROM ${TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, TABLE)}`));
+      const count = await this.db.executeRaw(p.query(`DELETE FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)}`));
       return count > 0;
     });
   }
@@ -203,10 +245,10 @@ export class ResponsesRepository {
       if (query.after) {
         const c = new SqlParams(this.dialect);
         const found = await this.db.queryRaw(
-          c.query(`SELECT created_at FROM ${TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, TABLE)}`),
+          c.query(`SELECT created_at FROM ${this.TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, this.TABLE)}`),
         );
         if (!found.rows.length) {
-          throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table '${TABLE}'`);
+          throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
         }
         cursor = { createdAt: String(found.rows[0]![0]), id: query.after };
       }
@@ -215,12 +257,12 @@ export class ResponsesRepository {
       const orderBy = `ORDER BY created_at ${direction}, id ${direction}`;
       const rest = (): string[] => {
         const where: string[] = [];
-        if (query.model) where.push(`${TABLE}.model = ${p.value(query.model)}`);
+        if (query.model) where.push(`${this.TABLE}.model = ${p.value(query.model)}`);
         if (cursor) {
           const beyond = query.order === "desc" ? "<" : ">";
           where.push(
-            `(${TABLE}.created_at ${beyond} ${p.value(cursor.createdAt, "bigint")} OR ` +
-              `(${TABLE}.created_at = ${p.value(cursor.createdAt, "bigint")} AND ${TABLE}.id ${beyond} ${p.value(cursor.id)}))`,
+            `(${this.TABLE}.created_at ${beyond} ${p.value(cursor.createdAt, "bigint")} OR ` +
+              `(${this.TABLE}.created_at = ${p.value(cursor.createdAt, "bigint")} AND ${this.TABLE}.id ${beyond} ${p.value(cursor.id)}))`,
           );
         }
         return where;
@@ -232,12 +274,12 @@ export class ResponsesRepository {
         // per owner, each cut at limit + 1, merged. A single scan with OR would walk the
         // (created_at, id) index filtering out other owners' rows.
         const branch = (owner: string) =>
-          `SELECT * FROM (SELECT response_object, created_at, id FROM ${TABLE} WHERE ` +
-          `${[`${TABLE}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
+          `SELECT * FROM (SELECT response_object, created_at, id FROM ${this.TABLE} WHERE ` +
+          `${[`${this.TABLE}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
         sql = `SELECT response_object FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
         sql =
-          `SELECT response_object FROM ${TABLE} WHERE ${[p.condition(visible, TABLE), ...rest()].join(" AND ")} ` +
+          `SELECT response_object FROM ${this.TABLE} WHERE ${[p.condition(visible, this.TABLE), ...rest()].join(" AND ")} ` +
           `${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await this.db.queryRaw(p.query(sql));
@@ -267,7 +309,7 @@ export class ResponsesRepository {
           const p = new SqlParams(this.dialect);
           const rows = await this.db.queryRaw(
             p.query(
-              `SELECT COUNT(*) FROM ${TABLE} WHERE ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)}`,
+              `SELECT COUNT(*) FROM ${this.TABLE} WHERE ${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)}`,
             ),
           );
           return Number(rows.rows[0]?.[0] ?? 0);
@@ -278,7 +320,7 @@ export class ResponsesRepository {
         const p = new SqlParams(this.dialect);
         const rows = await this.db.queryRaw(
           p.query(
-            `SELECT id FROM ${TABLE} WHERE ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)} ` +
+            `SELECT id FROM ${this.TABLE} WHERE ${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)} ` +
               `ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
           ),
         );
@@ -289,8 +331,8 @@ export class ResponsesRepository {
         const p = new SqlParams(this.dialect);
         return this.db.executeRaw(
           p.query(
-            `DELETE FROM ${TABLE} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")}) ` +
-              `AND ${TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, TABLE)}`,
+            `DELETE FROM ${this.TABLE} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")}) ` +
+              `AND ${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)}`,
           ),
         );
       });
@@ -305,8 +347,8 @@ export class ResponsesRepository {
       const p = new SqlParams(this.dialect);
       const result = await this.db.queryRaw(
         p.query(
-          `SELECT model, COUNT(*), SUM(${this.dialect.byteLength(`${TABLE}.response_object`)}) FROM ${TABLE} ` +
-            `WHERE ${p.condition(visible, TABLE)} GROUP BY model ORDER BY model`,
+          `SELECT model, COUNT(*), SUM(${this.dialect.byteLength(`${this.TABLE}.response_object`)}) FROM ${this.TABLE} ` +
+            `WHERE ${p.condition(visible, this.TABLE)} GROUP BY model ORDER BY model`,
         ),
       );
       return result.rows.map((r) => ({ model: String(r[0]), rows: Number(r[1]), bytes: Number(r[2] ?? 0) }));
@@ -322,13 +364,13 @@ export class ResponsesRepository {
     return this.run("importResponses", async () => {
       for (let attempt = 0; ; attempt++) {
         const c = new SqlParams(this.dialect);
-        const existing = await this.db.queryRaw(c.query(`SELECT id FROM ${TABLE} WHERE id IN (${rows.map((r) => c.value(r.id)).join(", ")})`));
+        const existing = await this.db.queryRaw(c.query(`SELECT id FROM ${this.TABLE} WHERE id IN (${rows.map((r) => c.value(r.id)).join(", ")})`));
         const stored = new Set(existing.rows.map((r) => String(r[0])));
         const absent = rows.filter((r) => !stored.has(r.id));
         if (!absent.length) return [];
         try {
           const p = new SqlParams(this.dialect);
-          await this.db.executeRaw(p.query(insertValues(p, absent)));
+          await this.db.executeRaw(p.query(insertValues(p, this.#table, absent.map(rowValues))));
           return absent.map((r) => r.id);
         } catch (error) {
           if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile

@@ -20,8 +20,11 @@ export class SqlParams {
     return this.dialect.param(this.#args.length, scalarType);
   }
 
-  /** A row condition from access/where.ts as SQL on `table`'s columns (never NULL). */
-  condition(c: RowCondition, table: string): string {
+  /**
+   * A row condition from access/where.ts as SQL on `table`'s columns (never NULL); `key` is the
+   * column resource patterns name (`id` of a response, `conversation_id`).
+   */
+  condition(c: RowCondition, table: string, key = "id"): string {
     const col = (name: string) => `${table}.${name}`;
     switch (c.kind) {
       case "const":
@@ -35,17 +38,17 @@ export class SqlParams {
       case "attr-present":
         return this.dialect.json.present(col("access_attributes"), c.attribute, (v) => this.value(v));
       case "id-is":
-        return `${col("id")} = ${this.value(c.id)}`;
+        return `${col(key)} = ${this.value(c.id)}`;
       case "id-starts":
         // The length is ours (a count of code points, as SUBSTR counts), not caller input.
-        return `SUBSTR(${col("id")}, 1, ${[...c.prefix].length}) = ${this.value(c.prefix)}`;
+        return `SUBSTR(${col(key)}, 1, ${[...c.prefix].length}) = ${this.value(c.prefix)}`;
       case "and":
       case "or":
-        return `(${c.items.map((i) => this.condition(i, table)).join(c.kind === "and" ? " AND " : " OR ")})`;
+        return `(${c.items.map((i) => this.condition(i, table, key)).join(c.kind === "and" ? " AND " : " OR ")})`;
       case "not":
         // "unowned" as an equality, so the (owner_principal, ...) indexes serve it everywhere.
         if (c.item.kind === "owned") return `${col("owner_principal")} = ''`;
-        return `NOT (${this.condition(c.item, table)})`;
+        return `NOT (${this.condition(c.item, table, key)})`;
     }
   }
 

@@ -3,9 +3,14 @@
 import { describe, expect, test } from "vitest";
 import { StorageError } from "../../src/index.js";
 import { WriteQueue } from "../../src/queue/write-queue.js";
-import type { ResponseRow } from "../../src/repository/responses-repository.js";
+import type { ResponseWrite } from "../../src/repository/responses-repository.js";
 
-const row = (id: string): ResponseRow => ({ id, createdAt: 1, model: "m", responseObject: { id }, ownerPrincipal: "", accessAttributes: null });
+const row = (id: string): ResponseWrite => ({
+  kind: "store",
+  id,
+  row: { id, createdAt: 1, model: "m", responseObject: { id }, ownerPrincipal: "", accessAttributes: null },
+  mayCreate: true,
+});
 
 describe("WriteQueue workers", () => {
   test("survive a write function that throws strange values, and keep serving", async () => {
@@ -17,7 +22,7 @@ describe("WriteQueue workers", () => {
         if (calls === 1) throw "a string, not an Error"; // eslint-disable-line @typescript-eslint/only-throw-error
         if (calls === 2) throw Object.assign(new Error("syntax error"), { code: "42601" });
         committed.push(...rows.map((r) => r.id));
-        return new Set();
+        return new Map();
       },
       { concurrency: 1, batchSize: 1 },
     );

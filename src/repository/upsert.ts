@@ -1,0 +1,114 @@
+/**
+ * The guarded upsert every table of the store uses: insert rows, or replace the stored rows of
+ * their keys that the writer may change, and report the keys refused (their rows untouched).
+ * Ownership columns are never among those replaced. Written per dialect: one atomic
+ * `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE guard RETURNING key` (PostgreSQL, SQLite), or
+ * on MySQL, whose `ON DUPLICATE KEY UPDATE` cannot report a refused update, a plain multi-row
+ * INSERT first and, only on a duplicate key, a transaction that locks the stored rows, learns
+ * which may be updated and upserts those.
+ */
+import type { ArgScalarType } from "@prisma/driver-adapter-utils";
+import type { Db, Queryable } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
+import { isUniqueViolation } from "../db/transient.js";
+import type { RowCondition } from "../access/where.js";
+import { SqlParams } from "./sql.js";
+
+/** A table as the upsert writes it. The key is the first column. */
+export interface UpsertTable {
+  /** The table's name as SQL (schema-qualified where a schema is configured). */
+  name: string;
+  /** Columns in VALUES order, with the argument type of each. */
+  columns: readonly (readonly [name: string, type: ArgScalarType])[];
+  /** Columns an update replaces (never the key, never the owner columns). */
+  replace: readonly string[];
+}
+
+/** Rows of one writer: their values in column order, and the stored rows that writer may change. */
+export interface UpsertGroup {
+  rows: readonly (readonly unknown[])[];
+  writable: RowCondition;
+}
+
+const keyOf = (table: UpsertTable) => table.columns[0]![0];
+
+/** `INSERT INTO table (...) VALUES (...), (...)` for `rows`, binding their values to `p`. */
+export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (readonly unknown[])[]): string {
+  const values = rows.map((row) => `(${table.columns.map(([, type], i) => p.value(row[i], type)).join(", ")})`);
+  return `INSERT INTO ${table.name} (${table.columns.map(([name]) => name).join(", ")}) VALUES ${values.join(", ")}`;
+}
+
+/** Writes every group; returns the keys refused because their stored row is not the writer's to change. */
+export async function upsertGuarded(db: Db, dialect: Dialect, table: UpsertTable, groups: readonly UpsertGroup[]): Promise<Set<string>> {
+  const refused = new Set<string>();
+  const key = keyOf(table);
+  if (dialect.upsert === "on-conflict-where") {
+    for (const group of groups) {
+      const p = new SqlParams(dialect);
+      const written = await db.queryRaw(
+        p.query(
+          `${insertValues(p, table, group.rows)} ON CONFLICT (${key}) DO UPDATE SET ${table.replace.map((c) => `${c} = excluded.${c}`).join(", ")} ` +
+            `WHERE ${p.condition(group.writable, table.name, key)} RETURNING ${key}`,
+        ),
+      );
+      const done = new Set(written.rows.map((r) => String(r[0])));
+      for (const row of group.rows) if (!done.has(String(row[0]))) refused.add(String(row[0]));
+    }
+    return refused;
+  }
+  // New keys are the common case: one plain multi-row INSERT (atomic by itself) settles every
+  // group in one round trip; only a duplicate key sends them down the locking path.
+  try {
+    const i = new SqlParams(dialect);
+    await db.executeRaw(i.query(insertValues(i, table, groups.flatMap((g) => g.rows))));
+    return refused;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  return db.transaction(async (tx: Queryable) => {
+    const writable: (readonly unknown[])[] = [];
+    for (const group of groups) {
+      // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
+      // writer may update; then one unconditional upsert of what may be written.
+      const c = new SqlParams(dialect);
+      const existing = await tx.queryRaw(
+        c.query(
+          `SELECT ${key}, (${c.condition(group.writable, table.name, key)}) AS ok FROM ${table.name} ` +
+            `WHERE ${key} IN (${group.rows.map((r) => c.value(r[0])).join(", ")}) FOR UPDATE`,
+        ),
+      );
+      const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
+      for (const row of group.rows) (ok.get(String(row[0])) === false ? refused.add(String(row[0])) : writable.push(row));
+    }
+    if (writable.length) {
+      const p = new SqlParams(dialect);
+      await tx.executeRaw(
+        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${table.replace.map((c) => `${c} = VALUES(${c})`).join(", ")}`),
+      );
+    }
+    return refused;
+  });
+}
+
+/**
+ * Replaces the stored row of `key` when the writer may change it, never inserting: for writers
+ * the policy does not let create. Says what happened.
+ */
+export async function updateOnly(
+  db: Queryable,
+  dialect: Dialect,
+  table: UpsertTable,
+  row: readonly unknown[],
+  writable: RowCondition,
+): Promise<"updated" | "refused" | "absent"> {
+  const key = keyOf(table);
+  const p = new SqlParams(dialect);
+  const sets = table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`);
+  const count = await db.executeRaw(
+    p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
+  );
+  if (count > 0) return "updated";
+  const e = new SqlParams(dialect);
+  const exists = await db.queryRaw(e.query(`SELECT 1 FROM ${table.name} WHERE ${key} = ${e.value(row[0])}`));
+  return exists.rows.length ? "refused" : "absent";
+}
