@@ -12,6 +12,8 @@ export type ResponsesStoreErrorCode =
   | "INVALID_PARAMETER"
   | "VALIDATION_FAILED"
   | "RESPONSE_ID_CONFLICT"
+  | "CONVERSATION_NOT_FOUND"
+  | "CONVERSATION_ID_CONFLICT"
   | "INVALID_OPTIONS"
   | "INVALID_POLICY"
   | "ACCESS_DENIED"
@@ -136,7 +138,7 @@ export interface ValidationIssue {
 export class ValidationError extends ResponsesStoreError {
   readonly code = "VALIDATION_FAILED";
   constructor(
-    readonly argument: "response" | "input" | "messages" | "user",
+    readonly argument: "response" | "input" | "messages" | "user" | "conversation_id",
     readonly issues: ValidationIssue[],
   ) {
     const detail = issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
@@ -157,6 +159,38 @@ export class ResponseIdConflictError extends ResponsesStoreError {
   readonly code = "RESPONSE_ID_CONFLICT";
   constructor(readonly responseId: string) {
     super(`Response id ${responseId} is already taken by another owner`);
+  }
+}
+
+/**
+ * No messages are stored for this conversation, or the caller may not see them (the two look
+ * the same on purpose).
+ *
+ * @example
+ * ```ts
+ * await store.deleteConversationMessages("conv_x"); // throws: Conversation conv_x not found
+ * ```
+ */
+export class ConversationNotFoundError extends ResponsesStoreError {
+  readonly code = "CONVERSATION_NOT_FOUND";
+  constructor(readonly conversationId: string) {
+    super(`Conversation ${conversationId} not found`);
+  }
+}
+
+/**
+ * The conversation's messages are stored by another owner; the write was refused and the stored
+ * row is untouched.
+ *
+ * @example
+ * ```ts
+ * await store.storeConversationMessages("conv_1", messages, { user: bob }); // alice's: throws
+ * ```
+ */
+export class ConversationIdConflictError extends ResponsesStoreError {
+  readonly code = "CONVERSATION_ID_CONFLICT";
+  constructor(readonly conversationId: string) {
+    super(`Conversation id ${conversationId} is already taken by another owner`);
   }
 }
 
@@ -214,9 +248,12 @@ export class AccessDeniedError extends ResponsesStoreError {
   readonly code = "ACCESS_DENIED";
   constructor(
     readonly action: string,
+    /** The id of the response (or conversation, see `resource`). */
     readonly responseId: string,
+    /** What was refused: a response, or a conversation's messages. */
+    readonly resource: "response" | "conversation messages" = "response",
   ) {
-    super(`Not allowed to ${action} response ${responseId}`);
+    super(`Not allowed to ${action} ${resource} ${responseId}`);
   }
 }
 

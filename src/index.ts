@@ -23,6 +23,8 @@ export { isAllowed, type ResourceView } from "./access/decide.js";
 export {
   AccessDeniedError,
   ConfigurationError,
+  ConversationIdConflictError,
+  ConversationNotFoundError,
   InputItemNotFoundError,
   InvalidParameterError,
   MigrationError,

@@ -12,7 +12,7 @@ export interface DriverAdapterFactory {
   readonly provider: string;
   connect(): Promise<unknown>;
 }
-import { defaultUrl, providerFromUrl, type ProviderName } from "./db/providers.js";
+import { defaultUrl, dialectFor, providerFromUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
 
 /** A logger the store reports to; `console` fits. */
@@ -46,6 +46,13 @@ export interface ResponsesStoreOptions {
    * @default true
    */
   migrate?: boolean;
+  /**
+   * A direct connection for migrations, when `url` goes through a connection pooler (PgBouncer
+   * in transaction mode, Supabase's or Neon's pooler): Prisma's `directUrl`. Queries keep using
+   * `url`. It must name the same database (and the same `?schema=`).
+   * @default url
+   */
+  directUrl?: string;
   /** Driver pool settings (PostgreSQL and MySQL). */
   pool?: { max?: number };
   /**
@@ -85,6 +92,7 @@ export interface ResponsesStoreOptions {
 
 const optionsSchema = z.object({
   url: z.string().min(1).optional(),
+  directUrl: z.string().min(1).optional(),
   policy: z.array(z.unknown()).readonly().optional(),
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
@@ -116,6 +124,10 @@ const optionsSchema = z.object({
 /** Options with defaults applied. */
 export interface ResolvedOptions {
   url: string;
+  /** Where migrations connect: `directUrl`, else `url`. */
+  migrationUrl: string;
+  /** PostgreSQL's `?schema=` of `url`: where the tables are (undefined: the search_path). */
+  schema: string | undefined;
   provider: ProviderName;
   migrate: boolean;
   pool: { max?: number };
@@ -168,8 +180,20 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but '${own ?? "provider"}' is for ${adapterProvider}`);
   }
   const { enabled = provider !== "sqlite", ...queue } = parsed.data.queue ?? {};
+  const directUrl = parsed.data.directUrl;
+  const schemaOf = dialectFor(provider).schema?.of ?? (() => undefined);
+  const schema = own ? undefined : schemaOf(url);
+  if (directUrl !== undefined) {
+    if (providerFromUrl(directUrl) !== provider) throw new ConfigurationError("directUrl", `'directUrl' is a ${providerFromUrl(directUrl)} URL but the store is on ${provider}`);
+    const direct = schemaOf(directUrl);
+    if (direct !== undefined && direct !== schema) {
+      throw new ConfigurationError("directUrl", `'directUrl' names schema '${direct}' but 'url' names ${schema === undefined ? "none" : `'${schema}'`}: give both the same ?schema=`);
+    }
+  }
   return {
     url,
+    migrationUrl: directUrl ?? url,
+    schema,
     provider,
     queue: enabled ? queue : undefined,
     onWriteError: parsed.data.onWriteError,

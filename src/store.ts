@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { isAllowed } from "./access/decide.js";
-import type { Action } from "./access/policy.js";
+import type { Action, ResourceType } from "./access/policy.js";
 import { ownerColumns } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
@@ -13,6 +13,8 @@ import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
 import {
   AccessDeniedError,
+  ConversationIdConflictError,
+  ConversationNotFoundError,
   InvalidParameterError,
   ResponseNotFoundError,
   StorageError,
@@ -24,10 +26,12 @@ import { WriteQueue, type WriteQueueStats } from "./queue/write-queue.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
 import { pageInputItems } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
+import { ConversationsRepository } from "./repository/conversations-repository.js";
 import { ResponsesRepository, type ResponseRow, type ResponseWrite, type StoredBlob } from "./repository/responses-repository.js";
 import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 import { checkJsonValue } from "./schemas/json.js";
 import { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
+import { keyString } from "./schemas/common.js";
 import {
   listInputItemsParamsSchema,
   listResponsesParamsSchema,
@@ -56,6 +60,7 @@ export interface DeleteResult {
 interface Connection {
   db: Db;
   repository: ResponsesRepository;
+  conversations: ConversationsRepository;
   queue: WriteQueue | undefined;
 }
 
@@ -105,6 +110,7 @@ export interface UpdateOptions extends CallOptions {
 
 /** Each stored argument's schema, plus the check that it round-trips through JSON unchanged. */
 const VALIDATORS = {
+  conversation_id: keyString("conversation_id"),
   response: responseObjectSchema,
   input: z.array(inputItemSchema),
   messages: z.array(chatCompletionMessageSchema),
@@ -350,24 +356,105 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async pruneResponses(params: PruneParams): Promise<{ deleted: number }> {
     const user = parseUser(params.user);
+    const { cutoff, batchSize } = this.#pruneWindow(params);
+    const deletable = this.#deletable(params, user, "openai_responses");
+    const deleted = await this.#track(async ({ repository, queue }) => {
+      await queue?.flush();
+      return repository.prune(cutoff, deletable, batchSize, params.onProgress);
+    });
+    return { deleted };
+  }
+
+  /** What a prune may delete: one owner's rows, every owner's, or what `user` may delete. */
+  #deletable(params: PruneParams, user: User | null, type: ResourceType): RowCondition {
+    if (params.owner !== undefined) return params.owner === "" ? not({ kind: "owned" }) : { kind: "owner-is", principal: params.owner };
+    if (params.allOwners) return and();
+    return and(this.#rows("read", user, type), this.#rows("delete", user, type));
+  }
+
+  /** The cutoff (unix seconds) and batch size of a prune, checked. */
+  #pruneWindow(params: PruneParams): { cutoff: number; batchSize: number } {
     const cutoff = params.olderThan instanceof Date ? Math.floor(params.olderThan.getTime() / 1000) : params.olderThan;
     if (!Number.isFinite(cutoff)) throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
     const batchSize = params.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
     }
-    const deletable =
-      params.owner !== undefined
-        ? params.owner === ""
-          ? not({ kind: "owned" })
-          : { kind: "owner-is" as const, principal: params.owner }
-        : params.allOwners
-          ? and()
-          : and(this.#rows("read", user), this.#rows("delete", user));
-    const deleted = await this.#track(async ({ repository, queue }) => {
-      await queue?.flush();
-      return repository.prune(cutoff, deletable, batchSize, params.onProgress);
-    });
+    return { cutoff, batchSize };
+  }
+
+  /**
+   * Stores the chat-completion messages of a conversation, replacing those stored before. A new
+   * conversation needs `create` under the policy, replacing needs `update`; the owner is the
+   * first writer's and never changes. Resolves once committed.
+   *
+   * @example
+   * ```ts
+   * await store.storeConversationMessages("conv_123", [{ role: "user", content: "Hi" }], { user });
+   * ```
+   * @throws ValidationError when the id or the messages are invalid (nothing written).
+   * @throws ConversationIdConflictError when another owner's conversation has this id.
+   * @throws AccessDeniedError when the policy does not let the caller create it.
+   */
+  async storeConversationMessages(conversationId: string, messages: readonly ChatCompletionMessage[], options: CallOptions = {}): Promise<void> {
+    const user = parseUser(options.user);
+    validate("conversation_id", conversationId);
+    validate("messages", messages);
+    const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
+    const mayCreate = isAllowed(this.#options.policy, "create", { id: conversationId, type: "conversation_messages", owner }, user);
+    const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
+    const outcome = await this.#track(({ conversations }) => conversations.store(row, this.#rows("update", user, "conversation_messages"), mayCreate));
+    if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
+    if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
+  }
+
+  /**
+   * The chat-completion messages stored for a conversation, or `null` when there are none the
+   * caller may see.
+   *
+   * @example
+   * ```ts
+   * const messages = (await store.getConversationMessages("conv_123", { user })) ?? [];
+   * ```
+   */
+  async getConversationMessages(conversationId: string, options: CallOptions = {}): Promise<ChatCompletionMessage[] | null> {
+    const user = parseUser(options.user);
+    const found = await this.#track(({ conversations }) => conversations.find(String(conversationId), this.#rows("read", user, "conversation_messages")));
+    return (found as ChatCompletionMessage[] | undefined) ?? null;
+  }
+
+  /**
+   * Deletes the messages stored for a conversation.
+   *
+   * @example
+   * ```ts
+   * await store.deleteConversationMessages("conv_123", { user }); // { id: "conv_123", deleted: true }
+   * ```
+   * @throws ConversationNotFoundError when there are none, or the caller may not see or delete them.
+   */
+  async deleteConversationMessages(conversationId: string, options: CallOptions = {}): Promise<{ id: string; deleted: true }> {
+    const user = parseUser(options.user);
+    const deletable = and(this.#rows("read", user, "conversation_messages"), this.#rows("delete", user, "conversation_messages"));
+    const deleted = await this.#track(({ conversations }) => conversations.delete(String(conversationId), deletable));
+    if (!deleted) throw new ConversationNotFoundError(conversationId);
+    return { id: conversationId, deleted: true };
+  }
+
+  /**
+   * Retention for conversation messages: deletes those last stored before `olderThan`, oldest
+   * first, in batches; owner-aware exactly like `pruneResponses` (`user`, `owner` or
+   * `allOwners`). `onProgress` hears the running total (its `total` is the same number).
+   *
+   * @example
+   * ```ts
+   * await store.pruneConversationMessages({ olderThan: new Date(Date.now() - 30 * 86_400_000), allOwners: true });
+   * ```
+   */
+  async pruneConversationMessages(params: PruneParams): Promise<{ deleted: number }> {
+    const user = parseUser(params.user);
+    const { cutoff, batchSize } = this.#pruneWindow(params);
+    const deletable = this.#deletable(params, user, "conversation_messages");
+    const deleted = await this.#track(({ conversations }) => conversations.prune(cutoff, deletable, batchSize, (n) => params.onProgress?.(n, n)));
     return { deleted };
   }
 
@@ -483,22 +570,25 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   async #open() {
-    const { provider, url, pool, logger } = this.#options;
+    const { provider, url, pool, logger, schema, migrationUrl } = this.#options;
     try {
       if (this.#options.migrate) {
-        const { applied } = await migrate(provider, url);
-        if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(url)}`);
+        const { applied } = await migrate(provider, migrationUrl, { schema });
+        if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(migrationUrl)}`);
       }
       const db = this.#options.prisma
         ? prismaDb(this.#options.prisma)
         : this.#options.adapter
           ? adapterDb((await this.#options.adapter.connect()) as SqlDriverAdapter)
-          : await openDriverDb(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`));
-      const repository = new ResponsesRepository(db, dialectFor(provider));
+          : await openDriverDb(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`), (message) => logger.warn(message));
+      const dialect = dialectFor(provider);
+      const table = (name: string) => (schema && dialect.schema ? dialect.schema.qualify(schema, name) : name);
+      const repository = new ResponsesRepository(db, dialect, table("openai_responses"));
+      const conversations = new ConversationsRepository(db, dialect, table("conversation_messages"));
       const queue =
         this.#options.queue &&
         new WriteQueue((writes) => repository.write(writes, this.#writeAccess), this.#options.queue);
-      this.#connected = { db, repository, queue };
+      this.#connected = { db, repository, conversations, queue };
       return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)
@@ -506,9 +596,9 @@ export class ResponsesStore implements AsyncDisposable {
     }
   }
 
-  /** The rows `user` may act on with `action`, as a condition for the repository's WHERE. */
-  #rows(action: Action, user: User | null): RowCondition {
-    return allowedRows(this.#options.policy, action, user);
+  /** The rows (of `type`) `user` may act on with `action`, as a condition for the repository's WHERE. */
+  #rows(action: Action, user: User | null, type: ResourceType = "openai_responses"): RowCondition {
+    return allowedRows(this.#options.policy, action, user, type);
   }
 
   async #track<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {

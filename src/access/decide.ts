@@ -4,11 +4,13 @@
  * as the oracle the property tests hold the SQL translation (where.ts) to.
  */
 import type { User } from "../schemas/params.js";
-import { RESOURCE_PREFIX, type Action, type CompiledRule, type Condition } from "./policy.js";
+import { resourcePrefix, type Action, type CompiledRule, type Condition, type ResourceType } from "./policy.js";
 
 /** A stored row as access sees it: its id and its owner (null when stored without a user). */
 export interface ResourceView {
   id: string;
+  /** What kind of record. @default "openai_responses" */
+  type?: ResourceType;
   owner: { principal: string; attributes: Record<string, string[]> | null } | null;
 }
 
@@ -53,9 +55,9 @@ export function conditionTruth(condition: Condition, resource: ResourceView, use
 }
 
 /** Whether a rule's resource pattern names `id` (exact, or a prefix ending in `*`). */
-export function resourceMatches(pattern: string | undefined, id: string): boolean {
+export function resourceMatches(pattern: string | undefined, id: string, type: ResourceType = "openai_responses"): boolean {
   if (pattern === undefined) return true;
-  const resource = RESOURCE_PREFIX + id;
+  const resource = resourcePrefix(type) + id;
   return pattern.endsWith("*") ? resource.startsWith(pattern.slice(0, -1)) : resource === pattern;
 }
 
@@ -68,7 +70,7 @@ export function resourceMatches(pattern: string | undefined, id: string): boolea
 export function ruleMatches(rule: CompiledRule, action: Action, resource: ResourceView, user: User | null): boolean {
   if (!rule.actions.has(action)) return false;
   if (rule.principal !== undefined && rule.principal !== user?.principal) return false;
-  if (!resourceMatches(rule.resource, resource.id)) return false;
+  if (!resourceMatches(rule.resource, resource.id, resource.type)) return false;
   if (!rule.conditions) return true;
   const truths = rule.conditions.all.map((c) => conditionTruth(c, resource, user));
   const allTrue = truths.every((t) => t === true);

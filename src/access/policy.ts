@@ -17,8 +17,9 @@ export interface Scope {
   /** Only this user principal. */
   principal?: string;
   /**
-   * Only this resource: `sql_record::openai_responses::<id>`, or a prefix ending in `*`
-   * (`sql_record::*`, `sql_record::openai_responses::*`).
+   * Only this resource: `sql_record::openai_responses::<id>` (a response) or
+   * `sql_record::conversation_messages::<id>` (a conversation's messages), or a prefix ending in
+   * `*` (`sql_record::*`, `sql_record::openai_responses::*`).
    */
   resource?: string;
 }
@@ -69,8 +70,13 @@ export interface CompiledRule {
   conditions: { mode: "when" | "unless"; all: Condition[] } | undefined;
 }
 
-/** Resource id of a stored response, as rules name it (the reference's SqlRecord form). */
-export const RESOURCE_PREFIX = "sql_record::openai_responses::";
+/** The kinds of record the policy governs: its resource patterns are `sql_record::<type>::<id>`. */
+export type ResourceType = "openai_responses" | "conversation_messages";
+
+/** `sql_record::<type>::`, what a resource pattern names records of `type` by. */
+export function resourcePrefix(type: ResourceType): string {
+  return `sql_record::${type}::`;
+}
 
 /** Attribute keys become JSON paths: only identifiers are accepted. */
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -6,7 +6,7 @@
  * stays in SQL. Every rule form translates, so no row is ever filtered after LIMIT.
  */
 import type { User } from "../schemas/params.js";
-import { RESOURCE_PREFIX, type Action, type CompiledRule, type Condition } from "./policy.js";
+import { resourcePrefix, type Action, type CompiledRule, type Condition, type ResourceType } from "./policy.js";
 
 /** A boolean condition on a row, null-free by construction. */
 export type RowCondition =
@@ -86,13 +86,14 @@ function conditionOnRow(condition: Condition, user: User | null): { isTrue: RowC
   }
 }
 
-/** The rows a resource pattern names. */
-function resourceOnRow(pattern: string | undefined): RowCondition {
+/** The rows of `type` a resource pattern names. */
+function resourceOnRow(pattern: string | undefined, type: ResourceType): RowCondition {
   if (pattern === undefined) return TRUE;
-  if (!pattern.endsWith("*")) return pattern.startsWith(RESOURCE_PREFIX) ? { kind: "id-is", id: pattern.slice(RESOURCE_PREFIX.length) } : FALSE;
+  const own = resourcePrefix(type);
+  if (!pattern.endsWith("*")) return pattern.startsWith(own) ? { kind: "id-is", id: pattern.slice(own.length) } : FALSE;
   const prefix = pattern.slice(0, -1);
-  if (RESOURCE_PREFIX.startsWith(prefix)) return TRUE; // sql_record::*, sql_record::openai_responses::*
-  return prefix.startsWith(RESOURCE_PREFIX) ? { kind: "id-starts", prefix: prefix.slice(RESOURCE_PREFIX.length) } : FALSE;
+  if (own.startsWith(prefix)) return TRUE; // sql_record::*, sql_record::<type>::*
+  return prefix.startsWith(own) ? { kind: "id-starts", prefix: prefix.slice(own.length) } : FALSE;
 }
 
 /**
@@ -106,12 +107,12 @@ function resourceOnRow(pattern: string | undefined): RowCondition {
  * // or(owner-is alice, not(owned))
  * ```
  */
-export function allowedRows(policy: readonly CompiledRule[], action: Action, user: User | null): RowCondition {
+export function allowedRows(policy: readonly CompiledRule[], action: Action, user: User | null, type: ResourceType = "openai_responses"): RowCondition {
   let rest: RowCondition = FALSE;
   for (const rule of [...policy].reverse()) {
     if (!rule.actions.has(action)) continue;
     if (rule.principal !== undefined && rule.principal !== user?.principal) continue;
-    let match = resourceOnRow(rule.resource);
+    let match = resourceOnRow(rule.resource, type);
     if (rule.conditions) {
       const truths = rule.conditions.all.map((c) => conditionOnRow(c, user));
       const allTrue = and(...truths.map((t) => t.isTrue));

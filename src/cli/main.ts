@@ -6,14 +6,15 @@
  *   import --from URL       copy a llama-stack openai_responses table in
  *   prune --older-than 30d  batched retention delete
  *   stats                   rows and bytes, by model
- * Every command takes --url (default DATABASE_URL, else file:./responses.db).
+ * Every command takes --url (default DATABASE_URL, else file:./responses.db) and --direct-url
+ * (default DIRECT_URL), the direct connection migrations use behind a pooler.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
 import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener } from "../index.js";
-import { defaultUrl, redactUrl } from "../db/providers.js";
+import { defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
 import { parseDuration } from "./duration.js";
@@ -25,9 +26,21 @@ const program = new Command("responses-store")
   .description("Keep OpenAI Responses API objects in SQLite, PostgreSQL or MySQL/MariaDB")
   .version(VERSION, "-V, --version", "print the package version")
   .option("--url <url>", "database URL (default: DATABASE_URL, else file:./responses.db)")
+  .option("--direct-url <url>", "direct connection for migrations when --url goes through a pooler (default: DIRECT_URL)")
   .showHelpAfterError();
 
 const urlOf = () => (program.opts<{ url?: string }>().url ?? defaultUrl());
+/** Store options from the global flags: the URL, and the direct URL migrations use. */
+const connectionOf = () => {
+  const directUrl = program.opts<{ directUrl?: string }>().directUrl ?? (process.env.DIRECT_URL || undefined);
+  return { url: urlOf(), ...(directUrl ? { directUrl } : {}) };
+};
+/** Where migrations connect, and the schema (the URL's) they apply in. */
+const migrationTarget = () => {
+  const { url, directUrl } = connectionOf();
+  const provider = providerFromUrl(url);
+  return { provider, target: directUrl ?? url, schema: dialectFor(provider).schema?.of(url) };
+};
 const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
@@ -41,9 +54,9 @@ migrateCmd
   .command("status")
   .description("applied, pending, failed and edited migrations")
   .action(async () => {
-    const url = urlOf();
-    const s = await migrationStatus(providerFromUrl(url), url);
-    console.log(`Database: ${redactUrl(url)}`);
+    const { provider, target, schema } = migrationTarget();
+    const s = await migrationStatus(provider, target, { schema });
+    console.log(`Database: ${redactUrl(target)}${schema ? ` (schema ${schema})` : ""}`);
     console.log(`applied: ${s.applied.join(", ") || "(none)"}`);
     console.log(`pending: ${s.pending.join(", ") || "(none)"}`);
     if (s.failed.length) console.log(`FAILED (resolve with prisma migrate resolve): ${s.failed.join(", ")}`);
@@ -54,9 +67,9 @@ migrateCmd
   .command("deploy")
   .description("apply pending migrations, recorded as prisma migrate deploy records them")
   .action(async () => {
-    const url = urlOf();
-    const { applied } = await migrate(providerFromUrl(url), url);
-    console.log(applied.length ? `Applied ${applied.join(", ")} to ${redactUrl(url)}` : `${redactUrl(url)} is up to date`);
+    const { provider, target, schema } = migrationTarget();
+    const { applied } = await migrate(provider, target, { schema });
+    console.log(applied.length ? `Applied ${applied.join(", ")} to ${redactUrl(target)}` : `${redactUrl(target)} is up to date`);
   });
 
 program
@@ -73,7 +86,7 @@ program
   .option("--demo", "when the database holds no responses, store the demo's samples first (owned by alice and bob)")
   .action(async (opts: { port: number; host: string; basePath: string; userHeader?: string; demo?: boolean }) => {
     const url = urlOf();
-    const store = await createResponsesStore({ url, logger: console });
+    const store = await createResponsesStore({ ...connectionOf(), logger: console });
     if (opts.demo && !(await store.ownerCounts({ limit: 1 })).length) {
       console.log(`Stored ${(await storeDemoResponses(store)).length} demo responses (owned by alice and bob).`);
     }
@@ -127,7 +140,7 @@ program
   .option("--table <name>", "its responses table", "openai_responses")
   .option("--batch-size <n>", "rows per batch", int("batch-size"), 200)
   .action(async (opts: { from: string; table: string; batchSize: number }) => {
-    const store = await createResponsesStore({ url: urlOf() });
+    const store = await createResponsesStore(connectionOf());
     const progress = bar("import");
     let started = false;
     try {
@@ -164,7 +177,7 @@ program
   .option("--batch-size <n>", "rows per delete", int("batch-size"), 500)
   .option("--user <principal>", "only the rows this principal stored (default: every owner's)")
   .action(async (opts: { olderThan: number; batchSize: number; user?: string }) => {
-    const store = await createResponsesStore({ url: urlOf() });
+    const store = await createResponsesStore(connectionOf());
     try {
       const olderThan = new Date(Date.now() - opts.olderThan);
       const progress = bar("prune");
@@ -191,7 +204,7 @@ program
   .description("rows and bytes, by model")
   .option("--json", "print JSON")
   .action(async (opts: { json?: boolean }) => {
-    const store = await createResponsesStore({ url: urlOf() });
+    const store = await createResponsesStore(connectionOf());
     try {
       const stats = await store.storageStats({ allOwners: true });
       if (opts.json) return console.log(JSON.stringify(stats));

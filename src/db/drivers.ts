@@ -7,9 +7,10 @@
  * per-field type-cast callback, argument and row mapping), and the store did not need any of it.
  * pg and mariadb load only for their provider.
  */
+import { createHash } from "node:crypto";
 import type { ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Db, Queryable } from "./client.js";
-import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB, mysqlConfig, sqlitePath, type ProviderName } from "./providers.js";
+import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB, mysqlConfig, pgConnection, sqlitePath, type ProviderName } from "./providers.js";
 
 /** Driver pool settings (in Prisma 7 the pool belongs to the driver). */
 export interface PoolOptions {
@@ -27,12 +28,18 @@ function driverArgs(args: readonly unknown[], types: readonly ArgType[]): unknow
  * of pooled connections the server closed (a restart, a failover): the pool replaces them, and
  * the next query fails only if the server is still gone.
  */
-export async function openDriverDb(provider: ProviderName, url: string, pool: PoolOptions = {}, onIdleError: (error: Error) => void = () => {}): Promise<Db> {
+export async function openDriverDb(
+  provider: ProviderName,
+  url: string,
+  pool: PoolOptions = {},
+  onIdleError: (error: Error) => void = () => {},
+  warn: (message: string) => void = () => {},
+): Promise<Db> {
   switch (provider) {
     case "sqlite":
       return sqliteDb(url);
     case "postgresql":
-      return pgDb(url, pool.max ?? 10, onIdleError);
+      return pgDb(url, pool.max ?? 10, onIdleError, warn);
     case "mysql":
       return mysqlDb(url, pool.max ?? 10, onIdleError);
   }
@@ -103,9 +110,13 @@ async function sqliteDb(url: string): Promise<Db> {
 /** Statement texts given a server-side prepared statement name, per store (beyond: unnamed). */
 const PG_NAMED_STATEMENTS = 1000;
 
-async function pgDb(url: string, max: number, onIdleError: (error: Error) => void): Promise<Db> {
+/** SQLSTATEs of a named statement the server connection does not have, or already has. */
+const NAMED_STATEMENT_MISMATCH = new Set(["26000", "42P05"]);
+
+async function pgDb(url: string, max: number, onIdleError: (error: Error) => void, warn: (message: string) => void): Promise<Db> {
   const { default: pg } = await import("pg");
-  const { connectionString, prepared } = pgConnection(url);
+  const { connectionString } = pgConnection(url);
+  let { prepared } = pgConnection(url);
   const pool = new pg.Pool({ connectionString, max });
   pool.on("error", onIdleError);
   // Every value comes back as the server's text: JSON is parsed once by the repository, and
@@ -114,21 +125,37 @@ async function pgDb(url: string, max: number, onIdleError: (error: Error) => voi
   // Named statements are parsed and planned once per connection (measured: 5-15% less server
   // CPU on the queue's batches). Not through a transaction-mode pooler (?pgbouncer=true, as
   // Prisma spells it), where the next statement may reach a server connection that lacks them.
+  // A name is a digest of the statement's text, so that wherever a server connection already
+  // holds a statement of that name (another client's, through a pooler), it is this statement.
   const names = new Map<string, string>();
   const nameOf = (sql: string): string | undefined => {
     if (!prepared) return undefined;
     let name = names.get(sql);
-    if (name === undefined && names.size < PG_NAMED_STATEMENTS) names.set(sql, (name = `ors_${names.size}`));
+    if (name === undefined && names.size < PG_NAMED_STATEMENTS) {
+      names.set(sql, (name = `ors_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`));
+    }
     return name;
   };
+  // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
+  // server connection lacks (or already has): from then on statements go unnamed, and the one
+  // that failed is sent again unnamed (it did not run).
+  type Result = { rows: unknown[]; rowCount: number | null };
+  const send = (client: Pick<import("pg").Pool, "query">, config: object) =>
+    client.query(config as import("pg").QueryArrayConfig) as unknown as Promise<Result>;
+  const run = async (client: Pick<import("pg").Pool, "query">, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
+    const name = nameOf(q.sql);
+    try {
+      return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
+    } catch (error) {
+      if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
+      if (prepared) warn("openai-responses-store: the server lost a prepared statement (a transaction-mode pooler?); using unnamed statements from now on. Add ?pgbouncer=true to the URL to say so up front.");
+      prepared = false;
+      return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
+    }
+  };
   const on = (client: Pick<import("pg").Pool, "query">): Queryable => ({
-    async queryRaw(q) {
-      const result = await client.query({ name: nameOf(q.sql), text: q.sql, values: q.args as unknown[], rowMode: "array", types: asText });
-      return { rows: result.rows as unknown[][] };
-    },
-    async executeRaw(q) {
-      return (await client.query({ name: nameOf(q.sql), text: q.sql, values: q.args as unknown[], types: asText })).rowCount ?? 0;
-    },
+    queryRaw: async (q) => ({ rows: (await run(client, q, "array")).rows as unknown[][] }),
+    executeRaw: async (q) => (await run(client, q)).rowCount ?? 0,
   });
   return {
     ...on(pool),
@@ -149,19 +176,6 @@ async function pgDb(url: string, max: number, onIdleError: (error: Error) => voi
     },
     dispose: () => pool.end(),
   };
-}
-
-/**
- * The pg connection string for a URL, and whether server-side prepared statements may be used:
- * not when the URL says `pgbouncer=true` (Prisma's flag for transaction-mode poolers), which is
- * taken out before pg sees the URL.
- */
-export function pgConnection(url: string): { connectionString: string; prepared: boolean } {
-  const u = new URL(url);
-  const pgbouncer = u.searchParams.get("pgbouncer");
-  if (pgbouncer === null) return { connectionString: url, prepared: true };
-  u.searchParams.delete("pgbouncer");
-  return { connectionString: u.toString(), prepared: pgbouncer !== "true" };
 }
 
 async function mysqlDb(url: string, max: number, onIdleError: (error: Error) => void): Promise<Db> {

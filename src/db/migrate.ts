@@ -62,6 +62,15 @@ function acceptedChecksums(sql: string): Set<string> {
   return new Set([checksumOf(sql), checksumOf(sql.replace(/\r\n/g, "\n")), checksumOf(sql.replace(/(?<!\r)\n/g, "\r\n"))]);
 }
 
+/** Options of `migrate()`. */
+export interface MigrateOptions {
+  /**
+   * PostgreSQL: the schema the tables and `_prisma_migrations` live in (created if missing).
+   * @default the URL's `?schema=`, else the server's search_path
+   */
+  schema?: string;
+}
+
 /**
  * Brings the database at `url` up to the bundled migrations.
  *
@@ -74,28 +83,74 @@ function acceptedChecksums(sql: string): Set<string> {
  * const { applied } = await migrate("postgresql", process.env.DATABASE_URL!);
  * ```
  */
-export async function migrate(provider: ProviderName, url: string): Promise<MigrationResult> {
+export async function migrate(provider: ProviderName, url: string, options: MigrateOptions = {}): Promise<MigrationResult> {
+  return applyMigrations(provider, url, bundledMigrations(provider), options);
+}
+
+/** `migrate()` with a given list of migrations (tests build a database as an earlier release left it). */
+export async function applyMigrations(provider: ProviderName, url: string, migrations: BundledMigration[], options: MigrateOptions = {}): Promise<MigrationResult> {
   const dialect = dialectFor(provider);
-  const migrations = bundledMigrations(provider);
+  const schema = options.schema ?? dialect.schema?.of(url);
   let conn: RawConnection;
   try {
     conn = await dialect.openRawConnection(url);
   } catch (cause) {
     throw new MigrationError(undefined, `Cannot connect to apply migrations: ${(cause as Error).message}`, { cause });
   }
-  try {
+  const lock = dialect.migrationLock;
+  const locked = async <T>(fn: () => Promise<T>): Promise<T> => {
     await acquireLock(conn, dialect);
+    let result: T;
     try {
-      return await applyPending(conn, dialect, migrations);
-    } finally {
-      await conn.query(dialect.migrationLock.release).catch(() => {});
+      if (schema && dialect.schema) {
+        await conn.exec(dialect.schema.create(schema));
+        await conn.exec(dialect.schema.use(schema));
+      }
+      result = await fn();
+    } catch (error) {
+      await conn.query(lock.abort).catch(() => {});
+      throw error;
     }
+    await conn.query(lock.release);
+    return result;
+  };
+  try {
+    return await locked(() => applyPending(conn, dialect, migrations));
   } catch (cause) {
+    if (cause instanceof FailedMigration) {
+      // A transactional run rolled back everything, the migration's started row included:
+      // record the failure as Prisma does (a row without finished_at, with the error in logs),
+      // under the lock again, so that the next start stops with P3009 until it is resolved.
+      if (lock.transactional) await locked(() => recordFailure(conn, dialect, cause)).catch(() => {});
+      throw cause.error;
+    }
     if (isResponsesStoreError(cause)) throw cause;
     throw new MigrationError(undefined, `Applying migrations failed: ${(cause as Error).message}`, { cause });
   } finally {
     await conn.close().catch(() => {});
   }
+}
+
+/** A migration whose script failed: what to record, and the error to throw. */
+class FailedMigration extends Error {
+  constructor(
+    readonly migration: BundledMigration,
+    readonly id: string,
+    readonly startedAt: Date,
+    readonly logs: string,
+    readonly error: MigrationError,
+  ) {
+    super(error.message);
+  }
+}
+
+async function recordFailure(conn: RawConnection, dialect: Dialect, failed: FailedMigration): Promise<void> {
+  const p = (i: number) => dialect.param(i);
+  await conn.exec(dialect.migrationsTableDdl);
+  await conn.query(
+    `INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, logs, applied_steps_count) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, 0)`,
+    [failed.id, failed.migration.checksum, dialect.timestamp(failed.startedAt), failed.migration.name, failed.logs],
+  );
 }
 
 /** Where a database stands against the bundled migrations (what `prisma migrate status` tells). */
@@ -116,14 +171,16 @@ export interface MigrationStatus {
  * const { pending } = await migrationStatus("sqlite", "file:./responses.db");
  * ```
  */
-export async function migrationStatus(provider: ProviderName, url: string): Promise<MigrationStatus> {
+export async function migrationStatus(provider: ProviderName, url: string, options: MigrateOptions = {}): Promise<MigrationStatus> {
   const dialect = dialectFor(provider);
   const migrations = bundledMigrations(provider);
+  const schema = options.schema ?? dialect.schema?.of(url);
   const conn = await dialect.openRawConnection(url);
   try {
     let rows: MigrationRow[] = [];
+    const table = schema && dialect.schema ? dialect.schema.qualify(schema, "_prisma_migrations") : "_prisma_migrations";
     try {
-      rows = await conn.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM _prisma_migrations`);
+      rows = await conn.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM ${table}`);
     } catch {
       rows = []; // no _prisma_migrations yet: everything is pending
     }
@@ -144,7 +201,8 @@ async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void>
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
-      const rows = await conn.query<{ locked?: unknown }>(dialect.migrationLock.acquire);
+      let rows: { locked?: unknown }[] = [];
+      for (const statement of dialect.migrationLock.acquire) rows = await conn.query<{ locked?: unknown }>(statement);
       // GET_LOCK answers 0 on timeout; the other providers block until they hold the lock.
       if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
     } catch (error) {
@@ -181,15 +239,21 @@ async function applyPending(conn: RawConnection, dialect: Dialect, migrations: B
       continue;
     }
     const id = randomUUID();
+    const startedAt = new Date();
     await conn.query(
       `INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, applied_steps_count) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, 0)`,
-      [id, m.checksum, dialect.timestamp(new Date()), m.name],
+      [id, m.checksum, dialect.timestamp(startedAt), m.name],
     );
     try {
       await conn.exec(m.sql);
     } catch (cause) {
-      await conn.query(`UPDATE _prisma_migrations SET logs = ${p(1)} WHERE id = ${p(2)}`, [String((cause as Error).message), id]);
-      throw new MigrationError(m.name, `Migration ${m.name} failed: ${(cause as Error).message}`, { cause });
+      const logs = String((cause as Error).message);
+      const error = new MigrationError(m.name, `Migration ${m.name} failed: ${logs}`, { cause });
+      // In a transactional run everything this run did is rolled back; the failure is then
+      // recorded on its own (see applyMigrations).
+      if (dialect.migrationLock.transactional) throw new FailedMigration(m, id, startedAt, logs, error);
+      await conn.query(`UPDATE _prisma_migrations SET logs = ${p(1)} WHERE id = ${p(2)}`, [logs, id]);
+      throw error;
     }
     await conn.query(`UPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1 WHERE id = ${p(1)}`, [id]);
     await conn.query(`UPDATE _prisma_migrations SET finished_at = ${p(1)} WHERE id = ${p(2)}`, [dialect.timestamp(new Date()), id]);

@@ -29,8 +29,25 @@ export interface Dialect {
   param(i: number, type?: string): string;
   /** `_prisma_migrations` exactly as Prisma's schema engine creates it (IF NOT EXISTS added). */
   readonly migrationsTableDdl: string;
-  /** Statements that take and release the migration lock (Prisma's own lock, so our runner and `prisma migrate deploy` exclude each other). */
-  readonly migrationLock: { acquire: string; release: string };
+  /**
+   * The migration lock: Prisma's own, so our runner and `prisma migrate deploy` exclude each
+   * other. `acquire` takes it (opening the transaction it lives in where `transactional`);
+   * `release` ends it after success, `abort` after a failure. A transactional lock is the
+   * transaction's own: it cannot outlive it, even when the connection goes through a pooler
+   * that hands the server connection to someone else afterwards.
+   */
+  readonly migrationLock: { acquire: readonly string[]; release: string; abort: string; transactional: boolean };
+  /**
+   * PostgreSQL's `?schema=`: the schema a URL names (undefined when it names none), SQL that
+   * creates it, SQL that makes it where unqualified names resolve for the current transaction,
+   * and a table name qualified with it.
+   */
+  readonly schema?: {
+    of(url: string): string | undefined;
+    create(schema: string): string;
+    use(schema: string): string;
+    qualify(schema: string, table: string): string;
+  };
   /**
    * How a guarded upsert is written: one `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE ...
    * RETURNING id` statement whose returned ids say which writes happened, or (MySQL, whose
@@ -85,7 +102,7 @@ const sqlite: Dialect = {
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`,
   // SQLite has no advisory lock: a write transaction held for the whole run serialises runners.
-  migrationLock: { acquire: "BEGIN IMMEDIATE", release: "COMMIT" },
+  migrationLock: { acquire: ["BEGIN IMMEDIATE"], release: "COMMIT", abort: "ROLLBACK", transactional: true },
   upsert: "on-conflict-where",
   lockRow: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
@@ -155,7 +172,15 @@ const postgresql: Dialect = {
     "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`,
-  migrationLock: { acquire: "SELECT pg_advisory_lock(72707369)", release: "SELECT pg_advisory_unlock(72707369)" },
+  // Prisma's key, as a transaction-level lock: it conflicts with the session-level lock
+  // `prisma migrate deploy` takes on the same key, and is released by COMMIT or ROLLBACK.
+  migrationLock: { acquire: ["BEGIN", "SELECT pg_advisory_xact_lock(72707369)"], release: "COMMIT", abort: "ROLLBACK", transactional: true },
+  schema: {
+    of: (url) => pgConnection(url).schema,
+    create: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
+    use: (schema) => `SET LOCAL search_path TO ${quoteIdent(schema)}`,
+    qualify: (schema, table) => `${quoteIdent(schema)}.${table}`,
+  },
   upsert: "on-conflict-where",
   lockRow: " FOR UPDATE",
   byteLength: (col) => `octet_length(${col}::text)`,
@@ -167,7 +192,7 @@ const postgresql: Dialect = {
   timestamp: (d) => d,
   async openRawConnection(url) {
     const { default: pg } = await import("pg");
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: pgConnection(url).connectionString });
     await client.connect();
     return {
       exec: async (script) => void (await client.query(script)),
@@ -191,7 +216,12 @@ const mysql: Dialect = {
     \`applied_steps_count\`   INTEGER UNSIGNED NOT NULL DEFAULT 0
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
   // GET_LOCK waits up to 10 s, as Prisma does; the runner retries until its own deadline.
-  migrationLock: { acquire: "SELECT GET_LOCK('prisma_migrate', 10) AS locked", release: "SELECT RELEASE_LOCK('prisma_migrate')" },
+  migrationLock: {
+    acquire: ["SELECT GET_LOCK('prisma_migrate', 10) AS locked"],
+    release: "SELECT RELEASE_LOCK('prisma_migrate')",
+    abort: "SELECT RELEASE_LOCK('prisma_migrate')",
+    transactional: false,
+  },
   upsert: "insert-then-update",
   lockRow: " FOR UPDATE",
   byteLength: (col) => `LENGTH(${col})`,
@@ -264,6 +294,26 @@ export function sqlitePath(url: string): string {
   if (!path) throw new ConfigurationError("url", `SQLite URL ${url} names no file`);
   // (The annotation stops bundlers such as Next.js Turbopack from tracing the whole project.)
   return isAbsolute(path) ? path : resolve(/* turbopackIgnore: true */ process.cwd(), path);
+}
+
+/** A PostgreSQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * What a postgresql:// URL says beyond what pg reads, taken out before pg sees it, as Prisma
+ * spells it: `schema` (where the tables live; default: the server's search_path) and
+ * `pgbouncer=true` (a transaction-mode pooler: no server-side prepared statements).
+ */
+export function pgConnection(url: string): { connectionString: string; prepared: boolean; schema: string | undefined } {
+  const u = new URL(url);
+  const pgbouncer = u.searchParams.get("pgbouncer");
+  const schema = u.searchParams.get("schema") || undefined;
+  if (pgbouncer === null && !u.searchParams.has("schema")) return { connectionString: url, prepared: true, schema };
+  u.searchParams.delete("pgbouncer");
+  u.searchParams.delete("schema");
+  return { connectionString: u.toString(), prepared: pgbouncer !== "true", schema };
 }
 
 /** mariadb connection options from a mysql:// or mariadb:// URL. */

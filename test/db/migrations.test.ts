@@ -5,9 +5,10 @@
 // columns and indexes.
 import { describe, expect, test } from "vitest";
 import { MigrationError, StorageError, bundledMigrations, createResponsesStore, migrate } from "../../src/index.js";
+import { applyMigrations, checksumOf } from "../../src/db/migrate.js";
 import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
-import { makeResponse, storeFactory } from "../support/fixtures.js";
+import { alice, bob, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 import { migrationList, openEngine, schemaFiles, type EngineProvider } from "../support/schema-engine.js";
 
 const FILTERS = { externalTables: [], externalEnums: [] };
@@ -170,5 +171,80 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     const store = await stores.open();
     await store.storeResponseObject(makeResponse({ id: "resp_1" }), []);
     expect((await store.getResponseObject("resp_1")).id).toBe("resp_1");
+  });
+
+  /** Rows a user of the previous release stored: three owners, input, messages, a NUL. */
+  async function storePreviousReleaseRows(url: string) {
+    const old = await stores.open({ migrate: false, queue: { enabled: false } });
+    const rows = [
+      { response: makeResponse({ id: "resp_a", created_at: 100 }), input: [userMessage("in_a", "α\u0000β")], messages: [{ role: "user" as const, content: "hi" }], user: alice },
+      { response: makeResponse({ id: "resp_b", created_at: 101 }), input: [], messages: [], user: bob },
+      { response: makeResponse({ id: "resp_n", created_at: 102 }), input: [userMessage("in_n")], messages: [], user: null },
+    ];
+    for (const r of rows) await old.storeResponseObject(r.response, r.input, r.messages, { user: r.user });
+    await old.shutdown();
+    return async () => {
+      const store = await stores.open();
+      for (const r of rows) {
+        expect(await store.getResponseObject(r.response.id, { user: r.user })).toEqual({ ...r.response, input: r.input, messages: r.messages });
+      }
+      expect((await store.listResponses({ user: alice })).data.map((d) => d.id)).toEqual(["resp_n", "resp_a"]);
+      await store.storeConversationMessages("conv_1", [{ role: "user", content: "new table" }], { user: alice });
+      expect(await store.getConversationMessages("conv_1", { user: alice })).toEqual([{ role: "user", content: "new table" }]);
+      return url;
+    };
+  }
+
+  test("a database the previous release made and filled upgrades whole through the store's runner", async () => {
+    const url = await stores.url();
+    expect(await applyMigrations(provider.name, url, expected.slice(0, 1))).toEqual({ applied: [expected[0]!.name] });
+    const readBack = await storePreviousReleaseRows(url);
+    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(1).map((m) => m.name) });
+    await readBack();
+    const rows = await migrationRows(provider.name, url);
+    expect(rows.map((r) => [r.migration_name, r.checksum, Number(r.applied_steps_count), r.finished_at === null])).toEqual(expected.map((m) => [m.name, m.checksum, 1, false]));
+  });
+
+  test.skipIf(!engineProvider)("a database `prisma migrate deploy` made and filled at the previous release upgrades whole", async () => {
+    const url = await stores.url();
+    const list = migrationList(engineProvider!);
+    const { engine, close } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+    try {
+      const previous = { ...list, migrationDirectories: list.migrationDirectories.slice(0, 1) };
+      expect((await engine.applyMigrations({ migrationsList: previous, filters: FILTERS })).appliedMigrationNames).toEqual([expected[0]!.name]);
+    } finally {
+      await close();
+    }
+    const readBack = await storePreviousReleaseRows(url);
+    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(1).map((m) => m.name) });
+    await readBack();
+    const after = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+    try {
+      const status = await after.engine.diagnoseMigrationHistory({ migrationsList: list, optInToShadowDatabase: false, filters: FILTERS });
+      expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+    } finally {
+      await after.close();
+    }
+  });
+
+  test("a failing migration is recorded as Prisma records it, and undone where the database can undo DDL", async () => {
+    const url = await stores.url();
+    await migrate(provider.name, url);
+    const sql = "CREATE TABLE half_done (a INT);\nSELECT * FROM no_such_table;\n";
+    const broken = { name: "29990101000000_broken", sql, checksum: checksumOf(sql) };
+    const error = await applyMigrations(provider.name, url, [...expected, broken]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect(error).toMatchObject({ message: expect.stringMatching(/Migration 29990101000000_broken failed/) });
+    const row = (await migrationRows(provider.name, url)).find((r) => r.migration_name === broken.name)!;
+    expect(row).toMatchObject({ finished_at: null, rolled_back_at: null, checksum: broken.checksum });
+    expect(String(row.logs)).toMatch(/no_such_table/);
+    const conn = await dialectFor(provider.name).openRawConnection(url);
+    try {
+      const halfDone = await conn.query("SELECT 1 FROM half_done").then(() => true, () => false);
+      expect(halfDone).toBe(!dialectFor(provider.name).migrationLock.transactional); // MySQL commits DDL as it goes
+    } finally {
+      await conn.close();
+    }
+    await expect(applyMigrations(provider.name, url, [...expected, broken])).rejects.toThrow(/P3009/);
   });
 });

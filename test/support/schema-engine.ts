@@ -129,6 +129,17 @@ export async function openEngine(provider: EngineProvider, url: string) {
     pool = charSafePool(url);
     factory = new PrismaPg(pool) as unknown as SqlMigrationAwareDriverAdapterFactory;
   }
+  // Keep what the engine connects, so that close() releases it (engine.free() does not): an
+  // in-process engine would otherwise keep its SQLite connection, and its locks, until GC.
+  const connected: { dispose(): Promise<void> }[] = [];
+  for (const method of ["connect", "connectToShadowDb"] as const) {
+    const original = factory[method].bind(factory);
+    (factory as unknown as Record<string, unknown>)[method] = async () => {
+      const adapter = await original();
+      connected.push(adapter);
+      return adapter;
+    };
+  }
   const bound = bindMigrationAwareSqlAdapterFactory(factory);
   const files = schemaFiles(provider);
   const engine = await Engine.new({ datamodels: files.map((f) => [f.path, f.content]) }, () => {}, bound);
@@ -142,6 +153,7 @@ export async function openEngine(provider: EngineProvider, url: string) {
     },
     async close() {
       engine.free();
+      for (const adapter of connected.splice(0)) await adapter.dispose().catch(() => {});
       await pool?.end();
     },
   };

@@ -1,0 +1,137 @@
+/**
+ * The only code that queries the `conversation_messages` table: a conversation's chat messages
+ * by conversation id, with the same owner columns and the same access conditions (a
+ * RowCondition, decided by the store) as responses. Backend errors are wrapped once into a
+ * StorageError.
+ */
+import type { Db } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
+import { isTransient } from "../db/transient.js";
+import { StorageError, isResponsesStoreError } from "../errors.js";
+import type { RowCondition } from "../access/where.js";
+import { fromJson } from "./responses-repository.js";
+import { SqlParams } from "./sql.js";
+import { updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
+
+/** A conversation's messages to write. */
+export interface ConversationRow {
+  conversationId: string;
+  messages: unknown[];
+  /** Unix seconds of this store. */
+  now: number;
+  ownerPrincipal: string;
+  accessAttributes: Record<string, string[]> | null;
+}
+
+const KEY = "conversation_id";
+
+/** Queries on the conversation messages table through one connection. */
+export class ConversationsRepository {
+  readonly #table: UpsertTable;
+  readonly #name: string;
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    name = "conversation_messages",
+  ) {
+    this.#name = name;
+    this.#table = {
+      name,
+      columns: [
+        [KEY, "string"],
+        ["messages", "json"],
+        ["created_at", "bigint"],
+        ["updated_at", "bigint"],
+        ["owner_principal", "string"],
+        ["access_attributes", "json"],
+      ],
+      replace: ["messages", "updated_at"],
+    };
+  }
+
+  /**
+   * Stores the messages: inserts (when `mayCreate`), or replaces those of an existing row the
+   * writer may update (`writable`); the owner and created_at never change. Says what happened.
+   */
+  async store(row: ConversationRow, writable: RowCondition, mayCreate: boolean): Promise<"stored" | "refused" | "absent"> {
+    const values = [
+      row.conversationId,
+      JSON.stringify(row.messages),
+      String(row.now),
+      String(row.now),
+      row.ownerPrincipal,
+      row.accessAttributes === null ? null : JSON.stringify(row.accessAttributes),
+    ];
+    return this.#run("storeConversationMessages", async () => {
+      if (!mayCreate) {
+        const outcome = await updateOnly(this.db, this.dialect, this.#table, values, writable);
+        return outcome === "updated" ? "stored" : outcome;
+      }
+      const refused = await upsertGuarded(this.db, this.dialect, this.#table, [{ rows: [values], writable }]);
+      return refused.size ? "refused" : "stored";
+    });
+  }
+
+  /** The messages of a visible conversation, or undefined. */
+  async find(conversationId: string, visible: RowCondition): Promise<unknown[] | undefined> {
+    return this.#run("getConversationMessages", async () => {
+      const p = new SqlParams(this.dialect);
+      const result = await this.db.queryRaw(
+        p.query(`SELECT messages FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(visible, this.#name, KEY)}`),
+      );
+      const row = result.rows[0];
+      return row ? (fromJson(row[0]) as unknown[]) : undefined;
+    });
+  }
+
+  /** Deletes a visible conversation's messages; false when there were none. */
+  async delete(conversationId: string, deletable: RowCondition): Promise<boolean> {
+    return this.#run("deleteConversationMessages", async () => {
+      const p = new SqlParams(this.dialect);
+      const count = await this.db.executeRaw(
+        p.query(`DELETE FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(deletable, this.#name, KEY)}`),
+      );
+      return count > 0;
+    });
+  }
+
+  /**
+   * Deletes, oldest first and `batchSize` at a time, the conversations last stored before
+   * `storedBefore` (unix seconds) that `deletable` allows. Returns how many were deleted.
+   */
+  async prune(storedBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [selected, n] = await this.#run("pruneConversationMessages", async (): Promise<[number, number]> => {
+        const p = new SqlParams(this.dialect);
+        const ids = await this.db.queryRaw(
+          p.query(
+            `SELECT ${KEY} FROM ${this.#name} WHERE ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ` +
+              `${p.condition(deletable, this.#name, KEY)} ORDER BY updated_at ASC, ${KEY} ASC LIMIT ${batchSize}`,
+          ),
+        );
+        if (!ids.rows.length) return [0, 0];
+        const d = new SqlParams(this.dialect);
+        const count = await this.db.executeRaw(
+          d.query(
+            `DELETE FROM ${this.#name} WHERE ${KEY} IN (${ids.rows.map((r) => d.value(String(r[0]))).join(", ")}) ` +
+              `AND ${this.#name}.updated_at < ${d.value(String(storedBefore), "bigint")} AND ${d.condition(deletable, this.#name, KEY)}`,
+          ),
+        );
+        return [ids.rows.length, count];
+      });
+      deleted += n;
+      if (selected) onBatch?.(deleted);
+      if (selected < batchSize) return deleted;
+    }
+  }
+
+  async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isResponsesStoreError(error)) throw error;
+      throw new StorageError(operation, isTransient(error), { cause: error });
+    }
+  }
+}
