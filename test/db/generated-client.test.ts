@@ -28,6 +28,13 @@ describe.each(PROVIDERS)("generated Prisma client on $label", (provider) => {
       });
       expect(await store.getResponseObject("resp_client")).toEqual({ ...written, input: [], messages: [] });
       expect((await store.listResponses({ user: alice })).data.map((r) => r.id)).toEqual(["resp_store", "resp_client"]);
+
+      await store.storeConversationMessages("conv_store", [{ role: "user", content: "NUL\u0000é😀" }], { user: alice });
+      const conversation = await prisma.conversationMessages.findUniqueOrThrow({ where: { conversationId: "conv_store" } });
+      expect(conversation).toMatchObject({ conversationId: "conv_store", ownerPrincipal: "alice", messages: [{ role: "user", content: "NUL\u0000é😀" }] });
+      expect(conversation.updatedAt).toBe(conversation.createdAt);
+      await prisma.conversationMessages.create({ data: { conversationId: "conv_client", messages: [{ role: "user", content: "hi" }], createdAt: 1n, updatedAt: 1n } });
+      expect(await store.getConversationMessages("conv_client")).toEqual([{ role: "user", content: "hi" }]);
     } finally {
       await prisma.$disconnect();
     }

@@ -61,15 +61,17 @@ describe("bring-your-own configuration", () => {
     expect(new ResponsesStore({ adapter, migrate: false }).provider).toBe("sqlite");
   });
 
-  test("the model fragment for hosts' schemas matches the SQLite schema's model", () => {
-    const model = (file: string) =>
-      /model OpenAIResponse \{[\s\S]*?\n\}/
+  test("the model fragment for hosts' schemas matches the SQLite schema's models", () => {
+    const model = (file: string, name: string) =>
+      new RegExp(`model ${name} \\{[\\s\\S]*?\\n\\}`)
         .exec(readFileSync(join(import.meta.dirname, "..", "..", "prisma", file), "utf8"))![0]
         .split("\n")
         .map((l) => l.replace(/\/\/\/.*$/, "").replace(/\s+/g, " ").trim())
         .filter(Boolean)
         .join("\n");
-    expect(model("fragment/responses.prisma")).toBe(model("sqlite/schema.prisma"));
+    for (const name of ["OpenAIResponse", "ConversationMessages"]) {
+      expect(model("fragment/responses.prisma", name)).toBe(model("sqlite/schema.prisma", name));
+    }
   });
 });
 
