@@ -7,9 +7,10 @@
  * set. BENCH_LIST_ROWS sets the large size (default 1,000,000), BENCH_LIST_ITERATIONS the pages
  * per measurement (default 300). A benchmark, not a test.
  */
-import { createResponsesStore, type ListResponsesParams, type ResponsesStore } from "../dist/index.js";
-import { migrate } from "../dist/db/migrate.js";
-import { dialectFor, type ProviderName } from "../dist/db/providers.js";
+import type { ListResponsesParams, ResponsesStore } from "../src/index.js";
+import { built } from "./built.js";
+import { migrate } from "../src/db/migrate.js";
+import { dialectFor, type ProviderName } from "../src/db/providers.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 
 const SMALL = 10_000;
@@ -44,11 +45,12 @@ function rowsSql(provider: ProviderName, from: number, to: number, total: number
       `'"}]}],"input":[{"type":"message","role":"user","content":"hello"}],"messages":[]}'`,
     );
   // Text that differs per row (md5 of n, repeated), so pages hold as many rows as real ones.
-  const pad = {
+  const pads: Record<ProviderName, string> = {
     sqlite: `substr(replace(printf('%.${TEXT}c', '*'), '*', hex(randomblob(16))), 1, ${TEXT})`,
     postgresql: `repeat(md5(n::text), ${Math.ceil(TEXT / 32)})`,
     mysql: `REPEAT(MD5(n), ${Math.ceil(TEXT / 32)})`,
-  }[provider];
+  };
+  const pad = pads[provider];
   const pipes = (...parts: string[]) => parts.map((p) => `(${p})`).join(" || ");
   const concat = (...parts: string[]) => `CONCAT(${parts.join(", ")})`;
   switch (provider) {
@@ -66,6 +68,8 @@ function rowsSql(provider: ProviderName, from: number, to: number, total: number
         FROM (SELECT ${from} + a.d + 10 * b.d + 100 * c.d + 1000 * d.d + 10000 * e.d + 100000 * f.d AS n
               FROM bench_digits a, bench_digits b, bench_digits c, bench_digits d, bench_digits e, bench_digits f) AS g
         WHERE n < ${to}`;
+    default:
+      throw new Error(`no row generator for ${String(provider satisfies never)}`);
   }
 }
 
@@ -136,7 +140,7 @@ for (const provider of PROVIDERS) {
       process.stdout.write(`${provider.label}: ${size.toLocaleString("en-US")} rows in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
       // A store started on the filled table, as after a deploy: what it does on its own at
       // startup applies; nothing is tuned by hand.
-      const store = await createResponsesStore({ url: db.url, migrate: false });
+      const store = await built.createResponsesStore({ url: db.url, migrate: false });
       const measured = new Map<string, number>();
       for (const [name, params] of await queries(store)) measured.set(name, await timePages(store, params));
       measured.set("her whole history, page by page", await timeHistory(store));

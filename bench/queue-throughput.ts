@@ -7,7 +7,10 @@
  * number of writes per measurement (default 6400). A benchmark, not a test.
  */
 import pg from "pg";
-import { createResponsesStore, type ResponseObject } from "../dist/index.js";
+import type { ResponseObject } from "../src/index.js";
+import { built } from "./built.js";
+
+const { createResponsesStore } = built;
 import { PROVIDERS, freshDatabase } from "../test/support/databases.js";
 
 const WRITES = Number(process.env.BENCH_WRITES ?? 6400);

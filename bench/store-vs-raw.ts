@@ -9,7 +9,10 @@
 import Database from "better-sqlite3";
 import mariadb from "mariadb";
 import pg from "pg";
-import { createResponsesStore, type ResponseObject } from "../dist/index.js";
+import type { ResponseObject } from "../src/index.js";
+import { built } from "./built.js";
+
+const { createResponsesStore } = built;
 import { mysqlConfig, sqlitePath, type ProviderName } from "../src/db/providers.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 
