@@ -7,6 +7,7 @@ export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js"
 export type { CallOptions, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageStats, StoredResponse, UpdateOptions } from "./store.js";
 export type { DriverAdapterFactory, Logger, ResponsesStoreOptions } from "./options.js";
 export type { PrismaClientLike } from "./db/client.js";
+export type { FallbackReason, ReplicaStats } from "./db/replicas.js";
 export type { ListPage, Order } from "./repository/keyset.js";
 export { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
 export { inputItemSchema, type InputItem } from "./schemas/input-item.js";

@@ -12,7 +12,7 @@ export interface DriverAdapterFactory {
   readonly provider: string;
   connect(): Promise<unknown>;
 }
-import { defaultUrl, dialectFor, providerFromUrl, type ProviderName } from "./db/providers.js";
+import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
 
 /** A logger the store reports to; `console` fits. */
@@ -53,6 +53,15 @@ export interface ResponsesStoreOptions {
    * @default url
    */
   directUrl?: string;
+  /**
+   * Read replicas (PostgreSQL streaming replicas of the primary at `url`). Gets, input items,
+   * lists and stats go to a replica that is in rotation, within `maxReplicaLagMs` and replayed
+   * past this store's own acknowledged writes; everything else, and every read that could see
+   * something older than what this store wrote, goes to the primary.
+   */
+  replicas?: readonly string[];
+  /** A replica further behind the primary than this is not read from. @default 3000 */
+  maxReplicaLagMs?: number;
   /** Driver pool settings (PostgreSQL and MySQL). */
   pool?: { max?: number };
   /**
@@ -93,6 +102,8 @@ export interface ResponsesStoreOptions {
 const optionsSchema = z.object({
   url: z.string().min(1).optional(),
   directUrl: z.string().min(1).optional(),
+  replicas: z.array(z.string().min(1)).readonly().optional(),
+  maxReplicaLagMs: z.number().int().min(0).optional(),
   policy: z.array(z.unknown()).readonly().optional(),
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
@@ -128,6 +139,9 @@ export interface ResolvedOptions {
   migrationUrl: string;
   /** PostgreSQL's `?schema=` of `url`: where the tables are (undefined: the search_path). */
   schema: string | undefined;
+  /** Read replica URLs (none: every read goes to the primary). */
+  replicas: readonly string[];
+  maxReplicaLagMs: number;
   provider: ProviderName;
   migrate: boolean;
   pool: { max?: number };
@@ -190,10 +204,19 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
       throw new ConfigurationError("directUrl", `'directUrl' names schema '${direct}' but 'url' names ${schema === undefined ? "none" : `'${schema}'`}: give both the same ?schema=`);
     }
   }
+  const replicas = parsed.data.replicas ?? [];
+  if (replicas.length && provider !== "postgresql") {
+    throw new ConfigurationError("replicas", `Read replicas are supported on PostgreSQL (streaming replicas), not on ${provider}`);
+  }
+  for (const replica of replicas) {
+    if (providerFromUrl(replica) !== "postgresql") throw new ConfigurationError("replicas", `Replica URL ${redactUrl(replica)} is not a postgresql:// URL`);
+  }
   return {
     url,
     migrationUrl: directUrl ?? url,
     schema,
+    replicas,
+    maxReplicaLagMs: parsed.data.maxReplicaLagMs ?? 3000,
     provider,
     queue: enabled ? queue : undefined,
     onWriteError: parsed.data.onWriteError,

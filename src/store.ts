@@ -9,6 +9,7 @@ import { ownerColumns } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
 import { openDriverDb } from "./db/drivers.js";
+import { ReplicaRouter, type ReplicaStats } from "./db/replicas.js";
 import { migrate } from "./db/migrate.js";
 import { dialectFor, redactUrl } from "./db/providers.js";
 import {
@@ -57,11 +58,17 @@ export interface DeleteResult {
   deleted: true;
 }
 
-interface Connection {
-  db: Db;
+/** The repositories over one connection (the primary's, or a replica's). */
+interface Repositories {
   repository: ResponsesRepository;
   conversations: ConversationsRepository;
+}
+
+interface Connection extends Repositories {
+  db: Db;
   queue: WriteQueue | undefined;
+  /** With read replicas: where reads go, and each replica's repositories. */
+  replicas: { router: ReplicaRouter; repositories: Map<Db, Repositories> } | undefined;
 }
 
 /** Options of `pruneResponses`. */
@@ -106,6 +113,16 @@ export interface CallOptions {
 export interface UpdateOptions extends CallOptions {
   /** The input items to keep from now on; absent: the stored ones stay. */
   input?: readonly InputItem[];
+}
+
+/** How often replicas' replay positions and lag are sampled, and failed ones probed. */
+const REPLICA_PROBE_MS = 250;
+/** A replica that takes longer than this to connect or answer leaves the rotation. */
+const REPLICA_TIMEOUT_MS = 2000;
+
+/** Queue counters when writes go straight to the database (replica stats still report). */
+function idleQueueStats(): WriteQueueStats {
+  return { depth: 0, waitingForRoom: 0, inFlightBatches: 0, written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, meanLatencyMs: 0, maxLatencyMs: 0 };
 }
 
 /** Each stored argument's schema, plus the check that it round-trips through JSON unchanged. */
@@ -241,9 +258,10 @@ export class ResponsesStore implements AsyncDisposable {
 
   /** One write, through the queue where there is one; its own failure is thrown. */
   async #write(write: ResponseWrite): Promise<void> {
-    await this.#track(async ({ repository, queue }) => {
+    await this.#track(async ({ repository, queue, replicas }) => {
       if (queue) return queue.enqueue(write);
       const error = (await repository.write([write], this.#writeAccess)).get(write.id);
+      await replicas?.router.noteWrite();
       if (error) throw error;
     });
   }
@@ -283,9 +301,9 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async getResponseObject(responseId: string, options: CallOptions = {}): Promise<StoredResponse> {
     const user = parseUser(options.user);
-    const blob = await this.#track(async ({ repository, queue }) => {
-      await queue?.settledFor(String(responseId)); // read-after-write, even while the write is queued
-      return repository.find(String(responseId), this.#rows("read", user));
+    const blob = await this.#track(async (connection) => {
+      await connection.queue?.settledFor(String(responseId)); // read-after-write, even while the write is queued
+      return this.#read(connection, ({ repository }) => repository.find(String(responseId), this.#rows("read", user)), (found) => found === undefined);
     });
     if (!blob) throw new ResponseNotFoundError(responseId);
     return blob as unknown as StoredResponse;
@@ -301,9 +319,9 @@ export class ResponsesStore implements AsyncDisposable {
   async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput>> {
     const user = parseUser(params.user);
     const query = parseParams(listResponsesParamsSchema, { ...params, user: undefined });
-    const page = await this.#track(async ({ repository, queue }) => {
-      await queue?.flush(); // every write queued before this call is visible to it
-      return repository.page(query, this.#rows("read", user));
+    const page = await this.#track(async (connection) => {
+      await connection.queue?.flush(); // every write queued before this call is visible to it
+      return this.#read(connection, ({ repository }) => repository.page(query, this.#rows("read", user)));
     });
     return { ...page, data: page.data.map(({ messages: _messages, ...rest }) => rest as unknown as ResponseWithInput) };
   }
@@ -315,10 +333,12 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
     const user = parseUser(options.user);
-    const deleted = await this.#track(async ({ repository, queue }) => {
+    const deleted = await this.#track(async ({ repository, queue, replicas }) => {
       await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
       // Deleting needs both: a row the caller may not read is "not found", never deletable.
-      return repository.delete(String(responseId), and(this.#rows("read", user), this.#rows("delete", user)));
+      const done = await repository.delete(String(responseId), and(this.#rows("read", user), this.#rows("delete", user)));
+      await replicas?.router.noteWrite();
+      return done;
     });
     if (!deleted) throw new ResponseNotFoundError(responseId);
     return { id: responseId, object: "response", deleted: true };
@@ -358,9 +378,11 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(params.user);
     const { cutoff, batchSize } = this.#pruneWindow(params);
     const deletable = this.#deletable(params, user, "openai_responses");
-    const deleted = await this.#track(async ({ repository, queue }) => {
+    const deleted = await this.#track(async ({ repository, queue, replicas }) => {
       await queue?.flush();
-      return repository.prune(cutoff, deletable, batchSize, params.onProgress);
+      const n = await repository.prune(cutoff, deletable, batchSize, params.onProgress);
+      await replicas?.router.noteWrite();
+      return n;
     });
     return { deleted };
   }
@@ -403,7 +425,11 @@ export class ResponsesStore implements AsyncDisposable {
     const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
     const mayCreate = isAllowed(this.#options.policy, "create", { id: conversationId, type: "conversation_messages", owner }, user);
     const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
-    const outcome = await this.#track(({ conversations }) => conversations.store(row, this.#rows("update", user, "conversation_messages"), mayCreate));
+    const outcome = await this.#track(async ({ conversations, replicas }) => {
+      const done = await conversations.store(row, this.#rows("update", user, "conversation_messages"), mayCreate);
+      await replicas?.router.noteWrite();
+      return done;
+    });
     if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
     if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
   }
@@ -419,7 +445,9 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async getConversationMessages(conversationId: string, options: CallOptions = {}): Promise<ChatCompletionMessage[] | null> {
     const user = parseUser(options.user);
-    const found = await this.#track(({ conversations }) => conversations.find(String(conversationId), this.#rows("read", user, "conversation_messages")));
+    const found = await this.#track((connection) =>
+      this.#read(connection, ({ conversations }) => conversations.find(String(conversationId), this.#rows("read", user, "conversation_messages")), (m) => m === undefined),
+    );
     return (found as ChatCompletionMessage[] | undefined) ?? null;
   }
 
@@ -435,7 +463,11 @@ export class ResponsesStore implements AsyncDisposable {
   async deleteConversationMessages(conversationId: string, options: CallOptions = {}): Promise<{ id: string; deleted: true }> {
     const user = parseUser(options.user);
     const deletable = and(this.#rows("read", user, "conversation_messages"), this.#rows("delete", user, "conversation_messages"));
-    const deleted = await this.#track(({ conversations }) => conversations.delete(String(conversationId), deletable));
+    const deleted = await this.#track(async ({ conversations, replicas }) => {
+      const done = await conversations.delete(String(conversationId), deletable);
+      await replicas?.router.noteWrite();
+      return done;
+    });
     if (!deleted) throw new ConversationNotFoundError(conversationId);
     return { id: conversationId, deleted: true };
   }
@@ -454,7 +486,11 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(params.user);
     const { cutoff, batchSize } = this.#pruneWindow(params);
     const deletable = this.#deletable(params, user, "conversation_messages");
-    const deleted = await this.#track(({ conversations }) => conversations.prune(cutoff, deletable, batchSize, (n) => params.onProgress?.(n, n)));
+    const deleted = await this.#track(async ({ conversations, replicas }) => {
+      const n = await conversations.prune(cutoff, deletable, batchSize, (k) => params.onProgress?.(k, k));
+      await replicas?.router.noteWrite();
+      return n;
+    });
     return { deleted };
   }
 
@@ -468,9 +504,9 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async storageStats(params: { user?: User | null; allOwners?: boolean } = {}): Promise<StorageStats> {
     const user = parseUser(params.user);
-    const byModel = await this.#track(async ({ repository, queue }) => {
-      await queue?.flush();
-      return repository.storageStats(params.allOwners ? and() : this.#rows("read", user));
+    const byModel = await this.#track(async (connection) => {
+      await connection.queue?.flush();
+      return this.#read(connection, ({ repository }) => repository.storageStats(params.allOwners ? and() : this.#rows("read", user)));
     });
     return { rows: byModel.reduce((n, m) => n + m.rows, 0), bytes: byModel.reduce((n, m) => n + m.bytes, 0), byModel };
   }
@@ -490,9 +526,9 @@ export class ResponsesStore implements AsyncDisposable {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new InvalidParameterError("limit", "Invalid value for 'limit': expected an integer between 1 and 1000");
     }
-    return this.#track(async ({ repository, queue }) => {
-      await queue?.flush();
-      return repository.ownerCounts(limit);
+    return this.#track(async (connection) => {
+      await connection.queue?.flush();
+      return this.#read(connection, ({ repository }) => repository.ownerCounts(limit));
     });
   }
 
@@ -517,7 +553,11 @@ export class ResponsesStore implements AsyncDisposable {
         invalid.push({ id: String((r.response as { id?: unknown } | null)?.id ?? "(no id)"), error });
       }
     }
-    const inserted = await this.#track(({ repository }) => repository.insertAbsent(rows));
+    const inserted = await this.#track(async ({ repository, replicas }) => {
+      const ids = await repository.insertAbsent(rows);
+      await replicas?.router.noteWrite();
+      return ids;
+    });
     const done = new Set(inserted);
     return { inserted, skipped: rows.filter((r) => !done.has(r.id)).map((r) => r.id), invalid };
   }
@@ -540,8 +580,12 @@ export class ResponsesStore implements AsyncDisposable {
    * const { depth, retries, meanLatencyMs } = store.stats() ?? {};
    * ```
    */
-  stats(): WriteQueueStats | undefined {
-    return this.#connected?.queue?.stats();
+  stats(): (WriteQueueStats & { replicas?: ReplicaStats }) | undefined {
+    const connected = this.#connected;
+    const queue = connected?.queue?.stats();
+    const replicas = connected?.replicas?.router.stats(redactUrl);
+    if (!replicas) return queue;
+    return { ...(queue ?? idleQueueStats()), replicas };
   }
 
   /**
@@ -555,6 +599,8 @@ export class ResponsesStore implements AsyncDisposable {
     const connection = ready ? await ready.catch(() => undefined) : undefined;
     await connection?.queue?.close(); // drains every queued write
     await this.flush();
+    connection?.replicas?.router.stop();
+    await Promise.all([...(connection?.replicas?.repositories.keys() ?? [])].map((db) => db.dispose().catch(() => {})));
     await connection?.db.dispose();
   }
 
@@ -585,14 +631,62 @@ export class ResponsesStore implements AsyncDisposable {
       const table = (name: string) => (schema && dialect.schema ? dialect.schema.qualify(schema, name) : name);
       const repository = new ResponsesRepository(db, dialect, table("openai_responses"));
       const conversations = new ConversationsRepository(db, dialect, table("conversation_messages"));
+      const replicas = this.#options.replicas.length ? await this.#openReplicas(db, table) : undefined;
       const queue =
         this.#options.queue &&
-        new WriteQueue((writes) => repository.write(writes, this.#writeAccess), this.#options.queue);
-      this.#connected = { db, repository, conversations, queue };
+        new WriteQueue(async (writes) => {
+          const failed = await repository.write(writes, this.#writeAccess);
+          await replicas?.router.noteWrite(); // before any writer hears its write is done
+          return failed;
+        }, this.#options.queue);
+      this.#connected = { db, repository, conversations, queue, replicas };
       return this.#connected;
     } catch (error) {
       this.#ready = undefined; // a later call may try again (the database may come up)
       throw error;
+    }
+  }
+
+  /** Connects the read replicas and starts sampling their replay positions. */
+  async #openReplicas(primary: Db, table: (name: string) => string): Promise<Connection["replicas"]> {
+    const { pool, logger, provider, maxReplicaLagMs } = this.#options;
+    const dialect = dialectFor(provider);
+    const repositories = new Map<Db, Repositories>();
+    const opened: { url: string; db: Db }[] = [];
+    for (const url of this.#options.replicas) {
+      const db = await openDriverDb(provider, url, { ...pool, timeoutMs: REPLICA_TIMEOUT_MS }, () => {}, (message) => logger.warn(message));
+      repositories.set(db, { repository: new ResponsesRepository(db, dialect, table("openai_responses")), conversations: new ConversationsRepository(db, dialect, table("conversation_messages")) });
+      opened.push({ url: redactUrl(url), db });
+    }
+    const router = new ReplicaRouter(primary, opened, { maxLagMs: maxReplicaLagMs, probeIntervalMs: REPLICA_PROBE_MS, warn: (m) => logger.warn(m) });
+    await router.start();
+    return { router, repositories };
+  }
+
+  /**
+   * A read, on a replica when the router says one may answer it, else on the primary. A
+   * replica that fails leaves the rotation and the primary answers; what a replica does not
+   * find (`missing`, or an unknown list cursor) is asked of the primary, which another
+   * instance may have just written to.
+   */
+  async #read<T>(connection: Connection, op: (repositories: Repositories) => Promise<T>, missing?: (value: T) => boolean): Promise<T> {
+    const replicas = connection.replicas;
+    if (!replicas) return op(connection);
+    const { db, replica } = await replicas.router.reader();
+    if (!replica) return op(connection);
+    try {
+      const value = await op(replicas.repositories.get(db)!);
+      if (missing?.(value)) {
+        replicas.router.notFoundOnReplica();
+        return op(connection);
+      }
+      replicas.router.served();
+      return value;
+    } catch (error) {
+      if (error instanceof StorageError) replicas.router.failed(replica, error);
+      else if (isResponsesStoreError(error)) replicas.router.notFoundOnReplica();
+      else throw error;
+      return op(connection);
     }
   }
 

@@ -7,7 +7,8 @@
  *   prune --older-than 30d  batched retention delete
  *   stats                   rows and bytes, by model
  * Every command takes --url (default DATABASE_URL, else file:./responses.db) and --direct-url
- * (default DIRECT_URL), the direct connection migrations use behind a pooler.
+ * (default DIRECT_URL), the direct connection migrations use behind a pooler; --replica-urls
+ * (default DATABASE_REPLICA_URLS) sends reads to PostgreSQL read replicas.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -27,13 +28,16 @@ const program = new Command("responses-store")
   .version(VERSION, "-V, --version", "print the package version")
   .option("--url <url>", "database URL (default: DATABASE_URL, else file:./responses.db)")
   .option("--direct-url <url>", "direct connection for migrations when --url goes through a pooler (default: DIRECT_URL)")
+  .option("--replica-urls <urls>", "comma-separated read replica URLs (PostgreSQL; default: DATABASE_REPLICA_URLS)")
   .showHelpAfterError();
 
 const urlOf = () => (program.opts<{ url?: string }>().url ?? defaultUrl());
 /** Store options from the global flags: the URL, and the direct URL migrations use. */
 const connectionOf = () => {
-  const directUrl = program.opts<{ directUrl?: string }>().directUrl ?? (process.env.DIRECT_URL || undefined);
-  return { url: urlOf(), ...(directUrl ? { directUrl } : {}) };
+  const opts = program.opts<{ directUrl?: string; replicaUrls?: string }>();
+  const directUrl = opts.directUrl ?? (process.env.DIRECT_URL || undefined);
+  const replicas = (opts.replicaUrls ?? process.env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  return { url: urlOf(), ...(directUrl ? { directUrl } : {}), ...(replicas.length ? { replicas } : {}) };
 };
 /** Where migrations connect, and the schema (the URL's) they apply in. */
 const migrationTarget = () => {

@@ -16,6 +16,8 @@ import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB, mysqlConfig, pgConnection, sq
 export interface PoolOptions {
   /** Most connections the pool opens (PostgreSQL, MySQL). @default 10 */
   max?: number;
+  /** PostgreSQL: give up on connecting, or on a query, after this long (replicas: a server that stops answering leaves the rotation). @default none */
+  timeoutMs?: number;
 }
 
 /** Arguments as the driver binds them: "bigint" values (decimal strings) become BigInt. */
@@ -39,7 +41,7 @@ export async function openDriverDb(
     case "sqlite":
       return sqliteDb(url);
     case "postgresql":
-      return pgDb(url, pool.max ?? 10, onIdleError, warn);
+      return pgDb(url, pool, onIdleError, warn);
     case "mysql":
       return mysqlDb(url, pool.max ?? 10, onIdleError);
   }
@@ -113,11 +115,12 @@ const PG_NAMED_STATEMENTS = 1000;
 /** SQLSTATEs of a named statement the server connection does not have, or already has. */
 const NAMED_STATEMENT_MISMATCH = new Set(["26000", "42P05"]);
 
-async function pgDb(url: string, max: number, onIdleError: (error: Error) => void, warn: (message: string) => void): Promise<Db> {
+async function pgDb(url: string, options: PoolOptions, onIdleError: (error: Error) => void, warn: (message: string) => void): Promise<Db> {
   const { default: pg } = await import("pg");
   const { connectionString } = pgConnection(url);
   let { prepared } = pgConnection(url);
-  const pool = new pg.Pool({ connectionString, max });
+  const timeouts = options.timeoutMs === undefined ? {} : { connectionTimeoutMillis: options.timeoutMs, query_timeout: options.timeoutMs };
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, ...timeouts });
   pool.on("error", onIdleError);
   // Every value comes back as the server's text: JSON is parsed once by the repository, and
   // bigints keep their digits.

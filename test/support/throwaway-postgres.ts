@@ -38,17 +38,39 @@ export interface ThrowawayPostgres {
   destroy(): void;
 }
 
-/** Creates and starts a cluster; `destroy()` stops it and removes its files. */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/** A folder the server's user owns, and a runner of PostgreSQL's tools as that user. */
+function serverTools() {
   const bin = binDir()!;
   const dir = mkdtempSync(join(tmpdir(), "ors-pg-"));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
   const run = (tool: string, args: string[]) =>
     execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, { stdio: "pipe" });
+  return { dir, run };
+}
+
+/** Creates and starts a cluster; `destroy()` stops it and removes its files. */
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const { dir, run } = serverTools();
   const port = await freePort();
   run("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  return serve(dir, run, port, "-c fsync=off");
+}
+
+/**
+ * A streaming replica of `primary` (pg_basebackup -R), on its own free port, replaying WAL
+ * `applyDelayMs` after the primary commits (recovery_min_apply_delay: injected lag).
+ */
+export async function startStreamingReplica(primary: ThrowawayPostgres, applyDelayMs = 0): Promise<ThrowawayPostgres> {
+  const { dir, run } = serverTools();
+  const port = await freePort();
+  const source = new URL(primary.url);
+  run("pg_basebackup", ["-h", source.hostname, "-p", source.port, "-U", "postgres", "-D", join(dir, "data"), "-R", "-X", "stream", "--no-sync"]);
+  return serve(dir, run, port, `-c fsync=off -c hot_standby=on -c recovery_min_apply_delay=${applyDelayMs}ms -c hot_standby_feedback=on`);
+}
+
+function serve(dir: string, run: (tool: string, args: string[]) => Buffer, port: number, extra: string): ThrowawayPostgres {
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50 ${extra}`;
   const start = () => void run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
   const stop = () => void run("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]);
   start();

@@ -1,0 +1,219 @@
+/**
+ * Read replicas with read-your-writes (PostgreSQL streaming replicas). Writes go to the primary;
+ * reads go to a healthy replica unless that could show the caller something older than this
+ * store has been told was written:
+ * - after each acknowledged write the store notes the primary's WAL position, and a read goes
+ *   to a replica only once that replica has replayed up to it (its replay position is sampled in
+ *   the background and checked again, once, when a read needs a newer one);
+ * - a replica more than `maxLagMs` behind the primary is not used (the lag is measured against
+ *   the primary's positions sampled over time, so an idle primary is no lag);
+ * - a replica whose query fails leaves the rotation at once (the read is answered by the
+ *   primary) and is probed back in.
+ * Reads that find nothing on a replica are asked of the primary by the store (another instance
+ * may have just written). This module decides where a read goes; the store does the reading.
+ */
+import type { Db } from "./client.js";
+
+/** Why a read went to the primary instead of a replica. */
+export type FallbackReason = "behind-own-writes" | "lagging" | "unavailable" | "not-found-on-replica";
+
+/** Replica routing counters, part of `store.stats()`. */
+export interface ReplicaStats {
+  /** Reads answered by a replica. */
+  replicaReads: number;
+  /** Reads answered by the primary although replicas are configured, by reason. */
+  primaryFallbacks: Record<FallbackReason, number>;
+  /** Replicas configured, and how many are out of rotation now (failing, or lagging too far). */
+  replicas: number;
+  outOfRotation: number;
+  /** Per replica (URL without password): in rotation, measured lag. */
+  detail: { url: string; inRotation: boolean; lagMs: number | undefined; lastError: string | undefined }[];
+}
+
+/** One replica as the router sees it. */
+export interface Replica {
+  url: string;
+  db: Db;
+  /** Replayed WAL position at the last sample (undefined before the first). */
+  replayed: bigint | undefined;
+  lagMs: number | undefined;
+  healthy: boolean;
+  lastError: string | undefined;
+}
+
+/** Router settings. */
+export interface ReplicaRouterOptions {
+  /** A replica further behind than this is not read from. */
+  maxLagMs: number;
+  /** How often replay positions, lag and failed replicas are probed. */
+  probeIntervalMs: number;
+  /** Hears replicas leaving and rejoining the rotation. */
+  warn(message: string): void;
+}
+
+/** A PostgreSQL LSN (`16/B374D848`) as a number. */
+export function parseLsn(lsn: unknown): bigint | undefined {
+  const m = /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(String(lsn ?? ""));
+  return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : undefined;
+}
+
+const q = (sql: string) => ({ sql, args: [], argTypes: [] });
+
+/** Where reads go: see the module comment. */
+export class ReplicaRouter {
+  readonly #primary: Db;
+  readonly #replicas: Replica[];
+  readonly #options: ReplicaRouterOptions;
+  /** The primary's WAL position after this store's newest acknowledged write. */
+  #ownWrites = 0n;
+  /** A write was acknowledged but its position could not be read: reads go to the primary until one is. */
+  #ownWritesUnknown = false;
+  /** The primary's positions over the last minute: [position, when]. */
+  #primarySamples: [bigint, number][] = [];
+  #next = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #probing: Promise<void> | undefined;
+  readonly #stats = { replicaReads: 0, primaryFallbacks: { "behind-own-writes": 0, lagging: 0, unavailable: 0, "not-found-on-replica": 0 } };
+
+  constructor(primary: Db, replicas: { url: string; db: Db }[], options: ReplicaRouterOptions) {
+    this.#primary = primary;
+    this.#replicas = replicas.map((r) => ({ ...r, replayed: undefined, lagMs: undefined, healthy: true, lastError: undefined }));
+    this.#options = options;
+  }
+
+  /** Takes the first samples, then keeps sampling in the background (never keeping the process alive). */
+  async start(): Promise<void> {
+    await this.probe();
+    this.#timer = setInterval(() => void this.probe(), this.#options.probeIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops sampling. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Notes that a write was acknowledged: reads by this store must see at least the primary's position now. */
+  async noteWrite(): Promise<void> {
+    try {
+      const position = await this.#primaryPosition();
+      if (position === undefined) throw new Error("no WAL position");
+      if (position > this.#ownWrites) this.#ownWrites = position;
+      this.#ownWritesUnknown = false;
+    } catch {
+      this.#ownWritesUnknown = true;
+    }
+  }
+
+  /**
+   * The connection a read should use, and the replica (if any) it came from. A replica is
+   * chosen only when it is in rotation, within the lag limit and replayed past this store's
+   * own writes (checked again on the replica when the sample is older than the write).
+   */
+  async reader(): Promise<{ db: Db; replica: Replica | undefined }> {
+    let reason: FallbackReason | undefined = this.#ownWritesUnknown ? "behind-own-writes" : undefined;
+    for (let tried = 0; !this.#ownWritesUnknown && tried < this.#replicas.length; tried++) {
+      const replica = this.#replicas[this.#next++ % this.#replicas.length]!;
+      if (!replica.healthy) {
+        reason ??= "unavailable";
+        continue;
+      }
+      if (replica.lagMs === undefined || replica.lagMs > this.#options.maxLagMs) {
+        reason ??= "lagging";
+        continue;
+      }
+      if (replica.replayed === undefined || replica.replayed < this.#ownWrites) {
+        await this.#sample(replica);
+        if (!replica.healthy) {
+          reason ??= "unavailable";
+          continue;
+        }
+        if (replica.replayed === undefined || replica.replayed < this.#ownWrites) {
+          reason = "behind-own-writes";
+          continue;
+        }
+      }
+      return { db: replica.db, replica };
+    }
+    this.#stats.primaryFallbacks[reason ?? "unavailable"]++;
+    return { db: this.#primary, replica: undefined };
+  }
+
+  /** Counts a read a replica answered. */
+  served(): void {
+    this.#stats.replicaReads++;
+  }
+
+  /** A replica's read failed: out of rotation until a probe answers; the caller reads from the primary. */
+  failed(replica: Replica, error: unknown): void {
+    this.#stats.primaryFallbacks.unavailable++;
+    this.#markDown(replica, error);
+  }
+
+  /** A replica found nothing: the caller asks the primary. */
+  notFoundOnReplica(): void {
+    this.#stats.primaryFallbacks["not-found-on-replica"]++;
+  }
+
+  stats(redact: (url: string) => string): ReplicaStats {
+    return {
+      replicaReads: this.#stats.replicaReads,
+      primaryFallbacks: { ...this.#stats.primaryFallbacks },
+      replicas: this.#replicas.length,
+      outOfRotation: this.#replicas.filter((r) => !r.healthy || r.lagMs === undefined || r.lagMs > this.#options.maxLagMs).length,
+      detail: this.#replicas.map((r) => ({
+        url: redact(r.url),
+        inRotation: r.healthy && r.lagMs !== undefined && r.lagMs <= this.#options.maxLagMs,
+        lagMs: r.lagMs,
+        lastError: r.lastError,
+      })),
+    };
+  }
+
+  /** Samples the primary's position and every replica's replay position and lag (failed ones too: that is the probe). */
+  probe(): Promise<void> {
+    this.#probing ??= (async () => {
+      try {
+        const position = await this.#primaryPosition().catch(() => undefined);
+        if (position !== undefined) {
+          const now = Date.now();
+          this.#primarySamples.push([position, now]);
+          this.#primarySamples = this.#primarySamples.filter(([, at]) => now - at <= 60_000);
+        }
+        await Promise.all(this.#replicas.map((r) => this.#sample(r)));
+      } finally {
+        this.#probing = undefined;
+      }
+    })();
+    return this.#probing;
+  }
+
+  async #primaryPosition(): Promise<bigint | undefined> {
+    const result = await this.#primary.queryRaw(q("SELECT pg_current_wal_lsn()::text"));
+    return parseLsn(result.rows[0]?.[0]);
+  }
+
+  /** One replica's replay position, and its lag: how long ago the primary was at a position the replica has not replayed yet. */
+  async #sample(replica: Replica): Promise<void> {
+    try {
+      const result = await replica.db.queryRaw(q("SELECT pg_last_wal_replay_lsn()::text"));
+      const replayed = parseLsn(result.rows[0]?.[0]);
+      if (replayed === undefined) throw new Error("not a streaming replica (pg_last_wal_replay_lsn() is null)");
+      replica.replayed = replayed;
+      const now = Date.now();
+      const oldestUnreplayed = this.#primarySamples.find(([position]) => position > replayed);
+      replica.lagMs = oldestUnreplayed ? now - oldestUnreplayed[1] : 0;
+      if (!replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} is back in rotation`);
+      replica.healthy = true;
+      replica.lastError = undefined;
+    } catch (error) {
+      this.#markDown(replica, error);
+    }
+  }
+
+  #markDown(replica: Replica, error: unknown): void {
+    if (replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} left the rotation: ${(error as Error)?.message ?? String(error)}`);
+    replica.healthy = false;
+    replica.lastError = (error as Error)?.message ?? String(error);
+  }
+}
