@@ -258,12 +258,27 @@ export class ResponsesStore implements AsyncDisposable {
 
   /** One write, through the queue where there is one; its own failure is thrown. */
   async #write(write: ResponseWrite): Promise<void> {
-    await this.#track(async ({ repository, queue, replicas }) => {
-      if (queue) return queue.enqueue(write);
-      const error = (await repository.write([write], this.#writeAccess)).get(write.id);
-      await replicas?.router.noteWrite();
+    await this.#track(async (connection) => {
+      if (connection.queue) return connection.queue.enqueue(write); // the queue notes its batches
+      const error = await this.#primaryWrite(async ({ repository }) => (await repository.write([write], this.#writeAccess)).get(write.id), connection);
       if (error) throw error;
     });
+  }
+
+  /**
+   * A write on the primary. With read replicas, the primary's position after it is noted
+   * (whether or not it succeeded: part of it may be committed), so that this store's later
+   * reads never go to a replica that has not replayed it.
+   */
+  async #primaryWrite<T>(fn: (connection: Connection) => Promise<T>, connected?: Connection): Promise<T> {
+    const run = async (connection: Connection) => {
+      try {
+        return await fn(connection);
+      } finally {
+        await connection.replicas?.router.noteWrite();
+      }
+    };
+    return connected ? run(connected) : this.#track(run);
   }
 
   /** The rows a writer may read and update: what a queued or direct write is checked against. */
@@ -333,12 +348,10 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
     const user = parseUser(options.user);
-    const deleted = await this.#track(async ({ repository, queue, replicas }) => {
+    const deleted = await this.#primaryWrite(async ({ repository, queue }) => {
       await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
       // Deleting needs both: a row the caller may not read is "not found", never deletable.
-      const done = await repository.delete(String(responseId), and(this.#rows("read", user), this.#rows("delete", user)));
-      await replicas?.router.noteWrite();
-      return done;
+      return repository.delete(String(responseId), and(this.#rows("read", user), this.#rows("delete", user)));
     });
     if (!deleted) throw new ResponseNotFoundError(responseId);
     return { id: responseId, object: "response", deleted: true };
@@ -378,11 +391,9 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(params.user);
     const { cutoff, batchSize } = this.#pruneWindow(params);
     const deletable = this.#deletable(params, user, "openai_responses");
-    const deleted = await this.#track(async ({ repository, queue, replicas }) => {
+    const deleted = await this.#primaryWrite(async ({ repository, queue }) => {
       await queue?.flush();
-      const n = await repository.prune(cutoff, deletable, batchSize, params.onProgress);
-      await replicas?.router.noteWrite();
-      return n;
+      return repository.prune(cutoff, deletable, batchSize, params.onProgress);
     });
     return { deleted };
   }
@@ -425,11 +436,7 @@ export class ResponsesStore implements AsyncDisposable {
     const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
     const mayCreate = isAllowed(this.#options.policy, "create", { id: conversationId, type: "conversation_messages", owner }, user);
     const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
-    const outcome = await this.#track(async ({ conversations, replicas }) => {
-      const done = await conversations.store(row, this.#rows("update", user, "conversation_messages"), mayCreate);
-      await replicas?.router.noteWrite();
-      return done;
-    });
+    const outcome = await this.#primaryWrite(({ conversations }) => conversations.store(row, this.#rows("update", user, "conversation_messages"), mayCreate));
     if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
     if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
   }
@@ -463,11 +470,7 @@ export class ResponsesStore implements AsyncDisposable {
   async deleteConversationMessages(conversationId: string, options: CallOptions = {}): Promise<{ id: string; deleted: true }> {
     const user = parseUser(options.user);
     const deletable = and(this.#rows("read", user, "conversation_messages"), this.#rows("delete", user, "conversation_messages"));
-    const deleted = await this.#track(async ({ conversations, replicas }) => {
-      const done = await conversations.delete(String(conversationId), deletable);
-      await replicas?.router.noteWrite();
-      return done;
-    });
+    const deleted = await this.#primaryWrite(({ conversations }) => conversations.delete(String(conversationId), deletable));
     if (!deleted) throw new ConversationNotFoundError(conversationId);
     return { id: conversationId, deleted: true };
   }
@@ -486,11 +489,7 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(params.user);
     const { cutoff, batchSize } = this.#pruneWindow(params);
     const deletable = this.#deletable(params, user, "conversation_messages");
-    const deleted = await this.#track(async ({ conversations, replicas }) => {
-      const n = await conversations.prune(cutoff, deletable, batchSize, (k) => params.onProgress?.(k, k));
-      await replicas?.router.noteWrite();
-      return n;
-    });
+    const deleted = await this.#primaryWrite(({ conversations }) => conversations.prune(cutoff, deletable, batchSize, (k) => params.onProgress?.(k, k)));
     return { deleted };
   }
 
@@ -553,11 +552,7 @@ export class ResponsesStore implements AsyncDisposable {
         invalid.push({ id: String((r.response as { id?: unknown } | null)?.id ?? "(no id)"), error });
       }
     }
-    const inserted = await this.#track(async ({ repository, replicas }) => {
-      const ids = await repository.insertAbsent(rows);
-      await replicas?.router.noteWrite();
-      return ids;
-    });
+    const inserted = await this.#primaryWrite(({ repository }) => repository.insertAbsent(rows));
     const done = new Set(inserted);
     return { inserted, skipped: rows.filter((r) => !done.has(r.id)).map((r) => r.id), invalid };
   }
@@ -635,9 +630,11 @@ export class ResponsesStore implements AsyncDisposable {
       const queue =
         this.#options.queue &&
         new WriteQueue(async (writes) => {
-          const failed = await repository.write(writes, this.#writeAccess);
-          await replicas?.router.noteWrite(); // before any writer hears its write is done
-          return failed;
+          try {
+            return await repository.write(writes, this.#writeAccess);
+          } finally {
+            await replicas?.router.noteWrite(); // before any writer hears its write is done
+          }
         }, this.#options.queue);
       this.#connected = { db, repository, conversations, queue, replicas };
       return this.#connected;

@@ -141,11 +141,12 @@ async function pgDb(url: string, options: PoolOptions, onIdleError: (error: Erro
   };
   // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
   // server connection lacks (or already has): from then on statements go unnamed, and the one
-  // that failed is sent again unnamed (it did not run).
+  // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
+  // aborted, it is thrown instead (classed transient: the retry runs unnamed).
   type Result = { rows: unknown[]; rowCount: number | null };
   const send = (client: Pick<import("pg").Pool, "query">, config: object) =>
     client.query(config as import("pg").QueryArrayConfig) as unknown as Promise<Result>;
-  const run = async (client: Pick<import("pg").Pool, "query">, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
+  const run = async (client: Pick<import("pg").Pool, "query">, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
     const name = nameOf(q.sql);
     try {
       return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
@@ -153,21 +154,22 @@ async function pgDb(url: string, options: PoolOptions, onIdleError: (error: Erro
       if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
       if (prepared) warn("openai-responses-store: the server lost a prepared statement (a transaction-mode pooler?); using unnamed statements from now on. Add ?pgbouncer=true to the URL to say so up front.");
       prepared = false;
+      if (inTransaction) throw error;
       return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
     }
   };
-  const on = (client: Pick<import("pg").Pool, "query">): Queryable => ({
-    queryRaw: async (q) => ({ rows: (await run(client, q, "array")).rows as unknown[][] }),
-    executeRaw: async (q) => (await run(client, q)).rowCount ?? 0,
+  const on = (client: Pick<import("pg").Pool, "query">, inTransaction: boolean): Queryable => ({
+    queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
+    executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
   });
   return {
-    ...on(pool),
+    ...on(pool, false),
     async transaction(fn) {
       const client = await pool.connect();
       let broken: unknown;
       try {
         await client.query("BEGIN");
-        const result = await fn(on(client));
+        const result = await fn(on(client, true));
         await client.query("COMMIT");
         return result;
       } catch (error) {

@@ -6,8 +6,12 @@
 
 /** Prisma error codes of conditions that pass. */
 const PRISMA_TRANSIENT = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2034"]);
-/** PostgreSQL SQLSTATEs (and classes) of conditions that pass. */
-const PG_TRANSIENT = /^(08...|40001|40P01|53300|55P03|57P0[123]|57014)$/;
+/**
+ * PostgreSQL SQLSTATEs (and classes) of conditions that pass. 26000/42P05 (a named statement
+ * missing, or already there, on a pooled server connection) pass too: the store goes on with
+ * unnamed statements.
+ */
+const PG_TRANSIENT = /^(08...|40001|40P01|53300|55P03|57P0[123]|57014|26000|42P05)$/;
 /** MySQL/MariaDB errno of conditions that pass. */
 const MYSQL_TRANSIENT = new Set([1040, 1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 45009, 45028]);
 /** Node and driver error codes of lost connections. */

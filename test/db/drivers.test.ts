@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { migrate } from "../../src/db/migrate.js";
 import { openDriverDb } from "../../src/db/drivers.js";
-import { dialectFor } from "../../src/db/providers.js";
+import { dialectFor, pgConnection } from "../../src/db/providers.js";
 import { isUniqueViolation } from "../../src/db/transient.js";
 import { StorageError } from "../../src/errors.js";
 import { SqlParams } from "../../src/repository/sql.js";
@@ -79,5 +79,18 @@ describe.each(PROVIDERS)("the store's driver connection on $label", (provider) =
     } finally {
       await close();
     }
+  });
+});
+
+describe("PostgreSQL URL parameters Prisma users write", () => {
+  test("schema and pgbouncer are read and taken out before pg sees the URL", () => {
+    expect(pgConnection("postgresql://u:p@h:5432/db")).toEqual({ connectionString: "postgresql://u:p@h:5432/db", prepared: true, schema: undefined });
+    expect(pgConnection("postgresql://u:p@h:5432/db?schema=tenant_a&pgbouncer=true&sslmode=disable")).toEqual({
+      connectionString: "postgresql://u:p@h:5432/db?sslmode=disable",
+      prepared: false,
+      schema: "tenant_a",
+    });
+    expect(pgConnection("postgresql://h/db?pgbouncer=false").prepared).toBe(true);
+    expect(pgConnection("postgresql://h/db?schema=").schema).toBeUndefined();
   });
 });
