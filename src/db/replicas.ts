@@ -5,8 +5,9 @@
  * - after each acknowledged write the store notes the primary's WAL position, and a read goes
  *   to a replica only once that replica has replayed up to it (its replay position is sampled in
  *   the background and checked again, once, when a read needs a newer one);
- * - a replica more than `maxLagMs` behind the primary is not used (the lag is measured against
- *   the primary's positions sampled over time, so an idle primary is no lag);
+ * - a replica more than `maxLagMs` behind the primary is not used (a replica that has replayed
+ *   the primary's last sampled position has no lag, so an idle primary is no lag; otherwise the
+ *   lag is the age of the last transaction it replayed);
  * - a replica whose query fails leaves the rotation at once (the read is answered by the
  *   primary) and is probed back in.
  * Reads that find nothing on a replica are asked of the primary by the store (another instance
@@ -68,7 +69,7 @@ export class ReplicaRouter {
   #ownWrites = 0n;
   /** A write was acknowledged but its position could not be read: reads go to the primary until one is. */
   #ownWritesUnknown = false;
-  /** The primary's positions over the last minute: [position, when]. */
+  /** The primary's recent positions: [position, when]. */
   #primarySamples: [bigint, number][] = [];
   #next = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -193,16 +194,22 @@ export class ReplicaRouter {
     return parseLsn(result.rows[0]?.[0]);
   }
 
-  /** One replica's replay position, and its lag: how long ago the primary was at a position the replica has not replayed yet. */
+  /**
+   * One replica's replay position, and its lag: none when it has replayed what the primary had
+   * written at the last sample; otherwise how long ago the last transaction it replayed
+   * committed on the primary (PostgreSQL's own measure, exact to the commit).
+   */
   async #sample(replica: Replica): Promise<void> {
     try {
-      const result = await replica.db.queryRaw(q("SELECT pg_last_wal_replay_lsn()::text"));
+      const result = await replica.db.queryRaw(
+        q("SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text"),
+      );
       const replayed = parseLsn(result.rows[0]?.[0]);
       if (replayed === undefined) throw new Error("not a streaming replica (pg_last_wal_replay_lsn() is null)");
       replica.replayed = replayed;
-      const now = Date.now();
-      const oldestUnreplayed = this.#primarySamples.find(([position]) => position > replayed);
-      replica.lagMs = oldestUnreplayed ? now - oldestUnreplayed[1] : 0;
+      const primaryAt = this.#primarySamples.at(-1)?.[0];
+      const replayAge = Number(result.rows[0]?.[1]);
+      replica.lagMs = primaryAt === undefined || replayed >= primaryAt ? 0 : Number.isFinite(replayAge) ? Math.max(0, replayAge) : undefined;
       if (!replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} is back in rotation`);
       replica.healthy = true;
       replica.lastError = undefined;
