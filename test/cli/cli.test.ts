@@ -20,6 +20,16 @@ const cli = (url: string, ...args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
 
+async function pgQuery(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
+}
+
 /** Rows as llama-stack's ResponsesStore stored them (pydantic dumps, NULL/'' owners, 'null' attributes). */
 function llamaRows() {
   const blob = (id: string, extra: object = {}) => ({
@@ -88,6 +98,23 @@ describe("responses-store CLI", () => {
       expect((await cli(url, "import", "--from", source.url)).out).toContain("copied 3, skipped 0 (already present), invalid 1");
     } finally {
       await source.drop();
+    }
+  });
+
+  test.skipIf(!pgProvider)("migrate and serve take ?schema= and DIRECT_URL as the library does", async () => {
+    const db = await freshDatabase(pgProvider!);
+    try {
+      const url = `${db.url}?schema=cli_app`;
+      expect((await cli(url, "--direct-url", url, "migrate", "deploy")).out).toContain("Applied 20261124000000_init");
+      expect(await cli(url, "migrate", "status")).toMatchObject({ code: 0, out: expect.stringContaining("(schema cli_app)") });
+      const tables = await pgQuery(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'cli_app' ORDER BY 1`);
+      expect(tables.map((t) => t.table_name)).toEqual(["_prisma_migrations", "conversation_messages", "openai_responses"]);
+      const served = await startServe(url, "--user-header", "x-user", "--demo");
+      const page = (await (await runPrintedCurl(served.output())).json()) as { data: unknown[] };
+      expect(page.data).toHaveLength(5);
+      expect(await served.stop()).toBe(0);
+    } finally {
+      await db.drop();
     }
   });
 
