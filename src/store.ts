@@ -159,6 +159,8 @@ export class ResponsesStore implements AsyncDisposable {
   #connected: Connection | undefined;
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** What a caller without a user may act on, per action and resource type (the policy is fixed). */
+  readonly #anonymousRows = new Map<string, RowCondition>();
 
   /**
    * @throws ConfigurationError when the options are invalid (nothing is connected yet).
@@ -689,7 +691,12 @@ export class ResponsesStore implements AsyncDisposable {
 
   /** The rows (of `type`) `user` may act on with `action`, as a condition for the repository's WHERE. */
   #rows(action: Action, user: User | null, type: ResourceType = "openai_responses"): RowCondition {
-    return allowedRows(this.#options.policy, action, user, type);
+    if (user) return allowedRows(this.#options.policy, action, user, type);
+    // Calls without a user (authentication off) are common and always compile the same.
+    const key = `${action}:${type}`;
+    let rows = this.#anonymousRows.get(key);
+    if (!rows) this.#anonymousRows.set(key, (rows = allowedRows(this.#options.policy, action, null, type)));
+    return rows;
   }
 
   async #track<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
