@@ -109,7 +109,14 @@ export interface CallOptions {
   user?: User | null;
 }
 
-/** Options of `updateResponseObject`. */
+/**
+ * Options of `updateResponseObject`.
+ *
+ * @example
+ * ```ts
+ * const options: UpdateOptions = { user, input: newInput }; // input: optional
+ * ```
+ */
 export interface UpdateOptions extends CallOptions {
   /** The input items to keep from now on; absent: the stored ones stay. */
   input?: readonly InputItem[];

@@ -62,7 +62,14 @@ function acceptedChecksums(sql: string): Set<string> {
   return new Set([checksumOf(sql), checksumOf(sql.replace(/\r\n/g, "\n")), checksumOf(sql.replace(/(?<!\r)\n/g, "\r\n"))]);
 }
 
-/** Options of `migrate()`. */
+/**
+ * Options of `migrate()` and `migrationStatus()`.
+ *
+ * @example
+ * ```ts
+ * await migrate("postgresql", process.env.DIRECT_URL!, { schema: "tenant_a" });
+ * ```
+ */
 export interface MigrateOptions {
   /**
    * PostgreSQL: the schema the tables and `_prisma_migrations` live in (created if missing).

@@ -15,10 +15,26 @@
  */
 import type { Db } from "./client.js";
 
-/** Why a read went to the primary instead of a replica. */
+/**
+ * Why a read went to the primary instead of a replica.
+ *
+ * @example
+ * ```ts
+ * const { primaryFallbacks } = store.stats()?.replicas ?? {};
+ * console.log(primaryFallbacks?.["behind-own-writes"]);
+ * ```
+ */
 export type FallbackReason = "behind-own-writes" | "lagging" | "unavailable" | "not-found-on-replica";
 
-/** Replica routing counters, part of `store.stats()`. */
+/**
+ * Replica routing counters, part of `store.stats()`.
+ *
+ * @example
+ * ```ts
+ * const r = store.stats()?.replicas;
+ * if (r && r.outOfRotation) console.warn(r.detail.filter((d) => !d.inRotation));
+ * ```
+ */
 export interface ReplicaStats {
   /** Reads answered by a replica. */
   replicaReads: number;
