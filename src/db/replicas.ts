@@ -56,6 +56,8 @@ export interface Replica {
   lagMs: number | undefined;
   healthy: boolean;
   lastError: string | undefined;
+  /** The sample under way, shared by the reads that wait for it. */
+  sampling: Promise<void> | undefined;
 }
 
 /** Router settings. */
@@ -94,7 +96,7 @@ export class ReplicaRouter {
 
   constructor(primary: Db, replicas: { url: string; db: Db }[], options: ReplicaRouterOptions) {
     this.#primary = primary;
-    this.#replicas = replicas.map((r) => ({ ...r, replayed: undefined, lagMs: undefined, healthy: true, lastError: undefined }));
+    this.#replicas = replicas.map((r) => ({ ...r, replayed: undefined, lagMs: undefined, healthy: true, lastError: undefined, sampling: undefined }));
     this.#options = options;
   }
 
@@ -193,6 +195,11 @@ export class ReplicaRouter {
       try {
         const position = await this.#primaryPosition().catch(() => undefined);
         if (position !== undefined) {
+          // A write whose position could not be read is behind the primary's position now.
+          if (this.#ownWritesUnknown) {
+            if (position > this.#ownWrites) this.#ownWrites = position;
+            this.#ownWritesUnknown = false;
+          }
           const now = Date.now();
           this.#primarySamples.push([position, now]);
           this.#primarySamples = this.#primarySamples.filter(([, at]) => now - at <= 60_000);
@@ -215,7 +222,12 @@ export class ReplicaRouter {
    * written at the last sample; otherwise how long ago the last transaction it replayed
    * committed on the primary (PostgreSQL's own measure, exact to the commit).
    */
-  async #sample(replica: Replica): Promise<void> {
+  #sample(replica: Replica): Promise<void> {
+    replica.sampling ??= this.#takeSample(replica).finally(() => (replica.sampling = undefined));
+    return replica.sampling;
+  }
+
+  async #takeSample(replica: Replica): Promise<void> {
     try {
       const result = await replica.db.queryRaw(
         q("SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text"),
