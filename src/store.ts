@@ -336,18 +336,29 @@ export class ResponsesStore implements AsyncDisposable {
   /**
    * A page of stored responses the caller may see, newest first by default, ordered by
    * (created_at, id) so no row is skipped or repeated across pages. Items carry `input` but
-   * not the internal `messages`.
+   * not the internal `messages`; with `includeInput: false` (history views) they carry
+   * neither, and the database leaves them out of what it sends.
+   *
+   * @example
+   * ```ts
+   * const page = await store.listResponses({ user, limit: 20, includeInput: false });
+   * ```
    *
    * @throws InvalidParameterError for a bad limit or order, or an `after` id the caller cannot see.
    */
-  async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput>> {
+  listResponses(params: ListResponsesParams & { includeInput: false }): Promise<ListPage<ResponseObject>>;
+  listResponses(params?: ListResponsesParams): Promise<ListPage<ResponseWithInput>>;
+  async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput | ResponseObject>> {
     const user = parseUser(params.user);
     const query = parseParams(listResponsesParamsSchema, { ...params, user: undefined });
     const page = await this.#track(async (connection) => {
       await connection.queue?.flush(); // every write queued before this call is visible to it
       return this.#read(connection, ({ repository }) => repository.page(query, this.#rows("read", user)));
     });
-    return { ...page, data: page.data.map(({ messages: _messages, ...rest }) => rest as unknown as ResponseWithInput) };
+    const item = query.includeInput
+      ? ({ messages: _messages, ...rest }: StoredBlob) => rest as unknown as ResponseWithInput
+      : ({ messages: _messages, input: _input, ...rest }: StoredBlob) => rest as unknown as ResponseObject;
+    return { ...page, data: page.data.map(item) };
   }
 
   /**

@@ -71,6 +71,11 @@ export interface Dialect {
   };
   /** SQL for the stored size, in bytes, of a JSON column's value. */
   byteLength(column: string): string;
+  /**
+   * SQL for a JSON object column's value without the given top-level keys (literals of ours),
+   * or, where a value cannot be rewritten exactly, the value whole: callers drop the keys too.
+   */
+  jsonWithout(column: string, keys: readonly string[]): string;
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
   openRawConnection(url: string): Promise<RawConnection>;
@@ -106,6 +111,7 @@ const sqlite: Dialect = {
   upsert: "on-conflict-where",
   lockRow: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
+  jsonWithout: (col, keys) => `json_remove(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {
     overlaps: (col, key, values, p) =>
       `EXISTS (SELECT 1 FROM json_each(${col}, ${p(`$.${key}`)}) AS e WHERE e.value IN (${values.map(p).join(", ")}))`,
@@ -184,6 +190,10 @@ const postgresql: Dialect = {
   upsert: "on-conflict-where",
   lockRow: " FOR UPDATE",
   byteLength: (col) => `octet_length(${col}::text)`,
+  // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
+  // holds that escape, in which case the value is sent whole (the store drops the keys itself).
+  jsonWithout: (col, keys) =>
+    `CASE WHEN strpos(${col}::text, '\\u0000') > 0 THEN ${col} ELSE (${col}::jsonb ${keys.map((k) => `- '${k}'`).join(" ")})::json END`,
   json: {
     overlaps: (col, key, values, p) =>
       `COALESCE((${col} -> ${p(key)}::text) ?| ARRAY[${values.map((v) => `${p(v)}::text`).join(", ")}], FALSE)`,
@@ -225,6 +235,7 @@ const mysql: Dialect = {
   upsert: "insert-then-update",
   lockRow: " FOR UPDATE",
   byteLength: (col) => `LENGTH(${col})`,
+  jsonWithout: (col, keys) => `JSON_REMOVE(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {
     overlaps: (col, key, values, p) =>
       `COALESCE(${values.map((v) => `JSON_CONTAINS(${col}, JSON_QUOTE(${p(v)}), ${p(`$.${key}`)})`).join(" OR ")}, 0)`,

@@ -27,6 +27,13 @@ function numberParam(query: URLSearchParams, name: string): number | string | un
   return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
 }
 
+/** A query parameter as a boolean ("true"/"false"), or the raw string (so validation names it), or undefined. */
+function booleanParam(query: URLSearchParams, name: string): boolean | string | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return undefined;
+  return raw === "true" ? true : raw === "false" ? false : raw;
+}
+
 /** `include` given as `include[]=a&include[]=b` (the SDK's form) or `include=a&include=b`. */
 function includeParam(query: URLSearchParams): string[] | undefined {
   const values = [...query.getAll("include[]"), ...query.getAll("include")].flatMap((v) => v.split(",")).filter(Boolean);
@@ -42,6 +49,7 @@ export const ROUTES: Route[] = [
       GET: ({ store, query, user }) =>
         store.listResponses({
           after: str(query, "after"),
+          includeInput: booleanParam(query, "include_input") as boolean | undefined,
           limit: numberParam(query, "limit") as number | undefined,
           model: str(query, "model"),
           order: str(query, "order") as "asc" | "desc" | undefined,

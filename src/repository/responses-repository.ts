@@ -39,6 +39,8 @@ export interface ResponseRow {
 /** What `page()` takes, validated. */
 export interface PageQuery {
   after?: string | undefined;
+  /** Leave `input` and `messages` out of the returned blobs (in the database). */
+  includeInput: boolean;
   limit: number;
   model?: string | undefined;
   order: Order;
@@ -268,6 +270,8 @@ export class ResponsesRepository {
         return where;
       };
       const owners = ownerPartition(visible);
+      // History views leave input and messages in the database.
+      const blob = (column: string) => (query.includeInput ? column : this.dialect.jsonWithout(column, ["input", "messages"]));
       let sql: string;
       if (owners) {
         // Visibility is "one of these owners": one (owner_principal, created_at, id) index range
@@ -276,10 +280,10 @@ export class ResponsesRepository {
         const branch = (owner: string) =>
           `SELECT * FROM (SELECT response_object, created_at, id FROM ${this.TABLE} WHERE ` +
           `${[`${this.TABLE}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
-        sql = `SELECT response_object FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
+        sql = `SELECT ${blob("visible_rows.response_object")} FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
         sql =
-          `SELECT response_object FROM ${this.TABLE} WHERE ${[p.condition(visible, this.TABLE), ...rest()].join(" AND ")} ` +
+          `SELECT ${blob(`${this.TABLE}.response_object`)} FROM ${this.TABLE} WHERE ${[p.condition(visible, this.TABLE), ...rest()].join(" AND ")} ` +
           `${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await this.db.queryRaw(p.query(sql));

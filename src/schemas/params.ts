@@ -53,6 +53,10 @@ const cursor = z
 /** Parameters of `listResponses`. */
 export const listResponsesParamsSchema = z.object({
   after: cursor,
+  includeInput: z
+    .boolean({ error: "includeInput must be a boolean" })
+    .nullish()
+    .transform((v) => v ?? true),
   limit: limit(50),
   model: z.string({ error: "model must be a string" }).nullish().transform((v) => v || undefined),
   order: order.nullish().transform((v) => v ?? "desc"),
@@ -74,6 +78,12 @@ export const listInputItemsParamsSchema = z.object({
 export interface ListResponsesParams {
   /** Id of the response to list after (in the requested order). */
   after?: string | null;
+  /**
+   * Carry each item's `input`, as the reference does. History views that show responses only
+   * pass `false`: the database then leaves the input out of what it sends.
+   * @default true
+   */
+  includeInput?: boolean | null;
   /** 1..100. @default 50 */
   limit?: number | null;
   /** Only responses of this model. */

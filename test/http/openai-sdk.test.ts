@@ -106,6 +106,10 @@ describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider
     expect(page.status).toBe(200);
     expect(page.body).toMatchObject({ object: "list", first_id: "resp_0", last_id: "resp_1", has_more: true });
     expect(page.body.data[0].input).toEqual([userMessage("m0")]);
+    const bare = await get("/responses?limit=2&order=asc&include_input=false");
+    expect(bare.body).toMatchObject({ object: "list", first_id: "resp_0", last_id: "resp_1", has_more: true });
+    expect(bare.body.data[0]).toEqual(makeResponse({ id: "resp_0", created_at: 0, model: "b" }));
+    expect(await get("/responses?include_input=maybe")).toMatchObject({ status: 400, body: { error: { param: "includeInput" } } });
     expect((await get("/responses?model=a")).body.data.map((r: { id: string }) => r.id)).toEqual(["resp_3", "resp_1"]);
     expect((await get("/responses?after=resp_3")).body.data.map((r: { id: string }) => r.id)).toEqual(["resp_2", "resp_1", "resp_0"]);
     expect(await get("/responses?limit=abc")).toMatchObject({ status: 400, body: { error: { param: "limit" } } });

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { InvalidParameterError, type ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
-import { byteCompare, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { alice, byteCompare, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
 const collectAll = (store: ResponsesStore, order: "asc" | "desc", limit: number, model?: string) => listAllIds(store, { order, limit, model });
 
@@ -96,5 +96,22 @@ describe.each(PROVIDERS)("listResponses on $label", (provider) => {
     const error = await store.listResponses(params as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParameterError);
     expect(error).toMatchObject({ code: "INVALID_PARAMETER", param });
+  });
+
+  test("includeInput: false lists the response objects alone, in the same pages, NULs and all", async () => {
+    const store = await stores.open();
+    const responses = Array.from({ length: 7 }, (_, i) =>
+      makeResponse({ id: `resp_${i}`, created_at: 100 + (i % 3), output: [{ type: "message", id: `out_${i}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: `${i % 2 ? "a\u0000b" : "ab"} ☃ ${i}`, annotations: [] }] }] }),
+    );
+    for (const [i, r] of responses.entries()) await store.storeResponseObject(r, [userMessage(`in_${i}`, "x".repeat(5000))], [{ role: "user", content: "hi" }], { user: alice });
+    let after: string | undefined;
+    do {
+      const full = await store.listResponses({ user: alice, limit: 3, after });
+      const bare = await store.listResponses({ user: alice, limit: 3, after, includeInput: false });
+      expect(bare).toEqual({ ...full, data: full.data.map(({ input: _input, ...r }) => r) });
+      for (const item of bare.data) expect(item).toEqual(responses.find((r) => r.id === item.id));
+      after = full.has_more ? full.last_id! : undefined;
+    } while (after);
+    await expect(store.listResponses({ includeInput: "no" as never })).rejects.toMatchObject({ code: "INVALID_PARAMETER", param: "includeInput" });
   });
 });
