@@ -1,7 +1,8 @@
 // Property: under any policy, what each caller can list (page by page), get, re-store and
 // delete through the store is exactly what the policy allows row by row (decide.ts, the
 // oracle). This holds the SQL translation (where.ts, rendered per dialect) to the rule
-// semantics on SQLite, PostgreSQL and MySQL/MariaDB.
+// semantics on SQLite, PostgreSQL and MySQL/MariaDB, for responses and for conversation
+// messages (their own resource type, sql_record::conversation_messages::<id>).
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_POLICY, ResponsesStore, isAllowed, parsePolicy, type AccessRule, type Action, type User } from "../../src/index.js";
@@ -30,7 +31,14 @@ const scopeArb = fc.record(
   {
     actions: fc.subarray(["create", "read", "update", "delete"] as Action[], { minLength: 1 }),
     principal: fc.constantFrom(...PRINCIPALS),
-    resource: fc.constantFrom("sql_record::*", "sql_record::openai_responses::r1", "sql_record::openai_responses::r*", "other::*"),
+    resource: fc.constantFrom(
+      "sql_record::*",
+      "sql_record::openai_responses::r1",
+      "sql_record::openai_responses::r*",
+      "sql_record::conversation_messages::r1",
+      "sql_record::conversation_messages::r*",
+      "other::*",
+    ),
   },
   { requiredKeys: ["actions"] },
 );
@@ -59,9 +67,13 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
       fc.asyncProperty(usersArb, rowsArb, policyArb, fc.integer({ min: 1, max: 3 }), fc.nat(), async (users, rows, rules, limit, pick) => {
         const conn = await dialectFor(provider.name).openRawConnection(url);
         await conn.exec("DELETE FROM openai_responses");
+        await conn.exec("DELETE FROM conversation_messages");
         await conn.close();
         const ownerOf = (i: number) => (i < 0 ? null : users[i]!);
-        for (const r of rows) await seeder.storeResponseObject(makeResponse({ id: r.id, created_at: r.createdAt, output: [] }), [], [], { user: ownerOf(r.owner) });
+        for (const r of rows) {
+          await seeder.storeResponseObject(makeResponse({ id: r.id, created_at: r.createdAt, output: [] }), [], [], { user: ownerOf(r.owner) });
+          await seeder.storeConversationMessages(r.id, [{ role: "user", content: r.id }], { user: ownerOf(r.owner) });
+        }
 
         const policy = rules.length ? parsePolicy(rules) : DEFAULT_POLICY; // an empty policy means the default one
         const store = new ResponsesStore({ url, policy: rules, migrate: false, logger: silentLogger });
@@ -71,6 +83,8 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
             owner: r.owner < 0 ? null : { principal: users[r.owner]!.principal, attributes: users[r.owner]!.attributes ?? null },
           });
           const may = (action: Action, r: (typeof rows)[number], user: User | null) => isAllowed(policy, action, view(r), user);
+          const mayConversation = (action: Action, r: (typeof rows)[number], user: User | null) =>
+            isAllowed(policy, action, { ...view(r), type: "conversation_messages" }, user);
           const order = [...rows].sort((a, b) => b.createdAt - a.createdAt || byteCompare(b.id, a.id));
 
           for (const user of [...users, null]) {
@@ -82,6 +96,8 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
                 (e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? false : Promise.reject(e)),
               );
               expect(got, `get ${r.id} as ${user?.principal ?? "nobody"}`).toBe(may("read", r, user));
+              const conversation = await store.getConversationMessages(r.id, { user });
+              expect(conversation !== null, `conversation ${r.id} as ${user?.principal ?? "nobody"}`).toBe(mayConversation("read", r, user));
             }
           }
 
@@ -104,6 +120,11 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
               (e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? false : Promise.reject(e)),
             );
             expect(deleted, `delete ${r.id} as ${user?.principal ?? "nobody"}`).toBe(may("read", r, user) && may("delete", r, user));
+            const deletedConversation = await store.deleteConversationMessages(r.id, { user }).then(
+              () => true,
+              (e: { code?: string }) => (e.code === "CONVERSATION_NOT_FOUND" ? false : Promise.reject(e)),
+            );
+            expect(deletedConversation, `delete conversation ${r.id}`).toBe(mayConversation("read", r, user) && mayConversation("delete", r, user));
           }
         } finally {
           await store.shutdown();
