@@ -87,8 +87,8 @@ export class ReplicaRouter {
   #ownWrites = 0n;
   /** A write was acknowledged but its position could not be read: reads go to the primary until one is. */
   #ownWritesUnknown = false;
-  /** The primary's recent positions: [position, when]. */
-  #primarySamples: [bigint, number][] = [];
+  /** The primary's position at the last probe. */
+  #primaryAt: bigint | undefined;
   #next = 0;
   #timer: NodeJS.Timeout | undefined;
   #probing: Promise<void> | undefined;
@@ -200,9 +200,7 @@ export class ReplicaRouter {
             if (position > this.#ownWrites) this.#ownWrites = position;
             this.#ownWritesUnknown = false;
           }
-          const now = Date.now();
-          this.#primarySamples.push([position, now]);
-          this.#primarySamples = this.#primarySamples.filter(([, at]) => now - at <= 60_000);
+          this.#primaryAt = position;
         }
         await Promise.all(this.#replicas.map((r) => this.#sample(r)));
       } finally {
@@ -235,7 +233,7 @@ export class ReplicaRouter {
       const replayed = parseLsn(result.rows[0]?.[0]);
       if (replayed === undefined) throw new Error("not a streaming replica (pg_last_wal_replay_lsn() is null)");
       replica.replayed = replayed;
-      const primaryAt = this.#primarySamples.at(-1)?.[0];
+      const primaryAt = this.#primaryAt;
       const replayAge = Number(result.rows[0]?.[1]);
       replica.lagMs = primaryAt === undefined || replayed >= primaryAt ? 0 : Number.isFinite(replayAge) ? Math.max(0, replayAge) : undefined;
       if (!replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} is back in rotation`);
