@@ -109,8 +109,12 @@ async function sqliteDb(url: string): Promise<Db> {
   };
 }
 
-/** Statement texts given a server-side prepared statement name, per store (beyond: unnamed). */
-const PG_NAMED_STATEMENTS = 1000;
+/**
+ * Statement texts given a server-side prepared statement name, per store; later ones go
+ * unnamed. Each name costs memory on every server connection that prepared it: the first 256
+ * texts are the common ones (gets, lists, the queue's batch sizes).
+ */
+const PG_NAMED_STATEMENTS = 256;
 
 /** SQLSTATEs of a named statement the server connection does not have, or already has. */
 const NAMED_STATEMENT_MISMATCH = new Set(["26000", "42P05"]);
