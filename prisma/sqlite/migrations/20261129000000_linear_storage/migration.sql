@@ -1,0 +1,22 @@
+-- AlterTable
+-- Linear storage: a turn that continues previous_response_id keeps only its new input items and
+-- messages and names the parent it continues (parent_id); the counts and digests let the next
+-- turn check its prefix without reading the history, and let input-item pages find their items.
+-- Rows stored before this migration keep their whole input (input_count IS NULL marks them for
+-- `responses-store compact`). deleted_at marks a deleted turn that later turns still build on.
+ALTER TABLE "openai_responses" ADD COLUMN "parent_id" TEXT;
+ALTER TABLE "openai_responses" ADD COLUMN "depth" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "openai_responses" ADD COLUMN "input_start" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "openai_responses" ADD COLUMN "input_count" INTEGER;
+ALTER TABLE "openai_responses" ADD COLUMN "output_count" INTEGER;
+ALTER TABLE "openai_responses" ADD COLUMN "messages_start" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "openai_responses" ADD COLUMN "messages_count" INTEGER;
+ALTER TABLE "openai_responses" ADD COLUMN "input_digest" TEXT;
+ALTER TABLE "openai_responses" ADD COLUMN "output_digest" TEXT;
+ALTER TABLE "openai_responses" ADD COLUMN "messages_digest" TEXT;
+ALTER TABLE "openai_responses" ADD COLUMN "input_ids_unique" BOOLEAN;
+ALTER TABLE "openai_responses" ADD COLUMN "full_bytes" BIGINT;
+ALTER TABLE "openai_responses" ADD COLUMN "deleted_at" BIGINT;
+
+-- CreateIndex
+CREATE INDEX "openai_responses_parent_id_idx" ON "openai_responses"("parent_id");
