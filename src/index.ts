@@ -4,7 +4,7 @@
  */
 export { ResponsesStore, createResponsesStore, shutdownOnSignals } from "./store.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
-export type { CallOptions, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageStats, StoredResponse, UpdateOptions } from "./store.js";
+export type { CallOptions, CompactParams, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageCounts, StorageStats, StoredResponse, UpdateOptions } from "./store.js";
 export type { DriverAdapterFactory, Logger, ResponsesStoreOptions } from "./options.js";
 export type { PrismaClientLike } from "./db/client.js";
 export type { FallbackReason, ReplicaStats } from "./db/replicas.js";

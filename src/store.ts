@@ -25,7 +25,7 @@ import {
 } from "./errors.js";
 import { WriteQueue, type WriteQueueStats } from "./queue/write-queue.js";
 import { resolveOptions, type ResolvedOptions, type ResponsesStoreOptions } from "./options.js";
-import { pageInputItems } from "./repository/input-items.js";
+import { pageInputItemsOf } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
 import { ConversationsRepository } from "./repository/conversations-repository.js";
 import { ResponsesRepository, type ResponseRow, type ResponseWrite, type StoredBlob } from "./repository/responses-repository.js";
@@ -87,12 +87,32 @@ export interface PruneParams {
   onProgress?: (deleted: number, total: number) => void;
 }
 
-/** What `storageStats` returns. */
-export interface StorageStats {
+/** Rows and bytes, in all or of one model. */
+export interface StorageCounts {
+  /** Responses (deleted ones left out). */
   rows: number;
-  /** Bytes of stored JSON (responses with input and messages). */
+  /** Bytes of the JSON reads return: each response with its whole input and messages. */
   bytes: number;
-  byModel: { model: string; rows: number; bytes: number }[];
+  /**
+   * Bytes of JSON stored: a turn that continues another keeps only its new items, so a long
+   * conversation stores each item once; deleted turns later turns build on are counted.
+   */
+  storedBytes: number;
+  /** Deleted turns kept because later turns build on them (gone with the last of those). */
+  retained: number;
+}
+
+/** What `storageStats` returns. */
+export interface StorageStats extends StorageCounts {
+  byModel: (StorageCounts & { model: string })[];
+}
+
+/** Options of `compactResponses`. */
+export interface CompactParams {
+  /** Rows read per round (each row is rewritten in its own transaction). @default 500 */
+  batchSize?: number;
+  /** Hears, after each round, how many rows were rewritten and how many were left at the start. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One response to import, with the owner it had. */
@@ -392,8 +412,14 @@ export class ResponsesStore implements AsyncDisposable {
     if (slice.after && slice.before) {
       throw new InvalidParameterError("before/after", "Cannot specify both 'before' and 'after' parameters");
     }
-    const stored = await this.getResponseObject(responseId, { user });
-    return pageInputItems((stored.input ?? []) as (InputItem & Record<string, unknown>)[], slice, responseId);
+    const id = String(responseId);
+    const visible = this.#rows("read", user);
+    const page = await this.#track(async (connection) => {
+      await connection.queue?.settledFor(id); // read-after-write, even while the write is queued
+      return this.#read(connection, ({ repository }) => pageInputItemsOf((from) => repository.inputFrom(id, visible, from), slice, responseId), (p) => p === undefined);
+    });
+    if (!page) throw new ResponseNotFoundError(responseId);
+    return page as ListPage<InputItem>;
   }
 
   /**
@@ -429,11 +455,7 @@ export class ResponsesStore implements AsyncDisposable {
   #pruneWindow(params: PruneParams): { cutoff: number; batchSize: number } {
     const cutoff = params.olderThan instanceof Date ? Math.floor(params.olderThan.getTime() / 1000) : params.olderThan;
     if (!Number.isFinite(cutoff)) throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
-    const batchSize = params.batchSize ?? 500;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-      throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
-    }
-    return { cutoff, batchSize };
+    return { cutoff, batchSize: checkedBatchSize(params.batchSize) };
   }
 
   /**
@@ -514,11 +536,13 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Rows and stored bytes per model: of the rows `user` may read, or of all with `allOwners`.
+   * Rows and bytes per model, of the rows `user` may read, or of all with `allOwners`: the bytes
+   * reads return (`bytes`) and the bytes stored (`storedBytes`), which linear storage keeps
+   * close to what the turns added.
    *
    * @example
    * ```ts
-   * const { rows, bytes, byModel } = await store.storageStats({ allOwners: true });
+   * const { rows, bytes, storedBytes, byModel } = await store.storageStats({ allOwners: true });
    * ```
    */
   async storageStats(params: { user?: User | null; allOwners?: boolean } = {}): Promise<StorageStats> {
@@ -527,7 +551,8 @@ export class ResponsesStore implements AsyncDisposable {
       await connection.queue?.flush();
       return this.#read(connection, ({ repository }) => repository.storageStats(params.allOwners ? and() : this.#rows("read", user)));
     });
-    return { rows: byModel.reduce((n, m) => n + m.rows, 0), bytes: byModel.reduce((n, m) => n + m.bytes, 0), byModel };
+    const sum = (key: keyof StorageCounts) => byModel.reduce((n, m) => n + m[key], 0);
+    return { rows: sum("rows"), bytes: sum("bytes"), storedBytes: sum("storedBytes"), retained: sum("retained"), byModel };
   }
 
   /**
@@ -572,9 +597,35 @@ export class ResponsesStore implements AsyncDisposable {
         invalid.push({ id: String((r.response as { id?: unknown } | null)?.id ?? "(no id)"), error });
       }
     }
-    const inserted = await this.#primaryWrite(({ repository }) => repository.insertAbsent(rows));
+    const inserted = await this.#primaryWrite(async ({ repository }) => {
+      const ids = await repository.insertAbsent(rows);
+      // Into linear storage: oldest first, each turn against the parent its owner may read.
+      await repository.compact(500, (owner) => this.#rows("read", owner), undefined, ids);
+      return ids;
+    });
     const done = new Set(inserted);
     return { inserted, skipped: rows.filter((r) => !done.has(r.id)).map((r) => r.id), invalid };
+  }
+
+  /**
+   * Rewrites responses stored before linear storage (by an earlier release) into it, oldest
+   * first and in batches: a turn that continues a parent its owner may read, with the history
+   * that parent holds, keeps only its new items. Reads return the same before and after.
+   * Resumable (an interrupted run leaves every row whole and readable; the next one goes on)
+   * and idempotent. An operator's job: `responses-store compact`.
+   *
+   * @example
+   * ```ts
+   * const { compacted, linked } = await store.compactResponses({ batchSize: 200, onProgress: (done, total) => log(done, total) });
+   * ```
+   * @throws InvalidParameterError for a bad batch size.
+   */
+  async compactResponses(params: CompactParams = {}): Promise<{ compacted: number; linked: number }> {
+    const batchSize = checkedBatchSize(params.batchSize);
+    return this.#primaryWrite(async ({ repository, queue }) => {
+      await queue?.flush();
+      return repository.compact(batchSize, (owner) => this.#rows("read", owner), params.onProgress);
+    });
   }
 
   /**
@@ -742,6 +793,14 @@ export async function createResponsesStore(options: ResponsesStoreOptions = {}):
   const store = new ResponsesStore(options);
   await store.initialize();
   return store;
+}
+
+/** A batch size of a batched job (default 500), checked. */
+function checkedBatchSize(batchSize = 500): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
+  }
+  return batchSize;
 }
 
 function validate(argument: keyof typeof VALIDATORS, value: unknown): void {

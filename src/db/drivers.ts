@@ -67,7 +67,8 @@ async function sqliteDb(url: string): Promise<Db> {
     }
     return stmt;
   };
-  const args = (q: SqlQuery) => driverArgs(q.args, q.argTypes);
+  // better-sqlite3 binds no booleans: SQLite keeps them as 1 and 0.
+  const args = (q: SqlQuery) => driverArgs(q.args, q.argTypes).map((v) => (typeof v === "boolean" ? Number(v) : v));
   const direct: Queryable = {
     queryRaw: async (q) => {
       const stmt = prepare(q.sql);

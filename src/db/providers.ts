@@ -58,6 +58,13 @@ export interface Dialect {
   readonly upsert: "on-conflict-where" | "insert-then-update";
   /** What ends a SELECT that locks the row it reads until the transaction ends ("" on SQLite, whose write transactions are exclusive). */
   readonly lockRow: string;
+  /** What ends a SELECT that keeps the rows it reads from being changed or deleted until the transaction ends (others may read them). */
+  readonly lockShared: string;
+  /**
+   * Written right after the SELECT keyword of a statement with a recursive CTE: MySQL 8 stops
+   * recursion after 1000 rounds unless told otherwise (MariaDB takes it as a comment).
+   */
+  readonly recursionHint: string;
   /**
    * JSON containment on the owner-attributes column (a JSON object of string arrays), as SQL
    * that is never NULL. `param` binds a value and returns its placeholder; attribute keys are
@@ -110,6 +117,8 @@ const sqlite: Dialect = {
   migrationLock: { acquire: ["BEGIN IMMEDIATE"], release: "COMMIT", abort: "ROLLBACK", transactional: true },
   upsert: "on-conflict-where",
   lockRow: "",
+  lockShared: "",
+  recursionHint: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   jsonWithout: (col, keys) => `json_remove(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {
@@ -189,6 +198,8 @@ const postgresql: Dialect = {
   },
   upsert: "on-conflict-where",
   lockRow: " FOR UPDATE",
+  lockShared: " FOR SHARE",
+  recursionHint: "",
   byteLength: (col) => `octet_length(${col}::text)`,
   // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
   // holds that escape, in which case the value is sent whole (the store drops the keys itself).
@@ -234,6 +245,8 @@ const mysql: Dialect = {
   },
   upsert: "insert-then-update",
   lockRow: " FOR UPDATE",
+  lockShared: " LOCK IN SHARE MODE",
+  recursionHint: "/*+ SET_VAR(cte_max_recursion_depth = 10000) */ ",
   byteLength: (col) => `LENGTH(${col})`,
   jsonWithout: (col, keys) => `JSON_REMOVE(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {

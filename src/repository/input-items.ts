@@ -7,6 +7,7 @@ import { InputItemNotFoundError } from "../errors.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { IncludeValue } from "../schemas/params.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
+import type { InputWindow } from "./responses-repository.js";
 
 /** Slicing parameters, already validated (defaults applied). */
 export interface InputItemSlice {
@@ -46,6 +47,47 @@ export function pageInputItems(items: readonly Item[], slice: InputItemSlice, re
   }
   const page = assemblePage(ordered.slice(start, end), slice.limit, idOf);
   return { ...page, data: page.data.map((item) => withoutGatedFields(item, slice.include)) };
+}
+
+/**
+ * One page of a response's input, reading only as much of it as the page needs: newest-first
+ * pages (the default) read the newest items, in windows that grow until the page, its cursor
+ * and the item after it are inside (the whole input at worst); oldest-first pages, and cursors
+ * on an input whose item ids repeat, read the whole input. The page is the one
+ * {@link pageInputItems} gives for the whole input. Undefined when `load` finds no response.
+ *
+ * @throws InputItemNotFoundError when `after` or `before` names no item.
+ */
+export async function pageInputItemsOf(
+  load: (from: (count: number | null, unique: boolean | null) => number) => Promise<InputWindow | undefined>,
+  slice: InputItemSlice,
+  responseId: string,
+): Promise<ListPage<Item> | undefined> {
+  const cursor = slice.after ?? slice.before;
+  let size = 2 * (slice.limit + 1);
+  for (;;) {
+    const window = await load((count, unique) => (count === null || slice.order === "asc" || (cursor && !unique) ? 0 : count - size));
+    if (!window) return undefined;
+    const items = window.items as Item[];
+    if (window.from === 0 || enough(items, slice)) return pageInputItems(items, slice, responseId);
+    size *= 4;
+  }
+}
+
+/**
+ * Whether the newest items `window` (of an input whose item ids do not repeat) settle a
+ * newest-first page: they hold its cursor and, after it, one more item than the page.
+ */
+function enough(window: readonly Item[], slice: InputItemSlice): boolean {
+  const ordered = window.filter((item) => item.type !== "compaction").reverse();
+  let start = 0;
+  if (slice.after || slice.before) {
+    const at = ordered.findIndex((item) => idOf(item) === (slice.after ?? slice.before));
+    if (at < 0) return false;
+    if (slice.before) return true; // the page is what comes before it: all in the window
+    start = at + 1;
+  }
+  return ordered.length - start > slice.limit;
 }
 
 /** Sets `key` to null on a copy when it is present and not null. */

@@ -4,7 +4,7 @@
  * run through Prisma's driver adapter. Every backend error is wrapped once, by `run()`, into a
  * StorageError; our own errors pass through untouched.
  */
-import type { Db } from "../db/client.js";
+import type { Db, Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isTransient, isUniqueViolation } from "../db/transient.js";
 import {
@@ -19,9 +19,11 @@ import {
 import { writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
+import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type ParentFacts } from "./chain.js";
+import { deleteTurns, detachChildren, lockParent, walkChains, wholeBlob, type ChainTable, type Follow } from "./chain-sql.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
-import { SqlParams } from "./sql.js";
-import { insertValues, updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
+import { SqlParams, fromJson, intOrNull, truthy } from "./sql.js";
+import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
 
 /** The stored JSON blob: the response object plus its input items and chat messages. */
 export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown[]; messages?: unknown[] | null };
@@ -36,6 +38,15 @@ export interface ResponseRow {
   accessAttributes: Record<string, string[]> | null;
 }
 
+/** Items `from` to the end of a response's whole input, which holds `count` items. */
+export interface InputWindow {
+  items: unknown[];
+  from: number;
+  count: number;
+  /** Whether no item id repeats in the whole input (null: not known). */
+  unique: boolean | null;
+}
+
 /** What `page()` takes, validated. */
 export interface PageQuery {
   after?: string | undefined;
@@ -47,15 +58,6 @@ export interface PageQuery {
 }
 
 
-/** JSON columns come back as text from some drivers and parsed from others. */
-export function fromJson(value: unknown): unknown {
-  return typeof value === "string" ? JSON.parse(value) : value;
-}
-
-/** A SQL boolean as the drivers return it (true, 1, 1n, "1", "t"). */
-export function truthy(value: unknown): boolean {
-  return value === true || value === "t" || value === "true" || Number(value) === 1;
-}
 
 /**
  * The owners whose rows a visibility condition selects, when it is exactly "owner is one of
@@ -83,14 +85,86 @@ function responsesTable(name: string): UpsertTable {
       ["model", "string"],
       ["owner_principal", "string"],
       ["access_attributes", "json"],
+      ...CHAIN_COLUMNS,
     ],
-    replace: ["response_object", "created_at", "model"],
+    // A stored id written again is live again (a deleted turn's id may be reused).
+    replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([name]) => name)],
   };
 }
 
+/** The linear-storage columns, in the order chainValues() gives them. */
+const CHAIN_COLUMNS = [
+  ["parent_id", "string"],
+  ["depth", "int"],
+  ["input_start", "int"],
+  ["input_count", "int"],
+  ["output_count", "int"],
+  ["messages_start", "int"],
+  ["messages_count", "int"],
+  ["input_digest", "string"],
+  ["output_digest", "string"],
+  ["messages_digest", "string"],
+  ["input_ids_unique", "boolean"],
+  ["full_bytes", "bigint"],
+  ["deleted_at", "bigint"],
+] as const;
+
+/** A row's chain columns in CHAIN_COLUMNS order (a row not planned yet: all unknown, stored whole). */
+function chainValues(c: ChainColumns | null): unknown[] {
+  if (!c) return [null, 0, 0, null, null, 0, null, null, null, null, null, null, null];
+  return [
+    c.parentId,
+    c.depth,
+    c.inputStart,
+    c.inputCount,
+    c.outputCount,
+    c.messagesStart,
+    c.messagesCount,
+    c.inputDigest,
+    c.outputDigest,
+    c.messagesDigest,
+    c.inputIdsUnique,
+    String(c.fullBytes),
+    null,
+  ];
+}
+
+/** A row as written: the stored JSON (own items only, for a turn that continues its parent) and its chain columns. */
+interface PlannedRow {
+  row: ResponseRow;
+  json: string;
+  chain: ChainColumns | null;
+}
+
 /** A row's values in the upsert's column order. */
-function rowValues(r: ResponseRow): unknown[] {
-  return [r.id, String(r.createdAt), JSON.stringify(r.responseObject), r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes)];
+function rowValues({ row: r, json, chain }: PlannedRow): unknown[] {
+  return [r.id, String(r.createdAt), json, r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), ...chainValues(chain)];
+}
+
+/** A row stored whole, chain columns unknown: as rows stored before linear storage (imports; `compact` plans them). */
+function unplanned(row: ResponseRow): PlannedRow {
+  return { row, json: JSON.stringify(row.responseObject), chain: null };
+}
+
+/** The id of the response a blob continues, if any. */
+function previousOf(blob: StoredBlob): string | undefined {
+  const previous = blob.previous_response_id;
+  return typeof previous === "string" && previous ? previous : undefined;
+}
+
+/**
+ * The row as stored under linear storage: against `parent` (locked, readable by the writer),
+ * only the items the parent does not hold.
+ */
+function planned(row: ResponseRow, parent: ParentFacts | undefined): PlannedRow {
+  const blob = row.responseObject;
+  let json = "";
+  const chain = planTurn({ input: blob.input ?? [], output: (blob.output as unknown[] | undefined) ?? [], messages: blob.messages }, parent, (own) => {
+    const { input: _input, messages: _messages, ...rest } = blob;
+    json = JSON.stringify({ ...rest, input: own.ownInput, ...(own.ownMessages === undefined ? {} : { messages: own.ownMessages }) });
+    return Buffer.byteLength(json);
+  }).columns;
+  return { row, json, chain };
 }
 
 /**
@@ -110,6 +184,7 @@ export type WriteAccess = (writer: User | null) => { read: RowCondition; update:
 /** Queries on the responses table through one connection. */
 export class ResponsesRepository {
   readonly #table: UpsertTable;
+  readonly #chains: ChainTable;
   private readonly TABLE: string;
   constructor(
     private readonly db: Db,
@@ -117,6 +192,7 @@ export class ResponsesRepository {
     table = "openai_responses",
   ) {
     this.#table = responsesTable(table);
+    this.#chains = { dialect, name: table };
     this.TABLE = table;
   }
 
@@ -126,77 +202,125 @@ export class ResponsesRepository {
    * with ResponseIdConflictError and left untouched.
    */
   async upsert(row: ResponseRow, writable: RowCondition): Promise<void> {
-    const refused = await this.upsertMany([row], () => writable);
-    if (refused.has(row.id)) throw new ResponseIdConflictError(row.id);
+    const failed = await this.write([{ kind: "store", id: row.id, row, mayCreate: true }], () => ({ read: writable, update: writable }));
+    const error = failed.get(row.id);
+    if (error) throw error;
   }
 
   /**
-   * Writes several rows (distinct ids), and returns the ids refused because the writer may not
-   * update the row already stored under them (those rows are untouched). `writableBy` gives,
-   * for a row, the rows its writer may update; rows are grouped by writer, one multi-row
-   * statement per group (atomic each; on MySQL one transaction for all).
+   * Writes planned rows (distinct ids), and returns the ids refused because the writer may not
+   * update the row already stored under them (those rows are untouched). Rows are grouped by
+   * writer, one multi-row statement per group (atomic each; on MySQL one transaction for all).
    */
-  async upsertMany(rows: readonly ResponseRow[], writableBy: (row: ResponseRow) => RowCondition): Promise<Set<string>> {
+  async #upsertMany(db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, rows: readonly PlannedRow[], writableBy: (row: ResponseRow) => RowCondition): Promise<Set<string>> {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
-    for (const row of rows) {
+    for (const planned of rows) {
+      const row = planned.row;
       const key = `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
       const group = groups.get(key);
-      if (group) group.rows.push(rowValues(row));
-      else groups.set(key, { rows: [rowValues(row)], writable: writableBy(row) });
+      if (group) group.rows.push(rowValues(planned));
+      else groups.set(key, { rows: [rowValues(planned)], writable: writableBy(row) });
     }
-    return this.run("storeResponseObject", () => upsertGuarded(this.db, this.dialect, this.#table, [...groups.values()]));
+    return upsertGuarded(db, this.dialect, this.#table, [...groups.values()]);
   }
 
   /**
    * Applies writes of distinct ids (a queue batch, or one direct call) and returns the writes
    * that failed for a reason of their own, by id; the others are committed. Stores are written
    * together as guarded multi-row upserts; updates one by one, each in its own transaction.
+   *
+   * A store that continues a readable parent outside the batch keeps only its own items (the
+   * parent share-locked until it commits); one whose parent is in the same batch is stored
+   * whole. Turns that build on a row being replaced are first stored whole.
    */
   async write(writes: readonly ResponseWrite[], access: WriteAccess): Promise<Map<string, ResponsesStoreError>> {
     const failed = new Map<string, ResponsesStoreError>();
-    const creating = writes.flatMap((w) => (w.kind === "store" && w.mayCreate ? [w.row] : []));
-    if (creating.length) {
-      for (const id of await this.upsertMany(creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
-    }
+    const stores = writes.filter((w): w is Extract<ResponseWrite, { kind: "store" }> => w.kind === "store");
+    if (stores.length) await this.run("storeResponseObject", () => this.#stores(stores, access, failed));
     for (const w of writes) {
-      if (w.kind === "store" && !w.mayCreate) {
-        const outcome = await this.run("storeResponseObject", () => updateOnly(this.db, this.dialect, this.#table, rowValues(w.row), access(writerOf(w.row)).update));
-        if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
-        if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
-      } else if (w.kind === "update") {
-        const error = await this.#update(w, access(w.writer));
-        if (error) failed.set(w.id, error);
-      }
+      if (w.kind !== "update") continue;
+      const error = await this.#update(w, access(w.writer));
+      if (error) failed.set(w.id, error);
     }
     return failed;
   }
 
-  /** A lifecycle update, read-modify-write under a row lock; the error that refused it, if any. */
+  async #stores(stores: readonly Extract<ResponseWrite, { kind: "store" }>[], access: WriteAccess, failed: Map<string, ResponsesStoreError>): Promise<void> {
+    const ids = stores.map((w) => w.id);
+    const inBatch = new Set(ids);
+    const parentOf = (w: (typeof stores)[number]) => {
+      const previous = previousOf(w.row.responseObject);
+      return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
+    };
+    const apply = async (db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, rows: PlannedRow[]) => {
+      const creating = rows.filter((_, i) => stores[i]!.mayCreate);
+      if (creating.length) {
+        for (const id of await this.#upsertMany(db, creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
+      }
+      for (const [i, w] of stores.entries()) {
+        if (w.mayCreate) continue;
+        const outcome = await updateOnly(db, this.dialect, this.#table, rowValues(rows[i]!), access(writerOf(w.row)).update);
+        if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
+        if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
+      }
+    };
+    const linked = stores.some((w) => parentOf(w) !== undefined);
+    if (!linked && !(await this.#hasChildren(ids))) return apply(this.db, stores.map((w) => planned(w.row, undefined)));
+    await this.db.transaction(async (tx) => {
+      await detachChildren(tx, this.#chains, ids, "storeResponseObject");
+      const rows: PlannedRow[] = [];
+      for (const w of stores) {
+        const parent = parentOf(w);
+        rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read)));
+      }
+      await apply(within(tx), rows);
+    });
+  }
+
+  /** Whether any stored turn builds on one of `ids`. */
+  async #hasChildren(ids: readonly string[]): Promise<boolean> {
+    const p = new SqlParams(this.dialect);
+    const found = await this.db.queryRaw(p.query(`SELECT 1 FROM ${this.TABLE} WHERE parent_id IN (${ids.map((id) => p.value(id)).join(", ")}) LIMIT 1`));
+    return found.rows.length > 0;
+  }
+
+  /**
+   * A lifecycle update, read-modify-write under a row lock; the error that refused it, if any.
+   * The turn is rebuilt whole, changed, and planned again against its parent.
+   */
   async #update(w: Extract<ResponseWrite, { kind: "update" }>, access: { read: RowCondition; update: RowCondition }): Promise<ResponsesStoreError | undefined> {
     return this.run("updateResponseObject", () =>
       this.db.transaction(async (tx) => {
         const c = new SqlParams(this.dialect);
         const found = await tx.queryRaw(
           c.query(
-            `SELECT response_object, (${c.condition(access.update, this.TABLE)}) AS ok FROM ${this.TABLE} ` +
-              `WHERE id = ${c.value(w.id)} AND ${c.condition(access.read, this.TABLE)}${this.dialect.lockRow}`,
+            `SELECT owner_principal, (${c.condition(access.update, this.TABLE)}) AS ok FROM ${this.TABLE} ` +
+              `WHERE id = ${c.value(w.id)} AND ${c.condition(access.read, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL${this.dialect.lockRow}`,
           ),
         );
         const row = found.rows[0];
         if (!row) return new ResponseNotFoundError(w.id);
         if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
-        const stored = fromJson(row[0]) as StoredBlob;
-        const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) };
-        const p = new SqlParams(this.dialect);
-        await tx.executeRaw(
-          p.query(
-            `UPDATE ${this.TABLE} SET response_object = ${p.value(JSON.stringify(blob), "json")}, created_at = ${p.value(String(w.createdAt), "bigint")}, ` +
-              `model = ${p.value(w.model)} WHERE id = ${p.value(w.id)}`,
-          ),
-        );
+        await detachChildren(tx, this.#chains, [w.id], "updateResponseObject");
+        const chain = await walkChains(tx, this.#chains, [w.id], { kind: "all" });
+        const stored = wholeBlob(chain.get(w.id)!, chain, "updateResponseObject") as StoredBlob;
+        const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) } as StoredBlob;
+        const previous = previousOf(blob);
+        const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, this.#chains, previous, access.read);
+        const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent);
+        await tx.executeRaw(this.#rewrite(plan, true));
         return undefined;
       }),
     );
+  }
+
+  /** UPDATE of a row's stored JSON and chain columns (and its created_at and model, with `all`). */
+  #rewrite({ row, json, chain }: PlannedRow, all: boolean) {
+    const p = new SqlParams(this.dialect);
+    const values = chainValues(chain);
+    const sets = CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`);
+    if (all) sets.push(`created_at = ${p.value(String(row.createdAt), "bigint")}`, `model = ${p.value(row.model)}`);
+    return p.query(`UPDATE ${this.TABLE} SET response_object = ${p.value(json, "json")}, ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
   }
 
   /**
@@ -213,25 +337,47 @@ export class ResponsesRepository {
     });
   }
 
-  /** The stored blob of a visible row, or undefined. */
+  /** The blob of a visible row, with its whole input and messages; undefined when none. */
   async find(id: string, visible: RowCondition): Promise<StoredBlob | undefined> {
     return this.run("getResponseObject", async () => {
-      const p = new SqlParams(this.dialect);
-      const result = await this.db.queryRaw(
-        p.query(`SELECT response_object FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)}`),
-      );
-      const row = result.rows[0];
-      return row ? (fromJson(row[0]) as StoredBlob) : undefined;
+      const rows = await walkChains(this.db, this.#chains, [id], { kind: "all" }, visible);
+      const row = rows.get(id);
+      return row && (wholeBlob(row, rows, "getResponseObject") as StoredBlob);
     });
   }
 
-  /** Deletes a visible row; false when there was none. */
-  async delete(id: string, visible: RowCondition): Promise<boolean> {
-    return this.run("deleteResponseObject", async () => {
+  /**
+   * A stretch of a visible row's whole input: the items from position `from(count, unique)` on
+   * (reading only the turns that hold them), where `count` is the number of items in all and
+   * `unique` whether no item id repeats among them (null when unknown). Undefined when there
+   * is no such row.
+   */
+  async inputFrom(id: string, visible: RowCondition, from: (count: number | null, unique: boolean | null) => number): Promise<InputWindow | undefined> {
+    return this.run("listResponseInputItems", async () => {
       const p = new SqlParams(this.dialect);
-      const count = await this.db.executeRaw(p.query(`DELETE FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)}`));
-      return count > 0;
+      const facts = await this.db.queryRaw(
+        p.query(`SELECT input_count, input_ids_unique FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`),
+      );
+      const f = facts.rows[0];
+      if (!f) return undefined;
+      const unique = f[1] === null || f[1] === undefined ? null : truthy(f[1]);
+      const start = Math.max(0, from(intOrNull(f[0]), unique));
+      const rows = await walkChains(this.db, this.#chains, [id], { kind: "input", above: start }, visible);
+      const leaf = rows.get(id);
+      if (!leaf) return undefined; // deleted meanwhile
+      const count = leaf.inputStart + (leaf.blob.input?.length ?? 0);
+      return { items: rebuildInput(leaf, rows, "listResponseInputItems", Math.min(start, count)), from: Math.min(start, count), count, unique };
     });
+  }
+
+  /**
+   * Deletes a visible row; false when there was none. A turn later turns build on is only
+   * marked deleted (nobody sees it again) and goes with the last of them.
+   */
+  async delete(id: string, visible: RowCondition): Promise<boolean> {
+    return this.run("deleteResponseObject", () =>
+      this.db.transaction(async (tx) => (await deleteTurns(tx, this.#chains, [id], nowSeconds(), (p) => p.condition(visible, this.TABLE))).length > 0),
+    );
   }
 
   /**
@@ -247,7 +393,7 @@ export class ResponsesRepository {
       if (query.after) {
         const c = new SqlParams(this.dialect);
         const found = await this.db.queryRaw(
-          c.query(`SELECT created_at FROM ${this.TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, this.TABLE)}`),
+          c.query(`SELECT created_at FROM ${this.TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`),
         );
         if (!found.rows.length) {
           throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
@@ -258,7 +404,7 @@ export class ResponsesRepository {
       const direction = query.order === "desc" ? "DESC" : "ASC";
       const orderBy = `ORDER BY created_at ${direction}, id ${direction}`;
       const rest = (): string[] => {
-        const where: string[] = [];
+        const where: string[] = [`${this.TABLE}.deleted_at IS NULL`];
         if (query.model) where.push(`${this.TABLE}.model = ${p.value(query.model)}`);
         if (cursor) {
           const beyond = query.order === "desc" ? "<" : ">";
@@ -278,20 +424,30 @@ export class ResponsesRepository {
         // per owner, each cut at limit + 1, merged. A single scan with OR would walk the
         // (created_at, id) index filtering out other owners' rows.
         const branch = (owner: string) =>
-          `SELECT * FROM (SELECT response_object, created_at, id FROM ${this.TABLE} WHERE ` +
+          `SELECT * FROM (SELECT response_object, created_at, id, parent_id, input_start FROM ${this.TABLE} WHERE ` +
           `${[`${this.TABLE}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
-        sql = `SELECT ${blob("visible_rows.response_object")} FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
+        sql = `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
         sql =
-          `SELECT ${blob(`${this.TABLE}.response_object`)} FROM ${this.TABLE} WHERE ${[p.condition(visible, this.TABLE), ...rest()].join(" AND ")} ` +
+          `SELECT ${blob(`${this.TABLE}.response_object`)}, ${this.TABLE}.id, ${this.TABLE}.parent_id, ${this.TABLE}.input_start FROM ${this.TABLE} WHERE ${[p.condition(visible, this.TABLE), ...rest()].join(" AND ")} ` +
           `${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await this.db.queryRaw(p.query(sql));
-      return assemblePage(
-        result.rows.map((r) => fromJson(r[0]) as StoredBlob),
-        query.limit,
-        (blob) => blob.id,
-      );
+      const rows: ChainRow[] = result.rows.map((r) => ({
+        id: String(r[1]),
+        parentId: r[2] === null || r[2] === undefined ? null : String(r[2]),
+        inputStart: Number(r[3]),
+        messagesStart: 0,
+        blob: fromJson(r[0]) as StoredBlob,
+      }));
+      let blobs = rows.map((r) => r.blob as StoredBlob);
+      if (query.includeInput) {
+        // Every continued turn's input from one walk over all their chains.
+        const continued = rows.filter((r) => r.inputStart > 0);
+        const parents = await walkChains(this.db, this.#chains, [...new Set(continued.map((r) => r.parentId!))], { kind: "input", above: 0 });
+        blobs = rows.map((r) => (r.inputStart > 0 ? ({ ...r.blob, input: rebuildInput(r, parents, "listResponses") } as StoredBlob) : (r.blob as StoredBlob)));
+      }
+      return assemblePage(blobs, query.limit, (blob) => blob.id);
     });
   }
 
@@ -319,44 +475,107 @@ export class ResponsesRepository {
           return Number(rows.rows[0]?.[0] ?? 0);
         })
       : 0;
+    const olderAndDeletable = (p: SqlParams) =>
+      `${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`;
     for (;;) {
       const ids = await this.run("pruneResponses", async () => {
         const p = new SqlParams(this.dialect);
-        const rows = await this.db.queryRaw(
-          p.query(
-            `SELECT id FROM ${this.TABLE} WHERE ${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)} ` +
-              `ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
-          ),
-        );
+        const rows = await this.db.queryRaw(p.query(`SELECT id FROM ${this.TABLE} WHERE ${olderAndDeletable(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`));
         return rows.rows.map((r) => String(r[0]));
       });
       if (!ids.length) return deleted;
-      deleted += await this.run("pruneResponses", async () => {
-        const p = new SqlParams(this.dialect);
-        return this.db.executeRaw(
-          p.query(
-            `DELETE FROM ${this.TABLE} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")}) ` +
-              `AND ${this.TABLE}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.condition(deletable, this.TABLE)}`,
-          ),
-        );
-      });
+      deleted += await this.run("pruneResponses", () =>
+        this.db.transaction(async (tx) => (await deleteTurns(tx, this.#chains, ids, nowSeconds(), olderAndDeletable)).length),
+      );
       onBatch?.(deleted, Math.max(total, deleted));
       if (ids.length < batchSize) return deleted;
     }
   }
 
-  /** Rows and stored bytes of the rows `visible` allows, per model. */
-  async storageStats(visible: RowCondition): Promise<{ model: string; rows: number; bytes: number }[]> {
+  /**
+   * Per model, of the rows `visible` allows: the responses (deleted turns left out), the bytes
+   * reads of them return, the bytes stored (turns that continue others keep only their own
+   * items; deleted turns later turns build on are kept), and how many deleted turns are kept.
+   */
+  async storageStats(visible: RowCondition): Promise<{ model: string; rows: number; bytes: number; storedBytes: number; retained: number }[]> {
     return this.run("storageStats", async () => {
       const p = new SqlParams(this.dialect);
+      const T = this.TABLE;
+      const stored = this.dialect.byteLength(`${T}.response_object`);
+      const live = `${T}.deleted_at IS NULL`;
       const result = await this.db.queryRaw(
         p.query(
-          `SELECT model, COUNT(*), SUM(${this.dialect.byteLength(`${this.TABLE}.response_object`)}) FROM ${this.TABLE} ` +
-            `WHERE ${p.condition(visible, this.TABLE)} GROUP BY model ORDER BY model`,
+          `SELECT model, SUM(CASE WHEN ${live} THEN 1 ELSE 0 END), SUM(CASE WHEN ${live} THEN COALESCE(${T}.full_bytes, ${stored}) ELSE 0 END), ` +
+            `SUM(${stored}), SUM(CASE WHEN ${live} THEN 0 ELSE 1 END) FROM ${T} WHERE ${p.condition(visible, T)} GROUP BY model ORDER BY model`,
         ),
       );
-      return result.rows.map((r) => ({ model: String(r[0]), rows: Number(r[1]), bytes: Number(r[2] ?? 0) }));
+      return result.rows.map((r) => ({ model: String(r[0]), rows: Number(r[1] ?? 0), bytes: Number(r[2] ?? 0), storedBytes: Number(r[3] ?? 0), retained: Number(r[4] ?? 0) }));
     });
+  }
+
+  /**
+   * Rewrites rows stored whole before linear storage (their chain columns unknown) into it,
+   * oldest first, `batchSize` rows per round, each row in its own transaction: a row that
+   * continues a parent its owner may read, and whose history matches, keeps only its own
+   * items. Only the rows among `only`, when given. `onBatch` hears the running count and how
+   * many rows were left at the start. Resumable: what is done is never done again.
+   * Returns how many rows it rewrote and how many of those now continue a parent.
+   */
+  async compact(
+    batchSize: number,
+    readableBy: (writer: User | null) => RowCondition,
+    onBatch?: (done: number, total: number) => void,
+    only?: readonly string[],
+  ): Promise<{ compacted: number; linked: number }> {
+    const T = this.TABLE;
+    const among = (p: SqlParams) => (only ? ` AND ${T}.id IN (${only.map((id) => p.value(id)).join(", ")})` : "");
+    if (only && !only.length) return { compacted: 0, linked: 0 };
+    const total = await this.run("compactResponses", async () => {
+      const p = new SqlParams(this.dialect);
+      const found = await this.db.queryRaw(p.query(`SELECT COUNT(*) FROM ${T} WHERE ${T}.input_count IS NULL${among(p)}`));
+      return Number(found.rows[0]?.[0] ?? 0);
+    });
+    let compacted = 0;
+    let linked = 0;
+    for (;;) {
+      const ids = await this.run("compactResponses", async () => {
+        const p = new SqlParams(this.dialect);
+        const found = await this.db.queryRaw(p.query(`SELECT id FROM ${T} WHERE ${T}.input_count IS NULL${among(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`));
+        return found.rows.map((r) => String(r[0]));
+      });
+      for (const id of ids) {
+        const outcome = await this.run("compactResponses", () => this.db.transaction((tx) => this.#compactRow(tx, id, readableBy)));
+        if (outcome) compacted++;
+        if (outcome === "linked") linked++;
+      }
+      if (ids.length) onBatch?.(compacted, Math.max(total, compacted));
+      if (ids.length < batchSize) return { compacted, linked };
+    }
+  }
+
+  /** Plans one row stored whole and rewrites it; undefined when someone else did it first. */
+  async #compactRow(tx: Queryable, id: string, readableBy: (writer: User | null) => RowCondition): Promise<"linked" | "whole" | undefined> {
+    const T = this.TABLE;
+    const p = new SqlParams(this.dialect);
+    const found = await tx.queryRaw(
+      p.query(`SELECT response_object, owner_principal, access_attributes, created_at, model FROM ${T} WHERE id = ${p.value(id)} AND ${T}.input_count IS NULL${this.dialect.lockRow}`),
+    );
+    const r = found.rows[0];
+    if (!r) return undefined;
+    const blob = fromJson(r[0]) as StoredBlob;
+    const row: ResponseRow = {
+      id,
+      createdAt: Number(r[3]),
+      model: String(r[4]),
+      responseObject: blob,
+      ownerPrincipal: String(r[1]),
+      accessAttributes: r[2] === null || r[2] === undefined ? null : (fromJson(r[2]) as Record<string, string[]>),
+    };
+    const previous = previousOf(blob);
+    const parent = previous === undefined || previous === id ? undefined : await lockParent(tx, this.#chains, previous, readableBy(writerOf(row)));
+    const plan = planned(row, parent);
+    await tx.executeRaw(this.#rewrite(plan, false));
+    return plan.chain?.parentId ? "linked" : "whole";
   }
 
   /**
@@ -374,7 +593,7 @@ export class ResponsesRepository {
         if (!absent.length) return [];
         try {
           const p = new SqlParams(this.dialect);
-          await this.db.executeRaw(p.query(insertValues(p, this.#table, absent.map(rowValues))));
+          await this.db.executeRaw(p.query(insertValues(p, this.#table, absent.map((r) => rowValues(unplanned(r))))));
           return absent.map((r) => r.id);
         } catch (error) {
           if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile
@@ -392,4 +611,9 @@ export class ResponsesRepository {
       throw new StorageError(operation, isTransient(error), { cause: error });
     }
   }
+}
+
+/** Now, in unix seconds (when a turn was marked deleted). */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }

@@ -62,3 +62,18 @@ export class SqlParams {
     return { sql, args: this.#args, argTypes: this.#argTypes };
   }
 }
+
+/** JSON columns come back as text from some drivers and parsed from others. */
+export function fromJson(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+/** A SQL boolean as the drivers return it (true, 1, 1n, "1", "t"). */
+export function truthy(value: unknown): boolean {
+  return value === true || value === "t" || value === "true" || Number(value) === 1;
+}
+
+/** A nullable integer column as the drivers return it (numbers, bigints or text). */
+export function intOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}

@@ -39,7 +39,7 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
 }
 
 /** Writes every group; returns the keys refused because their stored row is not the writer's to change. */
-export async function upsertGuarded(db: Db, dialect: Dialect, table: UpsertTable, groups: readonly UpsertGroup[]): Promise<Set<string>> {
+export async function upsertGuarded(db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, dialect: Dialect, table: UpsertTable, groups: readonly UpsertGroup[]): Promise<Set<string>> {
   const refused = new Set<string>();
   const key = keyOf(table);
   if (dialect.upsert === "on-conflict-where") {
@@ -111,4 +111,9 @@ export async function updateOnly(
   const e = new SqlParams(dialect);
   const exists = await db.queryRaw(e.query(`SELECT 1 FROM ${table.name} WHERE ${key} = ${e.value(row[0])}`));
   return exists.rows.length ? "refused" : "absent";
+}
+
+/** A transaction's connection as a Db-like whose nested transactions run in it. */
+export function within(tx: Queryable): Pick<Db, "queryRaw" | "executeRaw" | "transaction"> {
+  return { queryRaw: (q) => tx.queryRaw(q), executeRaw: (q) => tx.executeRaw(q), transaction: (fn) => fn(tx) };
 }

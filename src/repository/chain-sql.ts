@@ -1,0 +1,180 @@
+/**
+ * The SQL of linear storage (see chain.ts): walking turns' chains up to the rows that hold them
+ * whole (one recursive query for any number of turns), reading and share-locking a parent's
+ * counts and digests, storing whole the turns that build on a row before it changes, and
+ * deleting turns that later turns still build on (kept, hidden, until the last of them goes).
+ */
+import type { Queryable } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
+import type { RowCondition } from "../access/where.js";
+import { rebuildInput, rebuildMessages, type ChainRow, type ParentFacts } from "./chain.js";
+import { SqlParams, fromJson, intOrNull } from "./sql.js";
+
+/** The responses table as chain queries address it. */
+export interface ChainTable {
+  dialect: Dialect;
+  /** The table's name as SQL (schema-qualified where a schema is configured). */
+  name: string;
+}
+
+/** Which ancestors a walk reads. */
+export type Follow =
+  /** Everything the whole input and messages of the anchors need. */
+  | { kind: "all" }
+  /** What the input needs from position `above` on (an input-items page reads no further). */
+  | { kind: "input"; above: number };
+
+/** A list of values as placeholders. */
+const list = (p: SqlParams, values: readonly string[]) => values.map((v) => p.value(v)).join(", ");
+
+/** Our own non-negative integers, written into SQL text. */
+function int(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a row count: ${n}`);
+  return String(n);
+}
+
+/**
+ * The rows of the chains of `anchors` (anchors included, each once), by id: one recursive
+ * query. With `visible`, only anchors that are visible and not deleted start a walk; without,
+ * any anchor does (parents of rows already read). Ancestors are read whatever their owner and
+ * even when deleted: their items are part of the turns built on them.
+ */
+export async function walkChains(q: Queryable, t: ChainTable, anchors: readonly string[], follow: Follow, visible?: RowCondition): Promise<Map<string, ChainRow>> {
+  const rows = new Map<string, ChainRow>();
+  if (!anchors.length) return rows;
+  const p = new SqlParams(t.dialect);
+  const T = t.name;
+  const start = [`${T}.id IN (${list(p, anchors)})`];
+  if (visible) start.push(p.condition(visible, T), `${T}.deleted_at IS NULL`);
+  const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.above)}`;
+  // UNION (not UNION ALL): a row reached twice (shared ancestors, or a cycle someone wrote by
+  // hand) is kept once, so the walk always ends.
+  const sql =
+    `WITH RECURSIVE chain (id, parent_id, input_start, messages_start) AS (` +
+    `SELECT ${T}.id, ${T}.parent_id, ${T}.input_start, ${T}.messages_start FROM ${T} WHERE ${start.join(" AND ")} ` +
+    `UNION SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start FROM ${T} pa JOIN chain c ON pa.id = c.parent_id WHERE ${next}) ` +
+    `SELECT ${t.dialect.recursionHint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object FROM chain c JOIN ${T} ON ${T}.id = c.id`;
+  const result = await q.queryRaw(p.query(sql));
+  for (const r of result.rows) {
+    const id = String(r[0]);
+    rows.set(id, {
+      id,
+      parentId: r[1] === null || r[1] === undefined ? null : String(r[1]),
+      inputStart: Number(r[2]),
+      messagesStart: Number(r[3]),
+      blob: fromJson(r[4]) as ChainRow["blob"],
+    });
+  }
+  return rows;
+}
+
+/** A row's blob with its whole input and messages, rebuilt from its chain's rows. */
+export function wholeBlob(row: ChainRow, rows: ReadonlyMap<string, ChainRow>, operation: string): ChainRow["blob"] {
+  if (row.inputStart === 0 && row.messagesStart === 0) return row.blob;
+  const messages = rebuildMessages(row, rows, operation);
+  return { ...row.blob, input: rebuildInput(row, rows, operation), ...(messages === undefined ? {} : { messages }) };
+}
+
+/**
+ * The counts and digests of the parent a new turn names, when the writer may read it and it is
+ * not deleted; share-locked so that it cannot change or go before the turn commits.
+ */
+export async function lockParent(q: Queryable, t: ChainTable, id: string, readable: RowCondition): Promise<ParentFacts | undefined> {
+  const p = new SqlParams(t.dialect);
+  const T = t.name;
+  const result = await q.queryRaw(
+    p.query(
+      `SELECT depth, input_count, output_count, messages_count, input_digest, output_digest, messages_digest FROM ${T} ` +
+        `WHERE ${T}.id = ${p.value(id)} AND ${p.condition(readable, T)} AND ${T}.deleted_at IS NULL${t.dialect.lockShared}`,
+    ),
+  );
+  const r = result.rows[0];
+  if (!r) return undefined;
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id,
+    depth: Number(r[0]),
+    inputCount: intOrNull(r[1]),
+    outputCount: intOrNull(r[2]),
+    messagesCount: intOrNull(r[3]),
+    inputDigest: text(r[4]),
+    outputDigest: text(r[5]),
+    messagesDigest: text(r[6]),
+  };
+}
+
+/**
+ * Stores whole every turn that builds on one of `ids` (their reads do not change), so that
+ * those rows may be replaced. Returns how many turns it rewrote.
+ */
+export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly string[], operation: string): Promise<number> {
+  if (!ids.length) return 0;
+  const c = new SqlParams(t.dialect);
+  const found = await q.queryRaw(c.query(`SELECT id FROM ${t.name} WHERE parent_id IN (${list(c, ids)})${t.dialect.lockRow}`));
+  const children = found.rows.map((r) => String(r[0]));
+  if (!children.length) return 0;
+  const rows = await walkChains(q, t, children, { kind: "all" });
+  for (const id of children) {
+    const row = rows.get(id)!;
+    const u = new SqlParams(t.dialect);
+    await q.executeRaw(
+      u.query(
+        `UPDATE ${t.name} SET response_object = ${u.value(JSON.stringify(wholeBlob(row, rows, operation)), "json")}, parent_id = NULL, depth = 0, ` +
+          `input_start = 0, messages_start = 0 WHERE id = ${u.value(id)}`,
+      ),
+    );
+  }
+  return children.length;
+}
+
+/**
+ * Deletes the live rows among `ids` that `where` (SQL on the table, or none) allows, in the
+ * caller's transaction: a row later turns build on is only marked deleted (no caller sees it
+ * again); the others go, and with them every deleted ancestor no remaining turn needs.
+ * Returns the ids deleted (marked or gone).
+ */
+export async function deleteTurns(q: Queryable, t: ChainTable, ids: readonly string[], now: number, where?: (p: SqlParams) => string): Promise<string[]> {
+  if (!ids.length) return [];
+  const T = t.name;
+  const l = new SqlParams(t.dialect);
+  const locked = await q.queryRaw(
+    l.query(`SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(l, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(l)}` : ""}${t.dialect.lockRow}`),
+  );
+  const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: r[1] === null || r[1] === undefined ? null : String(r[1]) }));
+  if (!live.length) return [];
+  // Checked after the lock: a turn being stored on one of these rows holds a share lock on it
+  // until it commits, so it is seen here.
+  const c = new SqlParams(t.dialect);
+  const children = await q.queryRaw(c.query(`SELECT parent_id FROM ${T} WHERE parent_id IN (${list(c, live.map((r) => r.id))})${t.dialect.lockShared}`));
+  const needed = new Set(children.rows.map((r) => String(r[0])));
+  const kept = live.filter((r) => needed.has(r.id));
+  const gone = live.filter((r) => !needed.has(r.id));
+  if (kept.length) {
+    const u = new SqlParams(t.dialect);
+    await q.executeRaw(u.query(`UPDATE ${T} SET deleted_at = ${u.value(String(now), "bigint")} WHERE id IN (${list(u, kept.map((r) => r.id))})`));
+  }
+  if (gone.length) {
+    const d = new SqlParams(t.dialect);
+    await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, gone.map((r) => r.id))})`));
+    await collectUnneeded(q, t, gone.flatMap((r) => (r.parentId === null ? [] : [r.parentId])));
+  }
+  return live.map((r) => r.id);
+}
+
+/** Deletes, level by level up the chains, the deleted rows among `candidates` that no row builds on any more. */
+async function collectUnneeded(q: Queryable, t: ChainTable, candidates: string[]): Promise<void> {
+  const T = t.name;
+  while (candidates.length) {
+    const s = new SqlParams(t.dialect);
+    const unneeded = await q.queryRaw(
+      s.query(
+        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(s, [...new Set(candidates)])}) AND ${T}.deleted_at IS NOT NULL ` +
+          `AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)${t.dialect.lockRow}`,
+      ),
+    );
+    if (!unneeded.rows.length) return;
+    const d = new SqlParams(t.dialect);
+    await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, unneeded.rows.map((r) => String(r[0])))})`));
+    candidates = unneeded.rows.flatMap((r) => (r[1] === null || r[1] === undefined ? [] : [String(r[1])]));
+  }
+}
