@@ -58,6 +58,12 @@ export interface Dialect {
   readonly upsert: "on-conflict-where" | "insert-then-update";
   /** What ends a SELECT that locks the row it reads until the transaction ends ("" on SQLite, whose write transactions are exclusive). */
   readonly lockRow: string;
+  /**
+   * Whether a write transaction holds the whole database (SQLite): then a write of several
+   * statements runs as one transaction, so concurrent calls cannot interleave with it, at
+   * little cost.
+   */
+  readonly exclusiveWrites: boolean;
   /** What ends a SELECT that keeps the rows it reads from being changed or deleted until the transaction ends (others may read them). */
   readonly lockShared: string;
   /**
@@ -118,6 +124,7 @@ const sqlite: Dialect = {
   upsert: "on-conflict-where",
   lockRow: "",
   lockShared: "",
+  exclusiveWrites: true,
   recursionHint: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   jsonWithout: (col, keys) => `json_remove(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
@@ -199,6 +206,7 @@ const postgresql: Dialect = {
   upsert: "on-conflict-where",
   lockRow: " FOR UPDATE",
   lockShared: " FOR SHARE",
+  exclusiveWrites: false,
   recursionHint: "",
   byteLength: (col) => `octet_length(${col}::text)`,
   // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
@@ -246,6 +254,7 @@ const mysql: Dialect = {
   upsert: "insert-then-update",
   lockRow: " FOR UPDATE",
   lockShared: " LOCK IN SHARE MODE",
+  exclusiveWrites: false,
   recursionHint: "/*+ SET_VAR(cte_max_recursion_depth = 10000) */ ",
   byteLength: (col) => `LENGTH(${col})`,
   jsonWithout: (col, keys) => `JSON_REMOVE(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,

@@ -162,19 +162,27 @@ export async function deleteTurns(q: Queryable, t: ChainTable, ids: readonly str
 }
 
 /** Deletes, level by level up the chains, the deleted rows among `candidates` that no row builds on any more. */
-async function collectUnneeded(q: Queryable, t: ChainTable, candidates: string[]): Promise<void> {
+export async function collectUnneeded(q: Queryable, t: ChainTable, candidates: readonly string[]): Promise<void> {
   const T = t.name;
-  while (candidates.length) {
+  let next = candidates;
+  while (next.length) {
     const s = new SqlParams(t.dialect);
     const unneeded = await q.queryRaw(
       s.query(
-        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(s, [...new Set(candidates)])}) AND ${T}.deleted_at IS NOT NULL ` +
+        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(s, [...new Set(next)])}) AND ${T}.deleted_at IS NOT NULL ` +
           `AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)${t.dialect.lockRow}`,
       ),
     );
     if (!unneeded.rows.length) return;
     const d = new SqlParams(t.dialect);
     await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, unneeded.rows.map((r) => String(r[0])))})`));
-    candidates = unneeded.rows.flatMap((r) => (r[1] === null || r[1] === undefined ? [] : [String(r[1])]));
+    next = unneeded.rows.flatMap((r) => (r[1] === null || r[1] === undefined ? [] : [String(r[1])]));
   }
+}
+
+/** The parents the rows `ids` continue now (to collect once those rows change). */
+export async function parentsOf(q: Queryable, t: ChainTable, ids: readonly string[]): Promise<string[]> {
+  const p = new SqlParams(t.dialect);
+  const found = await q.queryRaw(p.query(`SELECT parent_id FROM ${t.name} WHERE id IN (${list(p, ids)}) AND parent_id IS NOT NULL`));
+  return found.rows.map((r) => String(r[0]));
 }

@@ -20,7 +20,7 @@ import { writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
 import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type ParentFacts } from "./chain.js";
-import { deleteTurns, detachChildren, lockParent, walkChains, wholeBlob, type ChainTable, type Follow } from "./chain-sql.js";
+import { collectUnneeded, deleteTurns, detachChildren, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable, type Follow } from "./chain-sql.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams, fromJson, intOrNull, truthy } from "./sql.js";
 import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
@@ -265,22 +265,30 @@ export class ResponsesRepository {
       }
     };
     const linked = stores.some((w) => parentOf(w) !== undefined);
-    if (!linked && !(await this.#hasChildren(ids))) return apply(this.db, stores.map((w) => planned(w.row, undefined)));
+    // Nothing to link, detach or collect: one statement, no transaction (checked first, except
+    // where a transaction costs nothing and keeps concurrent calls from interleaving).
+    if (!linked && !this.dialect.exclusiveWrites && !(await this.#inChain(ids))) return apply(this.db, stores.map((w) => planned(w.row, undefined)));
     await this.db.transaction(async (tx) => {
       await detachChildren(tx, this.#chains, ids, "storeResponseObject");
+      const formerParents = await parentsOf(tx, this.#chains, ids);
       const rows: PlannedRow[] = [];
       for (const w of stores) {
         const parent = parentOf(w);
         rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read)));
       }
       await apply(within(tx), rows);
+      // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
+      await collectUnneeded(tx, this.#chains, [...formerParents, ...ids]);
     });
   }
 
-  /** Whether any stored turn builds on one of `ids`. */
-  async #hasChildren(ids: readonly string[]): Promise<boolean> {
+  /** Whether any stored turn builds on one of `ids`, or one of them continues another. */
+  async #inChain(ids: readonly string[]): Promise<boolean> {
     const p = new SqlParams(this.dialect);
-    const found = await this.db.queryRaw(p.query(`SELECT 1 FROM ${this.TABLE} WHERE parent_id IN (${ids.map((id) => p.value(id)).join(", ")}) LIMIT 1`));
+    const list = () => ids.map((id) => p.value(id)).join(", ");
+    const found = await this.db.queryRaw(
+      p.query(`SELECT 1 FROM ${this.TABLE} WHERE parent_id IN (${list()}) OR (id IN (${list()}) AND parent_id IS NOT NULL) LIMIT 1`),
+    );
     return found.rows.length > 0;
   }
 
@@ -302,6 +310,7 @@ export class ResponsesRepository {
         if (!row) return new ResponseNotFoundError(w.id);
         if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
         await detachChildren(tx, this.#chains, [w.id], "updateResponseObject");
+        const formerParents = await parentsOf(tx, this.#chains, [w.id]);
         const chain = await walkChains(tx, this.#chains, [w.id], { kind: "all" });
         const stored = wholeBlob(chain.get(w.id)!, chain, "updateResponseObject") as StoredBlob;
         const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) } as StoredBlob;
@@ -309,6 +318,7 @@ export class ResponsesRepository {
         const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, this.#chains, previous, access.read);
         const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent);
         await tx.executeRaw(this.#rewrite(plan, true));
+        await collectUnneeded(tx, this.#chains, formerParents);
         return undefined;
       }),
     );
@@ -318,9 +328,10 @@ export class ResponsesRepository {
   #rewrite({ row, json, chain }: PlannedRow, all: boolean) {
     const p = new SqlParams(this.dialect);
     const values = chainValues(chain);
-    const sets = CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`);
+    // Placeholders in text order: MySQL and SQLite number them by position.
+    const sets = [`response_object = ${p.value(json, "json")}`, ...CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`)];
     if (all) sets.push(`created_at = ${p.value(String(row.createdAt), "bigint")}`, `model = ${p.value(row.model)}`);
-    return p.query(`UPDATE ${this.TABLE} SET response_object = ${p.value(json, "json")}, ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
+    return p.query(`UPDATE ${this.TABLE} SET ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
   }
 
   /**

@@ -8,7 +8,8 @@ import { MigrationError, StorageError, bundledMigrations, createResponsesStore, 
 import { applyMigrations, checksumOf } from "../../src/db/migrate.js";
 import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
-import { alice, bob, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { alice, bob, chainTurns, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { insertLegacyRows } from "../support/raw-rows.js";
 import { migrationList, openEngine, schemaFiles, type EngineProvider } from "../support/schema-engine.js";
 
 const FILTERS = { externalTables: [], externalEnums: [] };
@@ -106,6 +107,19 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
         model: "NO",
         owner_principal: "NO",
         access_attributes: "YES",
+        parent_id: "YES",
+        depth: "NO",
+        input_start: "NO",
+        input_count: "YES",
+        output_count: "YES",
+        messages_start: "NO",
+        messages_count: "YES",
+        input_digest: "YES",
+        output_digest: "YES",
+        messages_digest: "YES",
+        input_ids_unique: "YES",
+        full_bytes: "YES",
+        deleted_at: "YES",
       });
       const types = await conn.query<{ name: string; type: string }>(
         {
@@ -127,6 +141,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
         openai_responses_model_created_at_id_idx: "model,created_at,id",
         openai_responses_owner_principal_created_at_id_idx: "owner_principal,created_at,id",
         openai_responses_owner_principal_model_created_at_id_idx: "owner_principal,model,created_at,id",
+        openai_responses_parent_id_idx: "parent_id",
       });
     } finally {
       await conn.close();
@@ -173,50 +188,65 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     expect((await store.getResponseObject("resp_1")).id).toBe("resp_1");
   });
 
-  /** Rows a user of the previous release stored: three owners, input, messages, a NUL. */
+  /**
+   * Rows a user of an earlier release stored, written as that release wrote them (whole, in
+   * the columns of the first migration): three owners, input, messages, a NUL, and a
+   * three-turn conversation whose later turns repeat the earlier ones.
+   */
   async function storePreviousReleaseRows(url: string) {
-    const old = await stores.open({ migrate: false, queue: { enabled: false } });
+    const conversation = chainTurns("resp_c", 3, 200);
     const rows = [
       { response: makeResponse({ id: "resp_a", created_at: 100 }), input: [userMessage("in_a", "α\u0000β")], messages: [{ role: "user" as const, content: "hi" }], user: alice },
       { response: makeResponse({ id: "resp_b", created_at: 101 }), input: [], messages: [], user: bob },
       { response: makeResponse({ id: "resp_n", created_at: 102 }), input: [userMessage("in_n")], messages: [], user: null },
+      ...conversation.map((turn) => ({ ...turn, user: alice })),
     ];
-    for (const r of rows) await old.storeResponseObject(r.response, r.input, r.messages, { user: r.user });
-    await old.shutdown();
+    await insertLegacyRows(provider.name, url, rows);
     return async () => {
       const store = await stores.open();
-      for (const r of rows) {
-        expect(await store.getResponseObject(r.response.id, { user: r.user })).toEqual({ ...r.response, input: r.input, messages: r.messages });
-      }
-      expect((await store.listResponses({ user: alice })).data.map((d) => d.id)).toEqual(["resp_n", "resp_a"]);
+      const readAll = async () => {
+        for (const r of rows) {
+          expect(await store.getResponseObject(r.response.id, { user: r.user })).toEqual({ ...r.response, input: r.input, messages: r.messages });
+        }
+        expect((await store.listResponses({ user: alice, limit: 3 })).data.map((d) => [d.id, d.input.length])).toEqual([["resp_c3", 5], ["resp_c2", 3], ["resp_c1", 1]]);
+      };
+      await readAll();
       await store.storeConversationMessages("conv_1", [{ role: "user", content: "new table" }], { user: alice });
       expect(await store.getConversationMessages("conv_1", { user: alice })).toEqual([{ role: "user", content: "new table" }]);
+      // Compacted into linear storage, everything reads the same and the conversation shrinks.
+      const before = await store.storageStats({ allOwners: true });
+      expect(await store.compactResponses()).toEqual({ compacted: 6, linked: 2 });
+      await readAll();
+      const after = await store.storageStats({ allOwners: true });
+      if (provider.name !== "mysql") expect(after.bytes).toBe(before.bytes); // MySQL keeps JSON reformatted
+
+      expect(after.storedBytes).toBeLessThan(before.storedBytes);
       return url;
     };
   }
 
-  test("a database the previous release made and filled upgrades whole through the store's runner", async () => {
+  test.each([1, 2])("a database made and filled by the release with %i migration(s) upgrades whole through the store's runner", async (previous) => {
     const url = await stores.url();
-    expect(await applyMigrations(provider.name, url, expected.slice(0, 1))).toEqual({ applied: [expected[0]!.name] });
+    expect(await applyMigrations(provider.name, url, expected.slice(0, previous))).toEqual({ applied: expected.slice(0, previous).map((m) => m.name) });
     const readBack = await storePreviousReleaseRows(url);
-    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(1).map((m) => m.name) });
+    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(previous).map((m) => m.name) });
     await readBack();
     const rows = await migrationRows(provider.name, url);
     expect(rows.map((r) => [r.migration_name, r.checksum, Number(r.applied_steps_count), r.finished_at === null])).toEqual(expected.map((m) => [m.name, m.checksum, 1, false]));
   });
 
-  test.skipIf(!engineProvider)("a database `prisma migrate deploy` made and filled at the previous release upgrades whole", async () => {
+  test.skipIf(!engineProvider).each([1, 2])("a database `prisma migrate deploy` made and filled at the release with %i migration(s) upgrades whole", async (count) => {
     const url = await stores.url();
     const list = migrationList(engineProvider!);
     const { engine, close } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
     try {
-      const previous = { ...list, migrationDirectories: list.migrationDirectories.slice(0, 1) };
-      expect((await engine.applyMigrations({ migrationsList: previous, filters: FILTERS })).appliedMigrationNames).toEqual([expected[0]!.name]);
+      const previous = { ...list, migrationDirectories: list.migrationDirectories.slice(0, count) };
+      expect((await engine.applyMigrations({ migrationsList: previous, filters: FILTERS })).appliedMigrationNames).toEqual(expected.slice(0, count).map((m) => m.name));
     } finally {
       await close();
     }
     const readBack = await storePreviousReleaseRows(url);
-    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(1).map((m) => m.name) });
+    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(count).map((m) => m.name) });
     await readBack();
     const after = await openEngine(engineProvider!, url.replace(/^file:/, ""));
     try {

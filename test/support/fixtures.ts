@@ -46,6 +46,40 @@ export function inputItems(n: number, prefix = "msg_"): InputItem[] {
   return Array.from({ length: n }, (_, i) => userMessage(`${prefix}${i + 1}`));
 }
 
+/** One turn of a conversation: the response, and the whole input and messages it was given. */
+export interface Turn {
+  response: ResponseObject;
+  input: InputItem[];
+  messages: { role: "user" | "assistant"; content: string }[];
+}
+
+/**
+ * A conversation of `turns` turns continued with previous_response_id, ids `${prefix}1..n`:
+ * each turn's input is the previous turn's input and output and one new user message, its
+ * messages the previous ones and one user and assistant message. `text(t)` is the user's text.
+ */
+export function chainTurns(prefix: string, turns: number, createdAt = 1_732_406_400, text: (t: number) => string = (t) => `question ${t}`, answer: (t: number) => string = (t) => `answer ${t}`): Turn[] {
+  const out: Turn[] = [];
+  let input: InputItem[] = [];
+  let messages: Turn["messages"] = [];
+  let previous: string | null = null;
+  for (let t = 1; t <= turns; t++) {
+    input = [...input, userMessage(`${prefix}_in${t}`, text(t))];
+    messages = [...messages, { role: "user", content: text(t) }];
+    const response = makeResponse({
+      id: `${prefix}${t}`,
+      created_at: createdAt + t,
+      previous_response_id: previous,
+      output: [{ type: "message", id: `${prefix}_out${t}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: answer(t), annotations: [], logprobs: [] }] }],
+    });
+    out.push({ response, input, messages });
+    input = [...input, ...(response.output as InputItem[])];
+    messages = [...messages, { role: "assistant", content: answer(t) }];
+    previous = response.id;
+  }
+  return out;
+}
+
 export const alice = { principal: "alice", attributes: { roles: ["user"] } };
 export const bob = { principal: "bob", attributes: { roles: ["user"] } };
 

@@ -1,6 +1,6 @@
 -- AlterTable
 -- Linear storage: a turn that continues previous_response_id keeps only its new input items and
--- messages and names the parent it continues (parent_id); the counts and digests let the next
+-- messages and names the parent it continues (parent_id). The counts and digests let the next
 -- turn check its prefix without reading the history, and let input-item pages find their items.
 -- Rows stored before this migration keep their whole input (input_count IS NULL marks them for
 -- `responses-store compact`). deleted_at marks a deleted turn that later turns still build on.
