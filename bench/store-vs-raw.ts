@@ -6,14 +6,11 @@
  * measurement (default 2000). It measures the built package (dist/), as users run it.
  * A benchmark, not a test: it asserts nothing.
  */
-import Database from "better-sqlite3";
-import mariadb from "mariadb";
-import pg from "pg";
 import type { ResponseObject } from "../src/index.js";
 import { built } from "./built.js";
+import { openRaw } from "./raw-driver.js";
 
 const { createResponsesStore } = built;
-import { mysqlConfig, sqlitePath, type ProviderName } from "../src/db/providers.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 
 const OPS = Number(process.env.BENCH_OPS ?? 2000);
@@ -33,68 +30,8 @@ function response(i: number): ResponseObject {
 const input = [{ type: "message", role: "user" as const, id: "msg_in", content: [{ type: "input_text", text: "question ".repeat(80) }] }];
 const messages = [{ role: "user" as const, content: "question ".repeat(20) }];
 
-/** The raw driver doing what the store does: one upsert per store, one select + JSON.parse per get. */
-interface Raw {
-  store(i: number): Promise<void>;
-  get(i: number): Promise<unknown>;
-  close(): Promise<void>;
-}
-
 function blob(i: number) {
   return JSON.stringify({ ...response(i), input, messages });
-}
-
-async function openRaw(provider: ProviderName, url: string): Promise<Raw> {
-  switch (provider) {
-    case "sqlite": {
-      const db = new Database(sqlitePath(url), { timeout: 5000 });
-      const upsert = db.prepare(
-        `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (?, ?, ?, ?, '')
-         ON CONFLICT(id) DO UPDATE SET response_object = excluded.response_object, created_at = excluded.created_at, model = excluded.model`,
-      );
-      const select = db.prepare(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`);
-      return {
-        store: async (i) => void upsert.run(`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"),
-        get: async (i) => JSON.parse((select.get(`raw_${i}`) as { response_object: string }).response_object),
-        close: async () => void db.close(),
-      };
-    }
-    case "postgresql": {
-      const pool = new pg.Pool({ connectionString: url, max: 10 });
-      pool.on("error", () => {}); // an idle connection closed by the server must not crash the run
-      return {
-        store: async (i) =>
-          void (await pool.query(
-            `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES ($1, $2, $3, $4, '')
-             ON CONFLICT (id) DO UPDATE SET response_object = EXCLUDED.response_object, created_at = EXCLUDED.created_at, model = EXCLUDED.model`,
-            [`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"],
-          )),
-        get: async (i) =>
-          (await pool.query(`SELECT response_object FROM openai_responses WHERE id = $1 AND owner_principal = ''`, [`raw_${i}`])).rows[0]
-            .response_object,
-        close: () => pool.end(),
-      };
-    }
-    case "mysql": {
-      const pool = mariadb.createPool({ ...mysqlConfig(url), connectionLimit: 10 });
-      return {
-        store: async (i) =>
-          void (await pool.execute(
-            `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (?, ?, ?, ?, '')
-             ON DUPLICATE KEY UPDATE response_object = VALUES(response_object), created_at = VALUES(created_at), model = VALUES(model)`,
-            [`raw_${i}`, 1_732_406_400 + (i % 97), blob(i), "gpt-4o"],
-          )),
-        get: async (i) => {
-          const rows = (await pool.execute(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`, [`raw_${i}`])) as {
-            response_object: unknown;
-          }[];
-          const v = rows[0]!.response_object;
-          return typeof v === "string" ? JSON.parse(v) : v;
-        },
-        close: () => pool.end(),
-      };
-    }
-  }
 }
 
 /** Rounds each measurement is split into, alternating store and raw driver. */
@@ -158,7 +95,12 @@ if (!ONLY) {
 for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
   const db = await freshDatabase(provider);
   const store = await createResponsesStore({ url: db.url });
-  const raw = await openRaw(provider.name, db.url);
+  const driver = await openRaw(provider.name, db.url);
+  const raw = {
+    store: (i: number) => driver.upsert(`raw_${i}`, 1_732_406_400 + (i % 97), blob(i)),
+    get: (i: number) => driver.get(`raw_${i}`),
+    close: () => driver.close(),
+  };
   const storeOp = (i: number) => store.storeResponseObject(response(i), input, messages);
   const getOp = (i: number) => store.getResponseObject(`resp_bench_${i % OPS}`);
   try {

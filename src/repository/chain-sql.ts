@@ -7,7 +7,7 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { rebuildInput, rebuildMessages, type ChainRow, type ParentFacts } from "./chain.js";
+import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, type ChainRow, type ParentFacts } from "./chain.js";
 import { SqlParams, fromJson, intOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -47,12 +47,17 @@ export async function walkChains(q: Queryable, t: ChainTable, anchors: readonly 
   const start = [`${T}.id IN (${list(p, anchors)})`];
   if (visible) start.push(p.condition(visible, T), `${T}.deleted_at IS NULL`);
   const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.above)}`;
-  // UNION (not UNION ALL): a row reached twice (shared ancestors, or a cycle someone wrote by
-  // hand) is kept once, so the walk always ends.
+  // One chain: UNION ALL, each row once by construction, a step count ending a cycle someone
+  // wrote by hand. Several chains may share ancestors: UNION keeps each row once (and ends
+  // cycles). The JSON is joined back afterwards: carried through the recursion it is copied
+  // at every step, and PostgreSQL's json has no equality for UNION.
+  const one = anchors.length === 1;
+  const step = (value: string) => (one ? `, ${value}` : "");
   const sql =
-    `WITH RECURSIVE chain (id, parent_id, input_start, messages_start) AS (` +
-    `SELECT ${T}.id, ${T}.parent_id, ${T}.input_start, ${T}.messages_start FROM ${T} WHERE ${start.join(" AND ")} ` +
-    `UNION SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start FROM ${T} pa JOIN chain c ON pa.id = c.parent_id WHERE ${next}) ` +
+    `WITH RECURSIVE chain (id, parent_id, input_start, messages_start${step("step")}) AS (` +
+    `SELECT ${T}.id, ${T}.parent_id, ${T}.input_start, ${T}.messages_start${step("0")} FROM ${T} WHERE ${start.join(" AND ")} ` +
+    `${one ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start${step("c.step + 1")} FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
+    `WHERE ${next}${one ? ` AND c.step <= ${MAX_CHAIN_DEPTH}` : ""}) ` +
     `SELECT ${t.dialect.recursionHint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object FROM chain c JOIN ${T} ON ${T}.id = c.id`;
   const result = await q.queryRaw(p.query(sql));
   for (const r of result.rows) {

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: long conversations under linear storage, per database. One conversation of
+ * BENCH_TURNS turns (default 1000) continued with previous_response_id, with incompressible
+ * text (random base64: 300-byte user messages, 1.2 KB answers), stored through the public API
+ * as callers do (whole input and messages every turn). Prints, against the goals of issue 8:
+ * - stored bytes / bytes the turns added (each turn's response object, new input items and new
+ *   messages, as JSON), at 100 turns and at the last;
+ * - time to store the last turns / turn 10 (medians of 5 turns around each);
+ * - an input-items page (limit 20) at the last turn / at turn 10;
+ * - getResponseObject of the last turn / the raw driver reading one row holding the same JSON;
+ * - listResponses (limit 50, without input) over the conversation's turns / over single-turn rows.
+ * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
+ * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { InputItem, ResponseObject } from "../src/index.js";
+import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
+import { built } from "./built.js";
+import { openRaw } from "./raw-driver.js";
+
+const { createResponsesStore } = built;
+const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
+const REPEAT = 30;
+const ONLY = process.env.BENCH_ONLY_PROVIDER;
+
+const text = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString("base64").slice(0, bytes);
+const json = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/** Median milliseconds of `fn` over `times` runs. */
+async function median(times: number, fn: () => Promise<unknown>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const start = performance.now();
+    await fn();
+    ms.push(performance.now() - start);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+}
+
+type Row = [measure: string, value: string, goal: string];
+const rows: Row[] = [];
+const verdict = (ratio: number, goal: number) => `<= ${goal}x ${ratio <= goal ? "met" : "MISSED"}`;
+
+for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
+  const db = await freshDatabase(provider);
+  const store = await createResponsesStore({ url: db.url });
+  const raw = await openRaw(provider.name, db.url);
+  const user = { principal: "chat" };
+  try {
+    let input: InputItem[] = [];
+    let messages: { role: "user" | "assistant"; content: string }[] = [];
+    let previous: string | null = null;
+    let added = 0;
+    const storeMs: number[] = [];
+    const storedAt = new Map<number, { stored: number; added: number }>();
+    let last: { response: ResponseObject; input: InputItem[]; messages: typeof messages } | undefined;
+    for (let t = 1; t <= TURNS; t++) {
+      const question = text(300);
+      const answer = text(1200);
+      const fresh: InputItem = { type: "message", role: "user", id: `msg_in_${t}`, content: [{ type: "input_text", text: question }] };
+      input = [...input, fresh];
+      messages = [...messages, { role: "user", content: question }];
+      const response: ResponseObject = {
+        id: `resp_${String(t).padStart(5, "0")}`,
+        object: "response",
+        created_at: 1_732_406_400 + t,
+        model: "gpt-4o",
+        status: "completed",
+        previous_response_id: previous,
+        output: [{ type: "message", id: `msg_out_${t}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: answer, annotations: [] }] }],
+        usage: { input_tokens: 100, output_tokens: 300, total_tokens: 400 },
+      };
+      const start = performance.now();
+      await store.storeResponseObject(response, input, messages, { user });
+      storeMs.push(performance.now() - start);
+      added += json(response) + json(fresh) + json(messages.at(-1)) + (t > 1 ? json(messages.at(-2)) : 0);
+      if (t === 10) {
+        storedAt.set(10, { stored: 0, added });
+      }
+      if (t === 100 || t === TURNS) storedAt.set(t, { stored: (await store.storageStats({ user })).storedBytes, added });
+      last = { response, input, messages };
+      input = [...input, ...(response.output as InputItem[])];
+      messages = [...messages, { role: "assistant", content: answer }];
+      previous = response.id;
+    }
+    const around = (t: number) => storeMs.slice(t - 3, t + 2).sort((a, b) => a - b)[2]!;
+    for (const t of [100, TURNS]) {
+      const s = storedAt.get(t);
+      if (!s) continue;
+      const ratio = s.stored / s.added;
+      rows.push([`stored / added bytes at turn ${t}`, `${(s.stored / 1e6).toFixed(2)} MB / ${(s.added / 1e6).toFixed(2)} MB = ${ratio.toFixed(2)}x`, verdict(ratio, 1.5)]);
+    }
+    const storeRatio = around(TURNS) / around(10);
+    rows.push([`store turn ${TURNS} / turn 10`, `${around(TURNS).toFixed(2)} ms / ${around(10).toFixed(2)} ms = ${storeRatio.toFixed(2)}x`, verdict(storeRatio, 2)]);
+
+    const lastId = last!.response.id;
+    const page = (id: string) => () => store.listResponseInputItems(id, { limit: 20, user });
+    await median(REPEAT, page(lastId));
+    const pageLast = await median(REPEAT, page(lastId));
+    const page10 = await median(REPEAT, page("resp_00010"));
+    rows.push([`input-items page (20) turn ${TURNS} / turn 10`, `${pageLast.toFixed(2)} ms / ${page10.toFixed(2)} ms = ${(pageLast / page10).toFixed(2)}x`, verdict(pageLast / page10, 2)]);
+
+    const whole = JSON.stringify({ ...last!.response, input: last!.input, messages: last!.messages });
+    await raw.upsert("raw_whole", 1, whole);
+    await median(REPEAT, () => store.getResponseObject(lastId, { user }));
+    const get = await median(REPEAT, () => store.getResponseObject(lastId, { user }));
+    const rawGet = await median(REPEAT, () => raw.get("raw_whole"));
+    rows.push([`get turn ${TURNS} (${(whole.length / 1e6).toFixed(2)} MB) / raw driver, one row`, `${get.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(get / rawGet).toFixed(2)}x`, verdict(get / rawGet, 1.5)]);
+
+    const single = { principal: "single" };
+    for (let i = 0; i < 60; i++) {
+      const r: ResponseObject = { ...last!.response, id: `resp_single_${i}`, previous_response_id: null, created_at: 1_732_406_400 + i };
+      await store.storeResponseObject(r, [{ type: "message", role: "user", id: `q_${i}`, content: [{ type: "input_text", text: text(300) }] }], [{ role: "user", content: text(300) }], { user: single });
+    }
+    const list = (u: typeof user) => () => store.listResponses({ limit: 50, includeInput: false, user: u });
+    await median(REPEAT, list(user));
+    await median(REPEAT, list(single));
+    const listChain = await median(REPEAT, list(user));
+    const listSingle = await median(REPEAT, list(single));
+    rows.push([`list (50, no input), ${TURNS}-turn chain / single turns`, `${listChain.toFixed(2)} ms / ${listSingle.toFixed(2)} ms = ${(listChain / listSingle).toFixed(2)}x`, verdict(listChain / listSingle, 1.5)]);
+    const listInput = await median(10, () => store.listResponses({ limit: 50, user }));
+    rows.push([`list (50, with input), ${TURNS}-turn chain`, `${listInput.toFixed(2)} ms`, ""]);
+  } finally {
+    await store.shutdown();
+    await raw.close();
+    await db.drop();
+  }
+  console.log(JSON.stringify(rows));
+  process.exit(0);
+}
+
+console.log(`\nlong conversations (linear storage): ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text, Node ${process.version}`);
+if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
+const table: string[][] = [["database", "measure", "value", "goal"]];
+for (const provider of PROVIDERS) {
+  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name }, encoding: "utf8", maxBuffer: 1 << 26 });
+  for (const row of JSON.parse(out.trim().split("\n").at(-1)!) as Row[]) table.push([provider.label, ...row]);
+}
+const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+for (const [i, r] of table.entries()) {
+  console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
