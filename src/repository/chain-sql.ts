@@ -7,7 +7,7 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, type ChainRow, type ParentFacts } from "./chain.js";
+import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type ParentFacts } from "./chain.js";
 import { SqlParams, fromJson, intOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -87,14 +87,17 @@ export function wholeBlob(row: ChainRow, rows: ReadonlyMap<string, ChainRow>, op
 export async function lockParent(q: Queryable, t: ChainTable, id: string, readable: RowCondition): Promise<ParentFacts | undefined> {
   const p = new SqlParams(t.dialect);
   const T = t.name;
+  // A row stored whole has no digests yet: its JSON (its whole history) comes along instead.
   const result = await q.queryRaw(
     p.query(
-      `SELECT depth, input_count, output_count, messages_count, input_digest, output_digest, messages_digest FROM ${T} ` +
+      `SELECT depth, input_count, output_count, messages_count, history_digest, messages_digest, ` +
+        `CASE WHEN ${T}.history_digest IS NULL AND ${T}.input_start = 0 AND ${T}.messages_start = 0 THEN ${T}.response_object END FROM ${T} ` +
         `WHERE ${T}.id = ${p.value(id)} AND ${p.condition(readable, T)} AND ${T}.deleted_at IS NULL${t.dialect.lockShared}`,
     ),
   );
   const r = result.rows[0];
   if (!r) return undefined;
+  if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>);
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     id,
@@ -102,9 +105,8 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
     inputCount: intOrNull(r[1]),
     outputCount: intOrNull(r[2]),
     messagesCount: intOrNull(r[3]),
-    inputDigest: text(r[4]),
-    outputDigest: text(r[5]),
-    messagesDigest: text(r[6]),
+    historyDigest: text(r[4]),
+    messagesDigest: text(r[5]),
   };
 }
 

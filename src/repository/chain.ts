@@ -9,7 +9,7 @@
  * when that prefix matched the parent exactly (item by item, as JSON), and says how many items
  * it inherits (`inputStart`, `messagesStart`).
  */
-import { createHash, type Hash } from "node:crypto";
+import { hash } from "node:crypto";
 import { StorageError } from "../errors.js";
 
 /**
@@ -29,8 +29,11 @@ export interface ChainColumns {
   messagesStart: number;
   /** Null when the row was stored without messages (imports): nothing continues them. */
   messagesCount: number | null;
-  inputDigest: string;
-  outputDigest: string;
+  /**
+   * SHA-256 of the JSON array text of the input followed by the output, and of the messages;
+   * null on a row stored whole (computed from its JSON when a turn continues it).
+   */
+  historyDigest: string | null;
   messagesDigest: string | null;
   inputIdsUnique: boolean;
   /** Bytes of the whole JSON a read returns. */
@@ -44,8 +47,7 @@ export interface ParentFacts {
   inputCount: number | null;
   outputCount: number | null;
   messagesCount: number | null;
-  inputDigest: string | null;
-  outputDigest: string | null;
+  historyDigest: string | null;
   messagesDigest: string | null;
 }
 
@@ -56,52 +58,23 @@ export interface TurnItems {
   messages: readonly unknown[] | null | undefined;
 }
 
-/** A row to store: its own items and its chain columns. */
+/** A row to store: its stored JSON (own items only when it continues its parent) and its chain columns. */
 export interface ChainPlan {
   columns: ChainColumns;
-  ownInput: unknown[];
-  /** Undefined when the turn has no messages (the blob leaves the key out). */
-  ownMessages: unknown[] | undefined;
+  json: string;
 }
 
-const sha256 = () => createHash("sha256");
+/** SHA-256 (hex) of a JSON text: the digest columns hold it for each list's JSON array text. */
+const sha256 = (text: string) => hash("sha256", text);
 
-/** The JSON text of `items` without its brackets ("" for none). */
-function inner(items: readonly unknown[]): string {
-  return items.length ? JSON.stringify(items).slice(1, -1) : "";
+/** The JSON array text of `items`, and its inner part (without the brackets; "" for none). */
+function serialise(items: readonly unknown[]): { text: string; inner: string } {
+  const text = JSON.stringify(items);
+  return { text, inner: text.slice(1, -1) };
 }
 
-/**
- * Digests of a list of items given in pieces: of every prefix that ends where a piece ends,
- * and of the whole, each as SHA-256 of the JSON array text, so a piece boundary is invisible.
- */
-class PiecewiseDigest {
-  readonly #hash: Hash = sha256().update("[");
-  #empty = true;
-
-  /** Appends the JSON text (without brackets) of some items. */
-  add(text: string): this {
-    if (!text) return this;
-    if (!this.#empty) this.#hash.update(",");
-    this.#hash.update(text);
-    this.#empty = false;
-    return this;
-  }
-
-  /** The digest of what was added so far (adding may go on). */
-  peek(): string {
-    return this.#hash.copy().update("]").digest("hex");
-  }
-}
-
-/** SHA-256 of the JSON array text of `items`: the digest columns' definition. */
-export function itemsDigest(items: readonly unknown[]): string {
-  return itemsDigestOfText(inner(items));
-}
-
-function itemsDigestOfText(text: string): string {
-  return new PiecewiseDigest().add(text).peek();
-}
+/** The JSON array text of pieces given by their inner parts. */
+const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
 
 /** True when no string item id occurs twice in `items` (a page cursor then has one match). */
 function idsUnique(items: readonly unknown[]): boolean {
@@ -118,78 +91,102 @@ function idsUnique(items: readonly unknown[]): boolean {
 /**
  * Decides how a turn is stored: when `parent` (readable by the writer, locked) holds exactly
  * the first items of the turn's input (its input then its output) or of its messages, only the
- * rest is kept; otherwise the turn is kept whole. `blobBytes` gives the byte size of the
- * stored JSON for the own items chosen, so `fullBytes` can be counted without serialising the
- * whole turn again.
+ * rest is kept; otherwise the turn is kept whole. `restJson` is the JSON of the response object
+ * without `input` and `messages`; the stored JSON is it with the own items added, each list
+ * serialised once.
  */
-export function planTurn(items: TurnItems, parent: ParentFacts | undefined, blobBytes: (plan: Omit<ChainPlan, "columns">) => number): ChainPlan {
+export function planTurn(items: TurnItems, parent: ParentFacts | undefined, restJson: string): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
-  let inputStart = 0;
-  let messagesStart = 0;
   const linkable = parent !== undefined && parent.depth < MAX_CHAIN_DEPTH;
+  let inherited = 0; // bytes of the inherited items' text, with the commas that join them
 
-  // Input: [parent input | parent output | rest], each piece serialised once; the digest of
-  // the whole is the same whichever pieces it was fed in.
-  const wholeInput = new PiecewiseDigest();
-  let inherited = 0; // bytes of inherited input and messages text
+  // Input: [parent input | parent output | own]; the parent's digest covers the first two.
+  let inputStart = 0;
+  let ownInputInner: string;
+  let inputInner: string;
   const pInput = parent?.inputCount ?? null;
   const pOutput = parent?.outputCount ?? null;
-  let rest = 0;
-  if (linkable && pInput !== null && pOutput !== null && parent.inputDigest && parent.outputDigest && input.length >= pInput + pOutput) {
-    const first = inner(input.slice(0, pInput));
-    const second = inner(input.slice(pInput, pInput + pOutput));
-    if (wholeInput.add(first).peek() === parent.inputDigest && itemsDigestOfText(second) === parent.outputDigest) {
-      inputStart = pInput + pOutput;
-      inherited += Buffer.byteLength(first) + Buffer.byteLength(second) + (first && second ? 1 : 0);
+  const k = pInput !== null && pOutput !== null ? pInput + pOutput : -1;
+  if (linkable && k >= 0 && parent.historyDigest && input.length >= k) {
+    const head = serialise(input.slice(0, k));
+    const own = serialise(input.slice(k));
+    inputInner = head.inner && own.inner ? `${head.inner},${own.inner}` : head.inner || own.inner;
+    if (sha256(head.text) === parent.historyDigest) {
+      inputStart = k;
+      ownInputInner = own.inner;
+      inherited += Buffer.byteLength(head.inner) + (head.inner && own.inner ? 1 : 0);
+    } else {
+      ownInputInner = inputInner;
     }
-    wholeInput.add(second);
-    rest = pInput + pOutput;
+  } else {
+    inputInner = serialise(input).inner;
+    ownInputInner = inputInner;
   }
-  wholeInput.add(inner(input.slice(rest)));
-  const ownInput = input.slice(inputStart);
-  return finish();
 
-  function finish(): ChainPlan {
-    let messagesDigest: string | null = null;
-    if (messages !== undefined) {
-      const pm = parent?.messagesCount ?? null;
-      const digest = new PiecewiseDigest();
-      if (linkable && pm !== null && pm > 0 && parent.messagesDigest && messages.length >= pm) {
-        const first = inner(messages.slice(0, pm));
-        digest.add(first);
-        if (digest.peek() === parent.messagesDigest) {
-          messagesStart = pm;
-          inherited += Buffer.byteLength(first);
-        }
-        digest.add(inner(messages.slice(pm)));
+  // Messages: [parent messages | own].
+  let messagesStart = 0;
+  let messagesDigest: string | null = null;
+  let ownMessagesInner = "";
+  if (messages !== undefined) {
+    const pm = parent?.messagesCount ?? null;
+    if (linkable && pm !== null && pm > 0 && parent.messagesDigest && messages.length >= pm) {
+      const first = serialise(messages.slice(0, pm));
+      const own = serialise(messages.slice(pm));
+      messagesDigest = sha256(joined(first.inner, own.inner));
+      if (sha256(first.text) === parent.messagesDigest) {
+        messagesStart = pm;
+        ownMessagesInner = own.inner;
+        inherited += Buffer.byteLength(first.inner) + (own.inner ? 1 : 0);
       } else {
-        digest.add(inner(messages));
+        ownMessagesInner = first.inner && own.inner ? `${first.inner},${own.inner}` : first.inner || own.inner;
       }
-      messagesDigest = digest.peek();
+    } else {
+      ownMessagesInner = serialise(messages).inner;
     }
-    const linked = inputStart > 0 || messagesStart > 0;
-    const own = { ownInput, ownMessages: messages === undefined ? undefined : messages.slice(messagesStart) };
-    // Whole JSON = stored JSON + inherited text (+ a comma where inherited and own items meet).
-    const joins = (inputStart > 0 && ownInput.length ? 1 : 0) + (messagesStart > 0 && own.ownMessages?.length ? 1 : 0);
-    return {
-      ...own,
-      columns: {
-        parentId: linked ? parent!.id : null,
-        depth: linked ? parent!.depth + 1 : 0,
-        inputStart,
-        inputCount: input.length,
-        outputCount: output.length,
-        messagesStart,
-        messagesCount: messages === undefined ? null : messages.length,
-        inputDigest: wholeInput.peek(),
-        outputDigest: itemsDigest(output),
-        messagesDigest,
-        inputIdsUnique: idsUnique(input),
-        fullBytes: blobBytes(own) + inherited + joins,
-      },
-    };
   }
+
+  const fields = restJson.slice(1, -1);
+  const json = `{${fields}${fields ? "," : ""}"input":[${ownInputInner}]${messages === undefined ? "" : `,"messages":[${ownMessagesInner}]`}}`;
+  const linked = inputStart > 0 || messagesStart > 0;
+  if (linked && messages !== undefined && messagesDigest === null) messagesDigest = sha256(`[${ownMessagesInner}]`);
+  // A row stored whole gets its digests only when a turn continues it (parentFacts(), from its
+  // JSON): most never are, and hashing every store would cost every store.
+  return {
+    json,
+    columns: {
+      parentId: linked ? parent!.id : null,
+      depth: linked ? parent!.depth + 1 : 0,
+      inputStart,
+      inputCount: input.length,
+      outputCount: output.length,
+      messagesStart,
+      messagesCount: messages === undefined ? null : messages.length,
+      historyDigest: linked ? sha256(joined(inputInner, serialise(output).inner)) : null,
+      messagesDigest: linked ? messagesDigest : null,
+      inputIdsUnique: idsUnique(input),
+      fullBytes: Buffer.byteLength(json) + inherited,
+    },
+  };
+}
+
+/**
+ * What a prefix check needs of a row stored whole (its JSON holds its whole input, output and
+ * messages), for rows whose digests were not computed when they were stored.
+ */
+export function wholeRowFacts(id: string, blob: Record<string, unknown>): ParentFacts {
+  const input = Array.isArray(blob.input) ? blob.input : [];
+  const output = Array.isArray(blob.output) ? blob.output : [];
+  const messages = Array.isArray(blob.messages) ? blob.messages : null;
+  return {
+    id,
+    depth: 0,
+    inputCount: input.length,
+    outputCount: output.length,
+    messagesCount: messages?.length ?? null,
+    historyDigest: sha256(joined(serialise(input).inner, serialise(output).inner)),
+    messagesDigest: messages ? sha256(JSON.stringify(messages)) : null,
+  };
 }
 
 /** A row of a chain as the walk returns it. */

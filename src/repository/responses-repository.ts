@@ -101,8 +101,7 @@ const CHAIN_COLUMNS = [
   ["output_count", "int"],
   ["messages_start", "int"],
   ["messages_count", "int"],
-  ["input_digest", "string"],
-  ["output_digest", "string"],
+  ["history_digest", "string"],
   ["messages_digest", "string"],
   ["input_ids_unique", "boolean"],
   ["full_bytes", "bigint"],
@@ -111,7 +110,7 @@ const CHAIN_COLUMNS = [
 
 /** A row's chain columns in CHAIN_COLUMNS order (a row not planned yet: all unknown, stored whole). */
 function chainValues(c: ChainColumns | null): unknown[] {
-  if (!c) return [null, 0, 0, null, null, 0, null, null, null, null, null, null, null];
+  if (!c) return [null, 0, 0, null, null, 0, null, null, null, null, null, null];
   return [
     c.parentId,
     c.depth,
@@ -120,8 +119,7 @@ function chainValues(c: ChainColumns | null): unknown[] {
     c.outputCount,
     c.messagesStart,
     c.messagesCount,
-    c.inputDigest,
-    c.outputDigest,
+    c.historyDigest,
     c.messagesDigest,
     c.inputIdsUnique,
     String(c.fullBytes),
@@ -157,14 +155,9 @@ function previousOf(blob: StoredBlob): string | undefined {
  * only the items the parent does not hold.
  */
 function planned(row: ResponseRow, parent: ParentFacts | undefined): PlannedRow {
-  const blob = row.responseObject;
-  let json = "";
-  const chain = planTurn({ input: blob.input ?? [], output: (blob.output as unknown[] | undefined) ?? [], messages: blob.messages }, parent, (own) => {
-    const { input: _input, messages: _messages, ...rest } = blob;
-    json = JSON.stringify({ ...rest, input: own.ownInput, ...(own.ownMessages === undefined ? {} : { messages: own.ownMessages }) });
-    return Buffer.byteLength(json);
-  }).columns;
-  return { row, json, chain };
+  const { input, messages, ...rest } = row.responseObject;
+  const plan = planTurn({ input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages }, parent, JSON.stringify(rest));
+  return { row, json: plan.json, chain: plan.columns };
 }
 
 /**
@@ -212,7 +205,12 @@ export class ResponsesRepository {
    * update the row already stored under them (those rows are untouched). Rows are grouped by
    * writer, one multi-row statement per group (atomic each; on MySQL one transaction for all).
    */
-  async #upsertMany(db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, rows: readonly PlannedRow[], writableBy: (row: ResponseRow) => RowCondition): Promise<Set<string>> {
+  async #upsertMany(
+    db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">,
+    rows: readonly PlannedRow[],
+    writableBy: (row: ResponseRow) => RowCondition,
+    onlyIf?: string,
+  ): Promise<Set<string>> {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const planned of rows) {
       const row = planned.row;
@@ -221,7 +219,7 @@ export class ResponsesRepository {
       if (group) group.rows.push(rowValues(planned));
       else groups.set(key, { rows: [rowValues(planned)], writable: writableBy(row) });
     }
-    return upsertGuarded(db, this.dialect, this.#table, [...groups.values()]);
+    return upsertGuarded(db, this.dialect, this.#table, [...groups.values()], onlyIf);
   }
 
   /**
@@ -246,50 +244,45 @@ export class ResponsesRepository {
   }
 
   async #stores(stores: readonly Extract<ResponseWrite, { kind: "store" }>[], access: WriteAccess, failed: Map<string, ResponsesStoreError>): Promise<void> {
-    const ids = stores.map((w) => w.id);
-    const inBatch = new Set(ids);
+    const inBatch = new Set(stores.map((w) => w.id));
     const parentOf = (w: (typeof stores)[number]) => {
       const previous = previousOf(w.row.responseObject);
       return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
     };
-    const apply = async (db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, rows: PlannedRow[]) => {
-      const creating = rows.filter((_, i) => stores[i]!.mayCreate);
-      if (creating.length) {
-        for (const id of await this.#upsertMany(db, creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
-      }
-      for (const [i, w] of stores.entries()) {
-        if (w.mayCreate) continue;
-        const outcome = await updateOnly(db, this.dialect, this.#table, rowValues(rows[i]!), access(writerOf(w.row)).update);
-        if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
-        if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
-      }
-    };
-    const linked = stores.some((w) => parentOf(w) !== undefined);
-    // Nothing to link, detach or collect: one statement, no transaction (checked first, except
-    // where a transaction costs nothing and keeps concurrent calls from interleaving).
-    if (!linked && !this.dialect.exclusiveWrites && !(await this.#inChain(ids))) return apply(this.db, stores.map((w) => planned(w.row, undefined)));
+    // The common case first: new turns that continue nothing, in one statement that replaces
+    // no stored row a turn builds on or that builds on one (nor a deleted one). What it leaves
+    // (refused by the owner, or in a chain) goes through the transaction below.
+    let rest = stores;
+    const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
+    if (simple.length) {
+      const T = this.TABLE;
+      const unchained = `${T}.parent_id IS NULL AND ${T}.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)`;
+      const left = await this.#upsertMany(this.db, simple.map((w) => planned(w.row, undefined)), (row) => access(writerOf(row)).update, unchained);
+      rest = stores.filter((w) => !simple.includes(w) || left.has(w.id));
+    }
+    if (!rest.length) return;
+    const ids = rest.map((w) => w.id);
     await this.db.transaction(async (tx) => {
       await detachChildren(tx, this.#chains, ids, "storeResponseObject");
       const formerParents = await parentsOf(tx, this.#chains, ids);
       const rows: PlannedRow[] = [];
-      for (const w of stores) {
+      for (const w of rest) {
         const parent = parentOf(w);
         rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read)));
       }
-      await apply(within(tx), rows);
+      const creating = rows.filter((_, i) => rest[i]!.mayCreate);
+      if (creating.length) {
+        for (const id of await this.#upsertMany(within(tx), creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
+      }
+      for (const [i, w] of rest.entries()) {
+        if (w.mayCreate) continue;
+        const outcome = await updateOnly(tx, this.dialect, this.#table, rowValues(rows[i]!), access(writerOf(w.row)).update);
+        if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
+        if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
+      }
       // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
       await collectUnneeded(tx, this.#chains, [...formerParents, ...ids]);
     });
-  }
-
-  /** Whether any stored turn builds on one of `ids`, or one of them continues another. */
-  async #inChain(ids: readonly string[]): Promise<boolean> {
-    const p = new SqlParams(this.dialect);
-    const list = () => ids.map((id) => p.value(id)).join(", ");
-    const found = await this.db.queryRaw(
-      p.query(`SELECT 1 FROM ${this.TABLE} WHERE parent_id IN (${list()}) OR (id IN (${list()}) AND parent_id IS NOT NULL) LIMIT 1`),
-    );
-    return found.rows.length > 0;
   }
 
   /**
@@ -351,9 +344,20 @@ export class ResponsesRepository {
   /** The blob of a visible row, with its whole input and messages; undefined when none. */
   async find(id: string, visible: RowCondition): Promise<StoredBlob | undefined> {
     return this.run("getResponseObject", async () => {
-      const rows = await walkChains(this.db, this.#chains, [id], { kind: "all" }, visible);
-      const row = rows.get(id);
-      return row && (wholeBlob(row, rows, "getResponseObject") as StoredBlob);
+      // The row first (most are stored whole: one plain read), then its ancestors if it has any.
+      const p = new SqlParams(this.dialect);
+      const found = await this.db.queryRaw(
+        p.query(
+          `SELECT response_object, parent_id, input_start, messages_start FROM ${this.TABLE} ` +
+            `WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`,
+        ),
+      );
+      const r = found.rows[0];
+      if (!r) return undefined;
+      const row: ChainRow = { id, parentId: r[1] === null || r[1] === undefined ? null : String(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
+      if (row.parentId === null || (row.inputStart === 0 && row.messagesStart === 0)) return row.blob as StoredBlob;
+      const rows = await walkChains(this.db, this.#chains, [row.parentId], { kind: "all" });
+      return wholeBlob(row, rows, "getResponseObject") as StoredBlob;
     });
   }
 

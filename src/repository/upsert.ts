@@ -38,8 +38,18 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
   return `INSERT INTO ${table.name} (${table.columns.map(([name]) => name).join(", ")}) VALUES ${values.join(", ")}`;
 }
 
-/** Writes every group; returns the keys refused because their stored row is not the writer's to change. */
-export async function upsertGuarded(db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">, dialect: Dialect, table: UpsertTable, groups: readonly UpsertGroup[]): Promise<Set<string>> {
+/**
+ * Writes every group; returns the keys refused because their stored row is not the writer's to
+ * change. With `onlyIf` (SQL on the stored row), a stored row is replaced only when it also
+ * holds; on MySQL, any stored key is then refused untouched. The caller tells the two apart.
+ */
+export async function upsertGuarded(
+  db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">,
+  dialect: Dialect,
+  table: UpsertTable,
+  groups: readonly UpsertGroup[],
+  onlyIf?: string,
+): Promise<Set<string>> {
   const refused = new Set<string>();
   const key = keyOf(table);
   if (dialect.upsert === "on-conflict-where") {
@@ -48,7 +58,7 @@ export async function upsertGuarded(db: Pick<Db, "queryRaw" | "executeRaw" | "tr
       const written = await db.queryRaw(
         p.query(
           `${insertValues(p, table, group.rows)} ON CONFLICT (${key}) DO UPDATE SET ${table.replace.map((c) => `${c} = excluded.${c}`).join(", ")} ` +
-            `WHERE ${p.condition(group.writable, table.name, key)} RETURNING ${key}`,
+            `WHERE ${p.condition(group.writable, table.name, key)}${onlyIf ? ` AND ${onlyIf}` : ""} RETURNING ${key}`,
         ),
       );
       const done = new Set(written.rows.map((r) => String(r[0])));
@@ -64,6 +74,7 @@ export async function upsertGuarded(db: Pick<Db, "queryRaw" | "executeRaw" | "tr
     return refused;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
+    if (onlyIf) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
   }
   return db.transaction(async (tx: Queryable) => {
     const writable: (readonly unknown[])[] = [];
