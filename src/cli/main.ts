@@ -5,7 +5,8 @@
  *   serve                   the OpenAI-compatible HTTP API on a port
  *   import --from URL       copy a llama-stack openai_responses table in
  *   prune --older-than 30d  batched retention delete
- *   stats                   rows and bytes, by model
+ *   compact                 rewrite rows an earlier release stored into linear storage
+ *   stats                   rows and bytes (returned and stored), by model
  * Every command takes --url (default DATABASE_URL, else file:./responses.db) and --direct-url
  * (default DIRECT_URL), the direct connection migrations use behind a pooler; --replica-urls
  * (default DATABASE_REPLICA_URLS) sends reads to PostgreSQL read replicas.
@@ -14,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
-import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener } from "../index.js";
+import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener, type StorageCounts } from "../index.js";
 import { defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
@@ -50,6 +51,8 @@ const int = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+
 const bar = (label: string) =>
   new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} {detail}`, hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic);
 
@@ -204,6 +207,32 @@ program
   });
 
 program
+  .command("compact")
+  .description("rewrite responses stored before linear storage so that each conversation turn keeps only its new items (batched, resumable)")
+  .option("--batch-size <n>", "rows per round", int("batch-size"), 500)
+  .action(async (opts: { batchSize: number }) => {
+    const store = await createResponsesStore(connectionOf());
+    try {
+      const before = await store.storageStats({ allOwners: true });
+      const progress = bar("compact");
+      let started = false;
+      const { compacted, linked } = await store.compactResponses({
+        batchSize: opts.batchSize,
+        onProgress: (done, total) => {
+          if (!started) progress.start(total, 0, { detail: "rows stored whole by an earlier release" });
+          started = true;
+          progress.update(done);
+        },
+      });
+      if (started) progress.stop();
+      const after = await store.storageStats({ allOwners: true });
+      console.log(`compacted ${compacted} response(s), ${linked} now continue their parent; stored ${mb(before.storedBytes)} -> ${mb(after.storedBytes)} (reads return ${mb(after.bytes)})`);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+program
   .command("stats")
   .description("rows and bytes, by model")
   .option("--json", "print JSON")
@@ -212,8 +241,9 @@ program
     try {
       const stats = await store.storageStats({ allOwners: true });
       if (opts.json) return console.log(JSON.stringify(stats));
-      console.log(`${stats.rows} response(s), ${stats.bytes} bytes`);
-      for (const m of stats.byModel) console.log(`  ${m.model}: ${m.rows} response(s), ${m.bytes} bytes`);
+      const line = (c: StorageCounts) => `${c.rows} response(s), ${c.bytes} bytes returned, ${c.storedBytes} bytes stored${c.retained ? `, ${c.retained} deleted turn(s) kept for later turns` : ""}`;
+      console.log(line(stats));
+      for (const m of stats.byModel) console.log(`  ${m.model}: ${line(m)}`);
     } finally {
       await store.shutdown();
     }

@@ -9,7 +9,7 @@
  * when that prefix matched the parent exactly (item by item, as JSON), and says how many items
  * it inherits (`inputStart`, `messagesStart`).
  */
-import { hash } from "node:crypto";
+import { createHash, hash, type Hash } from "node:crypto";
 import { StorageError } from "../errors.js";
 
 /**
@@ -76,6 +76,27 @@ function serialise(items: readonly unknown[]): { text: string; inner: string } {
 /** The JSON array text of pieces given by their inner parts. */
 const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
 
+/**
+ * SHA-256 of a JSON array text fed in pieces (inner parts), read after any piece: the digest
+ * of a prefix and of the whole for the price of hashing the whole once.
+ */
+class ArrayDigest {
+  readonly #hash: Hash = createHash("sha256").update("[");
+  #empty = true;
+
+  add(inner: string): this {
+    if (!inner) return this;
+    this.#hash.update(this.#empty ? inner : `,${inner}`);
+    this.#empty = false;
+    return this;
+  }
+
+  /** The digest of the pieces so far. */
+  peek(): string {
+    return this.#hash.copy().update("]").digest("hex");
+  }
+}
+
 /** True when no string item id occurs twice in `items` (a page cursor then has one match). */
 function idsUnique(items: readonly unknown[]): boolean {
   const seen = new Set<string>();
@@ -108,14 +129,17 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   const pInput = parent?.inputCount ?? null;
   const pOutput = parent?.outputCount ?? null;
   const k = pInput !== null && pOutput !== null ? pInput + pOutput : -1;
+  let history: ArrayDigest | undefined; // of the input so far, when linked
   if (linkable && k >= 0 && parent.historyDigest && input.length >= k) {
-    const head = serialise(input.slice(0, k));
-    const own = serialise(input.slice(k));
-    inputInner = head.inner && own.inner ? `${head.inner},${own.inner}` : head.inner || own.inner;
-    if (sha256(head.text) === parent.historyDigest) {
+    const head = serialise(input.slice(0, k)).inner;
+    const own = serialise(input.slice(k)).inner;
+    inputInner = head && own ? `${head},${own}` : head || own;
+    const digest = new ArrayDigest().add(head);
+    if (digest.peek() === parent.historyDigest) {
       inputStart = k;
-      ownInputInner = own.inner;
-      inherited += Buffer.byteLength(head.inner) + (head.inner && own.inner ? 1 : 0);
+      ownInputInner = own;
+      inherited += Buffer.byteLength(head) + (head && own ? 1 : 0);
+      history = digest.add(own);
     } else {
       ownInputInner = inputInner;
     }
@@ -131,15 +155,16 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   if (messages !== undefined) {
     const pm = parent?.messagesCount ?? null;
     if (linkable && pm !== null && pm > 0 && parent.messagesDigest && messages.length >= pm) {
-      const first = serialise(messages.slice(0, pm));
-      const own = serialise(messages.slice(pm));
-      messagesDigest = sha256(joined(first.inner, own.inner));
-      if (sha256(first.text) === parent.messagesDigest) {
+      const first = serialise(messages.slice(0, pm)).inner;
+      const own = serialise(messages.slice(pm)).inner;
+      const digest = new ArrayDigest().add(first);
+      if (digest.peek() === parent.messagesDigest) {
         messagesStart = pm;
-        ownMessagesInner = own.inner;
-        inherited += Buffer.byteLength(first.inner) + (own.inner ? 1 : 0);
+        ownMessagesInner = own;
+        inherited += Buffer.byteLength(first) + (own ? 1 : 0);
+        messagesDigest = digest.add(own).peek();
       } else {
-        ownMessagesInner = first.inner && own.inner ? `${first.inner},${own.inner}` : first.inner || own.inner;
+        ownMessagesInner = first && own ? `${first},${own}` : first || own;
       }
     } else {
       ownMessagesInner = serialise(messages).inner;
@@ -150,6 +175,7 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   const json = `{${fields}${fields ? "," : ""}"input":[${ownInputInner}]${messages === undefined ? "" : `,"messages":[${ownMessagesInner}]`}}`;
   const linked = inputStart > 0 || messagesStart > 0;
   if (linked && messages !== undefined && messagesDigest === null) messagesDigest = sha256(`[${ownMessagesInner}]`);
+  if (linked) history ??= new ArrayDigest().add(inputInner);
   // A row stored whole gets its digests only when a turn continues it (parentFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
   return {
@@ -162,7 +188,7 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
       outputCount: output.length,
       messagesStart,
       messagesCount: messages === undefined ? null : messages.length,
-      historyDigest: linked ? sha256(joined(inputInner, serialise(output).inner)) : null,
+      historyDigest: history ? history.add(serialise(output).inner).peek() : null,
       messagesDigest: linked ? messagesDigest : null,
       inputIdsUnique: idsUnique(input),
       fullBytes: Buffer.byteLength(json) + inherited,

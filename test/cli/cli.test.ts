@@ -10,7 +10,8 @@ import { describe, expect, test } from "vitest";
 import { createResponsesStore } from "../../src/index.js";
 import { sqlitePath } from "../../src/db/providers.js";
 import { PROVIDERS, freshDatabase } from "../support/databases.js";
-import { listAllIds, makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
+import { alice, chainTurns, listAllIds, makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
+import { insertLegacyRows, storedRow } from "../support/raw-rows.js";
 
 const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -42,6 +43,17 @@ function llamaRows() {
   });
   return [
     { id: "resp-alice", blob: blob("resp-alice"), owner: "alice", attrs: { roles: ["user"] } },
+    // Alice's second turn repeats her first: the import keeps only what it adds.
+    {
+      id: "resp-alice-2",
+      blob: blob("resp-alice-2", {
+        previous_response_id: "resp-alice",
+        input: [...blob("resp-alice").input, { type: "message", role: "user", content: "more", id: "msg_more", status: null }],
+        messages: [...blob("resp-alice").messages, { role: "user", content: "more", name: null }],
+      }),
+      owner: "alice",
+      attrs: { roles: ["user"] },
+    },
     { id: "resp-public-null", blob: blob("resp-public-null"), owner: null, attrs: null },
     { id: "resp-public-empty", blob: blob("resp-public-empty", { messages: undefined }), owner: "", attrs: null }, // pre-#3645: no messages
     { id: "resp-broken", blob: { id: "resp-broken", object: "response" }, owner: "", attrs: null }, // not a valid response
@@ -69,18 +81,21 @@ describe("responses-store CLI", () => {
     db.close();
 
     const first = await cli(url, "import", "--from", `file:${sourcePath}`, "--batch-size", "2");
-    expect(first.out).toContain("copied 3, skipped 0 (already present), invalid 1");
+    expect(first.out).toContain("copied 4, skipped 0 (already present), invalid 1");
     expect(first.out).toMatch(/invalid resp-broken: Invalid response/);
     expect(first.code).toBe(1);
     const second = await cli(url, "import", "--from", `file:${sourcePath}`);
-    expect(second.out).toContain("copied 0, skipped 3 (already present), invalid 1");
+    expect(second.out).toContain("copied 0, skipped 4 (already present), invalid 1");
 
     const store = await stores.open();
-    expect(await listAllIds(store, { user: { principal: "alice" } })).toEqual(["resp-public-null", "resp-public-empty", "resp-alice"]);
+    expect(await listAllIds(store, { user: { principal: "alice" } })).toEqual(["resp-public-null", "resp-public-empty", "resp-alice-2", "resp-alice"]);
     expect(await listAllIds(store)).toEqual(["resp-public-null", "resp-public-empty"]);
     const alices = await store.getResponseObject("resp-alice", { user: { principal: "alice" } });
     expect(alices.messages).toEqual([{ role: "user", content: "hi", name: null }]);
     expect((await store.getResponseObject("resp-public-empty")).messages).toBeUndefined();
+    const turn2 = llamaRows()[1]!.blob as { input: unknown[]; messages: unknown[] };
+    expect(await store.getResponseObject("resp-alice-2", { user: { principal: "alice" } })).toEqual(turn2);
+    expect(await storedRow("sqlite", url, "resp-alice-2")).toMatchObject({ parentId: "resp-alice", stored: { input: [turn2.input.at(-1)], messages: [turn2.messages.at(-1)] } });
   });
 
   const pgProvider = PROVIDERS.find((p) => p.name === "postgresql");
@@ -95,7 +110,7 @@ describe("responses-store CLI", () => {
       }
       await client.end();
       const url = await stores.url();
-      expect((await cli(url, "import", "--from", source.url)).out).toContain("copied 3, skipped 0 (already present), invalid 1");
+      expect((await cli(url, "import", "--from", source.url)).out).toContain("copied 4, skipped 0 (already present), invalid 1");
     } finally {
       await source.drop();
     }
@@ -139,6 +154,23 @@ describe("responses-store CLI", () => {
     expect((await cli(url, "prune", "--older-than", "30d")).out).toContain("deleted 0 response(s)");
     expect((await cli(url, "stats")).out).toContain("1 response(s)");
     expect(await cli(url, "prune", "--older-than", "soon")).toMatchObject({ code: 1, out: expect.stringContaining("Invalid duration") });
+  });
+
+  test("compact rewrites an earlier release's conversations into linear storage, and again does nothing", async () => {
+    const url = await stores.url();
+    await createResponsesStore({ url, logger: silentLogger }).then((s) => s.shutdown()); // migrated
+    const turns = chainTurns("resp_", 12);
+    await insertLegacyRows("sqlite", url, turns.map((t) => ({ ...t, user: alice })));
+    const first = await cli(url, "compact", "--batch-size", "5");
+    expect(first).toMatchObject({ code: 0, out: expect.stringMatching(/compacted 12 response\(s\), 11 now continue their parent; stored [\d.]+ MB -> [\d.]+ MB/) });
+    expect((await cli(url, "compact")).out).toContain("compacted 0 response(s)");
+    expect((await cli(url, "stats")).out).toMatch(/12 response\(s\), \d+ bytes returned, \d+ bytes stored/);
+    const store = await createResponsesStore({ url, logger: silentLogger });
+    try {
+      for (const t of turns) expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+    } finally {
+      await store.shutdown();
+    }
   });
 
   /** Starts `serve` on a free port; resolves with the child, its origin and what it printed so far. */
