@@ -8,6 +8,7 @@
  * pg and mariadb load only for their provider.
  */
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import type { ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Db, Queryable } from "./client.js";
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB, mysqlConfig, pgConnection, sqlitePath, type ProviderName } from "./providers.js";
@@ -50,6 +51,16 @@ export async function openDriverDb(
 /** Statements kept prepared per SQLite connection (the store issues a few dozen shapes). */
 const SQLITE_STATEMENT_CACHE = 500;
 
+/** The transaction in progress on a SQLite file, by absolute path, across this process's connections. */
+const SQLITE_FILES = new Map<string, { current: Promise<unknown> | undefined }>();
+
+function fileTransactions(path: string): { current: Promise<unknown> | undefined } {
+  const key = resolve(path);
+  let file = SQLITE_FILES.get(key);
+  if (!file) SQLITE_FILES.set(key, (file = { current: undefined }));
+  return file;
+}
+
 async function sqliteDb(url: string): Promise<Db> {
   const { default: Database } = await import("better-sqlite3");
   // The busy timeout serialises writers across connections and processes (WAL is switched on
@@ -76,16 +87,18 @@ async function sqliteDb(url: string): Promise<Db> {
     },
     executeRaw: async (q) => prepare(q.sql).run(...args(q)).changes,
   };
-  // One connection: while a transaction's callback awaits, other calls wait for it to end, so
-  // none of their statements lands inside it.
-  let current: Promise<unknown> | undefined;
+  // While a transaction's callback awaits, other calls wait for it to end: on this connection,
+  // so that none of their statements lands inside it; and on every other connection of this
+  // process to the same file (another store instance), whose statements would otherwise wait
+  // for the write lock synchronously, blocking the event loop the transaction needs to end.
+  const file = fileTransactions(db.name);
   const outside = async <T>(fn: () => Promise<T>): Promise<T> => {
-    while (current) await current.catch(() => {});
+    while (file.current) await file.current.catch(() => {});
     return fn();
   };
   return {
-    queryRaw: (q) => (current ? outside(() => direct.queryRaw(q)) : direct.queryRaw(q)),
-    executeRaw: (q) => (current ? outside(() => direct.executeRaw(q)) : direct.executeRaw(q)),
+    queryRaw: (q) => (file.current ? outside(() => direct.queryRaw(q)) : direct.queryRaw(q)),
+    executeRaw: (q) => (file.current ? outside(() => direct.executeRaw(q)) : direct.executeRaw(q)),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       outside(async () => {
         const run = (async () => {
@@ -99,11 +112,11 @@ async function sqliteDb(url: string): Promise<Db> {
             throw error;
           }
         })();
-        current = run;
+        file.current = run;
         try {
           return await run;
         } finally {
-          current = undefined;
+          file.current = undefined;
         }
       }),
     dispose: async () => void db.close(),

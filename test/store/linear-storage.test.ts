@@ -183,6 +183,26 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     for (const t of turns) expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
   });
 
+  test("turns stored while another instance deletes, re-stores or updates their parents read back whole", async () => {
+    const writer = await stores.open();
+    const other = await stores.open();
+    const rounds = 12;
+    const children: Turn[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const [parent, child] = chainTurns(`resp_${round}_`, 2);
+      await storeTurns(writer, [parent!]);
+      const forks = [0, 1, 2].map((k) => ({ ...child!, response: { ...child!.response, id: `${child!.response.id}_${k}` } }));
+      const rival = [
+        () => other.deleteResponseObject(parent!.response.id, { user: alice }),
+        () => other.storeResponseObject({ ...parent!.response, status: "incomplete" }, [userMessage("replaced")], [], { user: alice }),
+        () => other.updateResponseObject({ ...parent!.response, output: [] }, { user: alice }),
+      ][round % 3]!;
+      await Promise.all([...forks.map((f) => storeTurns(writer, [f])), rival()]);
+      children.push(...forks);
+    }
+    for (const t of children) expect(await writer.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+  });
+
   test("updating or re-storing a turn later turns build on leaves them whole", async () => {
     const store = await stores.open();
     const turns = chainTurns("resp_", 4);
