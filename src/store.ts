@@ -87,7 +87,15 @@ export interface PruneParams {
   onProgress?: (deleted: number, total: number) => void;
 }
 
-/** Rows and bytes, in all or of one model. */
+/**
+ * Rows and bytes, in all or of one model.
+ *
+ * @example
+ * ```ts
+ * const { bytes, storedBytes } = await store.storageStats({ allOwners: true });
+ * console.log(`history ${bytes} bytes, kept in ${storedBytes}`);
+ * ```
+ */
 export interface StorageCounts {
   /** Responses (deleted ones left out). */
   rows: number;
@@ -102,12 +110,27 @@ export interface StorageCounts {
   retained: number;
 }
 
-/** What `storageStats` returns. */
+/**
+ * What `storageStats` returns: the counts in all, and per model.
+ *
+ * @example
+ * ```ts
+ * const { rows, byModel } = await store.storageStats({ user });
+ * ```
+ */
 export interface StorageStats extends StorageCounts {
   byModel: (StorageCounts & { model: string })[];
 }
 
-/** Options of `compactResponses`. */
+/**
+ * Options of `compactResponses`.
+ *
+ * @example
+ * ```ts
+ * const params: CompactParams = { batchSize: 200, onProgress: (done, total) => console.log(`${done}/${total}`) };
+ * await store.compactResponses(params);
+ * ```
+ */
 export interface CompactParams {
   /** Rows read per round (each row is rewritten in its own transaction). @default 500 */
   batchSize?: number;
@@ -215,6 +238,15 @@ export class ResponsesStore implements AsyncDisposable {
    * Stores a response with its input items and chat-completion messages. Storing an id again
    * replaces the stored response (never a second row) if the caller may change that row.
    * Resolves once the row is committed.
+   *
+   * Pass the turn's whole input and messages, as the Responses API takes them. When the
+   * response continues `previous_response_id` and repeats that turn's history exactly, only
+   * the new items are stored (linear storage); reads return the whole turn either way.
+   *
+   * @example
+   * ```ts
+   * await store.storeResponseObject(turn2, [...turn1Input, ...turn1.output, question], [...history, answer, question], { user });
+   * ```
    *
    * @throws ValidationError when the response, input or messages are invalid (nothing written).
    * @throws AccessDeniedError when the policy does not let the caller create responses.
@@ -608,11 +640,13 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Rewrites responses stored before linear storage (by an earlier release) into it, oldest
-   * first and in batches: a turn that continues a parent its owner may read, with the history
-   * that parent holds, keeps only its new items. Reads return the same before and after.
-   * Resumable (an interrupted run leaves every row whole and readable; the next one goes on)
-   * and idempotent. An operator's job: `responses-store compact`.
+   * Rewrites into linear storage the responses stored whole that no run has examined yet: rows
+   * an earlier release stored, and turns stored whole because their parent was still queued or
+   * in the same batch. Oldest first and in batches: a turn that continues a parent its owner
+   * may read, with the history that parent holds, keeps only its new items. Reads return the
+   * same before and after. Resumable (an interrupted run leaves every row whole and readable;
+   * the next one goes on); a second run finds nothing new. An operator's job:
+   * `responses-store compact`.
    *
    * @example
    * ```ts

@@ -74,22 +74,33 @@ function ownerPartition(c: RowCondition): string[] | undefined {
   return owners.length ? [...new Set(owners)] : undefined;
 }
 
-/** The responses table as the guarded upsert writes it. */
-function responsesTable(name: string): UpsertTable {
-  return {
-    name,
-    columns: [
-      ["id", "string"],
-      ["created_at", "bigint"],
-      ["response_object", "json"],
-      ["model", "string"],
-      ["owner_principal", "string"],
-      ["access_attributes", "json"],
-      ...CHAIN_COLUMNS,
-    ],
-    // A stored id written again is live again (a deleted turn's id may be reused).
-    replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([name]) => name)],
-  };
+const BASE_COLUMNS = [
+  ["id", "string"],
+  ["created_at", "bigint"],
+  ["response_object", "json"],
+  ["model", "string"],
+  ["owner_principal", "string"],
+  ["access_attributes", "json"],
+] as const;
+
+/**
+ * The responses table as the guarded upsert writes it: with every column (a turn in a chain,
+ * or any row the transaction path writes), or (`whole`) with the columns of a row stored whole
+ * that nothing has examined yet, its chain columns reset: the common store's statement, as
+ * small as before linear storage (a statement's size costs on every server connection that
+ * prepared it).
+ */
+function responsesTable(name: string, whole = false): UpsertTable {
+  if (whole) {
+    return {
+      name,
+      columns: BASE_COLUMNS,
+      replace: ["response_object", "created_at", "model"],
+      reset: CHAIN_COLUMNS.map(([column]) => [column, column === "depth" || column.endsWith("_start") ? "0" : "NULL"] as const),
+    };
+  }
+  // A stored id written again is live again (a deleted turn's id may be reused).
+  return { name, columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS], replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)] };
 }
 
 /** The linear-storage columns, in the order chainValues() gives them. */
@@ -108,9 +119,8 @@ const CHAIN_COLUMNS = [
   ["deleted_at", "bigint"],
 ] as const;
 
-/** A row's chain columns in CHAIN_COLUMNS order (a row not planned yet: all unknown, stored whole). */
-function chainValues(c: ChainColumns | null): unknown[] {
-  if (!c) return [null, 0, 0, null, null, 0, null, null, null, null, null, null];
+/** A row's chain columns in CHAIN_COLUMNS order. */
+function chainValues(c: ChainColumns): unknown[] {
   return [
     c.parentId,
     c.depth,
@@ -134,12 +144,17 @@ interface PlannedRow {
   chain: ChainColumns | null;
 }
 
-/** A row's values in the upsert's column order. */
+/** A row's values in the upsert's column order (of the whole-row table when it is not planned). */
 function rowValues({ row: r, json, chain }: PlannedRow): unknown[] {
-  return [r.id, String(r.createdAt), json, r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes), ...chainValues(chain)];
+  const base = [r.id, String(r.createdAt), json, r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes)];
+  return chain ? [...base, ...chainValues(chain)] : base;
 }
 
-/** A row stored whole, chain columns unknown: as rows stored before linear storage (imports; `compact` plans them). */
+/**
+ * A row stored whole, not examined for linear storage yet (its chain columns unknown): a store
+ * that continues nothing, and imports. `compact` examines such rows later; a turn continuing
+ * one reads its counts and digests from its JSON.
+ */
 function unplanned(row: ResponseRow): PlannedRow {
   return { row, json: JSON.stringify(row.responseObject), chain: null };
 }
@@ -154,7 +169,7 @@ function previousOf(blob: StoredBlob): string | undefined {
  * The row as stored under linear storage: against `parent` (locked, readable by the writer),
  * only the items the parent does not hold.
  */
-function planned(row: ResponseRow, parent: ParentFacts | undefined): PlannedRow {
+function planned(row: ResponseRow, parent: ParentFacts | undefined): PlannedRow & { chain: ChainColumns } {
   const { input, messages, ...rest } = row.responseObject;
   const plan = planTurn({ input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages }, parent, JSON.stringify(rest));
   return { row, json: plan.json, chain: plan.columns };
@@ -177,6 +192,7 @@ export type WriteAccess = (writer: User | null) => { read: RowCondition; update:
 /** Queries on the responses table through one connection. */
 export class ResponsesRepository {
   readonly #table: UpsertTable;
+  readonly #wholeTable: UpsertTable;
   readonly #chains: ChainTable;
   private readonly TABLE: string;
   constructor(
@@ -185,6 +201,7 @@ export class ResponsesRepository {
     table = "openai_responses",
   ) {
     this.#table = responsesTable(table);
+    this.#wholeTable = responsesTable(table, true);
     this.#chains = { dialect, name: table };
     this.TABLE = table;
   }
@@ -219,7 +236,7 @@ export class ResponsesRepository {
       if (group) group.rows.push(rowValues(planned));
       else groups.set(key, { rows: [rowValues(planned)], writable: writableBy(row) });
     }
-    return upsertGuarded(db, this.dialect, this.#table, [...groups.values()], onlyIf);
+    return upsertGuarded(db, this.dialect, rows.every((r) => r.chain === null) ? this.#wholeTable : this.#table, [...groups.values()], onlyIf);
   }
 
   /**
@@ -257,7 +274,7 @@ export class ResponsesRepository {
     if (simple.length) {
       const T = this.TABLE;
       const unchained = `${T}.parent_id IS NULL AND ${T}.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)`;
-      const left = await this.#upsertMany(this.db, simple.map((w) => planned(w.row, undefined)), (row) => access(writerOf(row)).update, unchained);
+      const left = await this.#upsertMany(this.db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, unchained);
       rest = stores.filter((w) => !simple.includes(w) || left.has(w.id));
     }
     if (!rest.length) return;
@@ -318,7 +335,7 @@ export class ResponsesRepository {
   }
 
   /** UPDATE of a row's stored JSON and chain columns (and its created_at and model, with `all`). */
-  #rewrite({ row, json, chain }: PlannedRow, all: boolean) {
+  #rewrite({ row, json, chain }: PlannedRow & { chain: ChainColumns }, all: boolean) {
     const p = new SqlParams(this.dialect);
     const values = chainValues(chain);
     // Placeholders in text order: MySQL and SQLite number them by position.
@@ -329,7 +346,8 @@ export class ResponsesRepository {
 
   /**
    * How many rows each owner holds, most first (`""` for rows stored without a user), at most
-   * `limit` owners. An index-only scan of the owner index.
+   * `limit` owners, deleted turns that later turns still build on included. An index-only scan
+   * of the owner index.
    */
   async ownerCounts(limit: number): Promise<{ owner: string; rows: number }[]> {
     return this.run("ownerCounts", async () => {
@@ -529,10 +547,11 @@ export class ResponsesRepository {
   }
 
   /**
-   * Rewrites rows stored whole before linear storage (their chain columns unknown) into it,
-   * oldest first, `batchSize` rows per round, each row in its own transaction: a row that
-   * continues a parent its owner may read, and whose history matches, keeps only its own
-   * items. Only the rows among `only`, when given. `onBatch` hears the running count and how
+   * Examines the rows stored whole that nothing has examined yet (their chain columns
+   * unknown: an earlier release's rows, stores that continued nothing), oldest first,
+   * `batchSize` rows per round, each row in its own transaction: a row that continues a parent
+   * its owner may read, and whose history matches, keeps only its own items; the others get
+   * their counts. Only the rows among `only`, when given. `onBatch` hears the running count and how
    * many rows were left at the start. Resumable: what is done is never done again.
    * Returns how many rows it rewrote and how many of those now continue a parent.
    */
@@ -552,12 +571,20 @@ export class ResponsesRepository {
     });
     let compacted = 0;
     let linked = 0;
+    let after: { createdAt: string; id: string } | undefined; // keyset: each round starts where the last ended
     for (;;) {
-      const ids = await this.run("compactResponses", async () => {
+      const found = await this.run("compactResponses", async () => {
         const p = new SqlParams(this.dialect);
-        const found = await this.db.queryRaw(p.query(`SELECT id FROM ${T} WHERE ${T}.input_count IS NULL${among(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`));
-        return found.rows.map((r) => String(r[0]));
+        const beyond = after
+          ? ` AND (${T}.created_at > ${p.value(after.createdAt, "bigint")} OR (${T}.created_at = ${p.value(after.createdAt, "bigint")} AND ${T}.id > ${p.value(after.id)}))`
+          : "";
+        const rows = await this.db.queryRaw(
+          p.query(`SELECT id, created_at FROM ${T} WHERE ${T}.input_count IS NULL${among(p)}${beyond} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`),
+        );
+        return rows.rows.map((r) => ({ id: String(r[0]), createdAt: String(r[1]) }));
       });
+      after = found.at(-1);
+      const ids = found.map((r) => r.id);
       for (const id of ids) {
         const outcome = await this.run("compactResponses", () => this.db.transaction((tx) => this.#compactRow(tx, id, readableBy)));
         if (outcome) compacted++;
@@ -608,7 +635,7 @@ export class ResponsesRepository {
         if (!absent.length) return [];
         try {
           const p = new SqlParams(this.dialect);
-          await this.db.executeRaw(p.query(insertValues(p, this.#table, absent.map((r) => rowValues(unplanned(r))))));
+          await this.db.executeRaw(p.query(insertValues(p, this.#wholeTable, absent.map((r) => rowValues(unplanned(r))))));
           return absent.map((r) => r.id);
         } catch (error) {
           if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile

@@ -22,6 +22,13 @@ export interface UpsertTable {
   columns: readonly (readonly [name: string, type: ArgScalarType])[];
   /** Columns an update replaces (never the key, never the owner columns). */
   replace: readonly string[];
+  /** Columns an update sets to a constant (SQL literals of ours), as `[column, literal]`. */
+  reset?: readonly (readonly [column: string, literal: string])[];
+}
+
+/** The SET list of an upsert's update: replaced columns from `value(column)`, reset ones to their literals. */
+function assignments(table: UpsertTable, value: (column: string) => string): string {
+  return [...table.replace.map((c) => `${c} = ${value(c)}`), ...(table.reset ?? []).map(([c, literal]) => `${c} = ${literal}`)].join(", ");
 }
 
 /** Rows of one writer: their values in column order, and the stored rows that writer may change. */
@@ -57,7 +64,7 @@ export async function upsertGuarded(
       const p = new SqlParams(dialect);
       const written = await db.queryRaw(
         p.query(
-          `${insertValues(p, table, group.rows)} ON CONFLICT (${key}) DO UPDATE SET ${table.replace.map((c) => `${c} = excluded.${c}`).join(", ")} ` +
+          `${insertValues(p, table, group.rows)} ON CONFLICT (${key}) DO UPDATE SET ${assignments(table, (c) => `excluded.${c}`)} ` +
             `WHERE ${p.condition(group.writable, table.name, key)}${onlyIf ? ` AND ${onlyIf}` : ""} RETURNING ${key}`,
         ),
       );
@@ -94,7 +101,7 @@ export async function upsertGuarded(
     if (writable.length) {
       const p = new SqlParams(dialect);
       await tx.executeRaw(
-        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${table.replace.map((c) => `${c} = VALUES(${c})`).join(", ")}`),
+        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, (c) => `VALUES(${c})`)}`),
       );
     }
     return refused;
@@ -114,7 +121,10 @@ export async function updateOnly(
 ): Promise<"updated" | "refused" | "absent"> {
   const key = keyOf(table);
   const p = new SqlParams(dialect);
-  const sets = table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`);
+  const sets = [
+    ...table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`),
+    ...(table.reset ?? []).map(([c, literal]) => `${c} = ${literal}`),
+  ];
   const count = await db.executeRaw(
     p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
   );

@@ -63,6 +63,20 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     expect((await storedRow(provider.name, await stores.url(), "resp_240"))!).toMatchObject({ parentId: "resp_239", stored: { input: [turns[239]!.input.at(-1)] } });
   });
 
+  test("a conversation past 1,000 turns stores its 1,001st turn whole again, so no read walks more than 1,000 rows", { timeout: 120_000 }, async () => {
+    const store = await stores.open();
+    const turns = chainTurns("resp_", 1002, 1_000_000, (t) => `q${t}`, (t) => `a${t}`);
+    await storeTurns(store, turns);
+    const url = await stores.url();
+    expect((await storedRow(provider.name, url, "resp_1000"))!.parentId).toBe("resp_999");
+    expect((await storedRow(provider.name, url, "resp_1001"))!.parentId).toBeNull();
+    expect((await storedRow(provider.name, url, "resp_1002"))!.parentId).toBe("resp_1001");
+    for (const t of [turns[998]!, turns[999]!, turns[1000]!, turns[1001]!]) {
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect((await store.listResponseInputItems(t.response.id, { user: alice, order: "asc", limit: 3 })).data.map((i) => i.id)).toEqual(["resp__in1", "resp__out1", "resp__in2"]);
+    }
+  });
+
   test("two turns continuing one parent each keep only their own items", async () => {
     const store = await stores.open();
     const [first] = chainTurns("resp_", 1);
