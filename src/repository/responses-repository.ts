@@ -359,17 +359,29 @@ export class ResponsesRepository {
     });
   }
 
+  /**
+   * SELECT of `columns` of the row `id` when it is visible and not deleted; where the dialect
+   * says so (`fenceKeyLookups`), the row is found by its primary key alone and the rest checked
+   * on it.
+   */
+  #visibleById(p: SqlParams, id: string, visible: RowCondition, columns: readonly string[]): string {
+    const T = this.TABLE;
+    if (!this.dialect.fenceKeyLookups) {
+      return `SELECT ${columns.join(", ")} FROM ${T} WHERE id = ${p.value(id)} AND ${p.condition(visible, T)} AND ${T}.deleted_at IS NULL`;
+    }
+    const wanted = [...new Set([...columns, "owner_principal", "access_attributes", "deleted_at", "id"])];
+    return (
+      `SELECT ${columns.map((c) => `r.${c}`).join(", ")} FROM (SELECT ${wanted.join(", ")} FROM ${T} WHERE id = ${p.value(id)} LIMIT 1) AS r ` +
+      `WHERE ${p.condition(visible, "r")} AND r.deleted_at IS NULL`
+    );
+  }
+
   /** The blob of a visible row, with its whole input and messages; undefined when none. */
   async find(id: string, visible: RowCondition): Promise<StoredBlob | undefined> {
     return this.run("getResponseObject", async () => {
       // The row first (most are stored whole: one plain read), then its ancestors if it has any.
       const p = new SqlParams(this.dialect);
-      const found = await this.db.queryRaw(
-        p.query(
-          `SELECT response_object, parent_id, input_start, messages_start FROM ${this.TABLE} ` +
-            `WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`,
-        ),
-      );
+      const found = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["response_object", "parent_id", "input_start", "messages_start"])));
       const r = found.rows[0];
       if (!r) return undefined;
       const row: ChainRow = { id, parentId: r[1] === null || r[1] === undefined ? null : String(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
@@ -388,9 +400,7 @@ export class ResponsesRepository {
   async inputFrom(id: string, visible: RowCondition, from: (count: number | null, unique: boolean | null) => number): Promise<InputWindow | undefined> {
     return this.run("listResponseInputItems", async () => {
       const p = new SqlParams(this.dialect);
-      const facts = await this.db.queryRaw(
-        p.query(`SELECT input_count, input_ids_unique FROM ${this.TABLE} WHERE id = ${p.value(id)} AND ${p.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`),
-      );
+      const facts = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique"])));
       const f = facts.rows[0];
       if (!f) return undefined;
       const unique = f[1] === null || f[1] === undefined ? null : truthy(f[1]);
@@ -426,7 +436,7 @@ export class ResponsesRepository {
       if (query.after) {
         const c = new SqlParams(this.dialect);
         const found = await this.db.queryRaw(
-          c.query(`SELECT created_at FROM ${this.TABLE} WHERE id = ${c.value(query.after)} AND ${c.condition(visible, this.TABLE)} AND ${this.TABLE}.deleted_at IS NULL`),
+          c.query(this.#visibleById(c, query.after, visible, ["created_at"])),
         );
         if (!found.rows.length) {
           throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
