@@ -84,21 +84,13 @@ const BASE_COLUMNS = [
 ] as const;
 
 /**
- * The responses table as the guarded upsert writes it: with every column (a turn in a chain,
- * or any row the transaction path writes), or (`whole`) with the columns of a row stored whole
- * that nothing has examined yet, its chain columns reset: the common store's statement, as
- * small as before linear storage (a statement's size costs on every server connection that
- * prepared it).
+ * The responses table as the guarded upsert writes it: with every column, or (`whole`, for
+ * inserts only) the columns of a row stored whole that nothing has examined yet: the common
+ * store's statement, as small as before linear storage (a statement's size costs on every
+ * server connection that prepared it).
  */
 function responsesTable(name: string, whole = false): UpsertTable {
-  if (whole) {
-    return {
-      name,
-      columns: BASE_COLUMNS,
-      replace: ["response_object", "created_at", "model"],
-      reset: CHAIN_COLUMNS.map(([column]) => [column, column === "depth" || column.endsWith("_start") ? "0" : "NULL"] as const),
-    };
-  }
+  if (whole) return { name, columns: BASE_COLUMNS, replace: [] };
   // A stored id written again is live again (a deleted turn's id may be reused).
   return { name, columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS], replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)] };
 }
@@ -226,7 +218,7 @@ export class ResponsesRepository {
     db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">,
     rows: readonly PlannedRow[],
     writableBy: (row: ResponseRow) => RowCondition,
-    onlyIf?: string,
+    insertOnly = false,
   ): Promise<Set<string>> {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const planned of rows) {
@@ -236,7 +228,7 @@ export class ResponsesRepository {
       if (group) group.rows.push(rowValues(planned));
       else groups.set(key, { rows: [rowValues(planned)], writable: writableBy(row) });
     }
-    return upsertGuarded(db, this.dialect, rows.every((r) => r.chain === null) ? this.#wholeTable : this.#table, [...groups.values()], onlyIf);
+    return upsertGuarded(db, this.dialect, insertOnly ? this.#wholeTable : this.#table, [...groups.values()], insertOnly);
   }
 
   /**
@@ -266,20 +258,22 @@ export class ResponsesRepository {
       const previous = previousOf(w.row.responseObject);
       return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
     };
-    // The common case first: new turns that continue nothing, in one statement that replaces
-    // no stored row a turn builds on or that builds on one (nor a deleted one). What it leaves
-    // (refused by the owner, or in a chain) goes through the transaction below.
+    // The common case first: new turns that continue nothing, inserted in one statement that
+    // replaces nothing. Ids already stored (and turns that continue others) go through the
+    // transaction below, which locks what it replaces.
     let rest = stores;
     const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
     if (simple.length) {
-      const T = this.TABLE;
-      const unchained = `${T}.parent_id IS NULL AND ${T}.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)`;
-      const left = await this.#upsertMany(this.db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, unchained);
-      rest = stores.filter((w) => !simple.includes(w) || left.has(w.id));
+      const stored = await this.#upsertMany(this.db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, true);
+      rest = stores.filter((w) => !simple.includes(w) || stored.has(w.id));
     }
     if (!rest.length) return;
     const ids = rest.map((w) => w.id);
     await this.db.transaction(async (tx) => {
+      // Lock the rows being replaced first: a turn being stored on one of them holds a share
+      // lock until it commits, so the children seen next include it.
+      const l = new SqlParams(this.dialect);
+      await tx.queryRaw(l.query(`SELECT id FROM ${this.TABLE} WHERE id IN (${ids.map((id) => l.value(id)).join(", ")})${this.dialect.lockRow}`));
       await detachChildren(tx, this.#chains, ids, "storeResponseObject");
       const formerParents = await parentsOf(tx, this.#chains, ids);
       const rows: PlannedRow[] = [];

@@ -22,13 +22,11 @@ export interface UpsertTable {
   columns: readonly (readonly [name: string, type: ArgScalarType])[];
   /** Columns an update replaces (never the key, never the owner columns). */
   replace: readonly string[];
-  /** Columns an update sets to a constant (SQL literals of ours), as `[column, literal]`. */
-  reset?: readonly (readonly [column: string, literal: string])[];
 }
 
-/** The SET list of an upsert's update: replaced columns from `value(column)`, reset ones to their literals. */
+/** The SET list of an upsert's update: each replaced column from `value(column)`. */
 function assignments(table: UpsertTable, value: (column: string) => string): string {
-  return [...table.replace.map((c) => `${c} = ${value(c)}`), ...(table.reset ?? []).map(([c, literal]) => `${c} = ${literal}`)].join(", ");
+  return table.replace.map((c) => `${c} = ${value(c)}`).join(", ");
 }
 
 /** Rows of one writer: their values in column order, and the stored rows that writer may change. */
@@ -47,27 +45,25 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
 
 /**
  * Writes every group; returns the keys refused because their stored row is not the writer's to
- * change. With `onlyIf` (SQL on the stored row), a stored row is replaced only when it also
- * holds; on MySQL, any stored key is then refused untouched. The caller tells the two apart.
+ * change. With `insertOnly`, no stored row is replaced: every key already stored is returned
+ * (the caller writes those another way).
  */
 export async function upsertGuarded(
   db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">,
   dialect: Dialect,
   table: UpsertTable,
   groups: readonly UpsertGroup[],
-  onlyIf?: string,
+  insertOnly = false,
 ): Promise<Set<string>> {
   const refused = new Set<string>();
   const key = keyOf(table);
   if (dialect.upsert === "on-conflict-where") {
     for (const group of groups) {
       const p = new SqlParams(dialect);
-      const written = await db.queryRaw(
-        p.query(
-          `${insertValues(p, table, group.rows)} ON CONFLICT (${key}) DO UPDATE SET ${assignments(table, (c) => `excluded.${c}`)} ` +
-            `WHERE ${p.condition(group.writable, table.name, key)}${onlyIf ? ` AND ${onlyIf}` : ""} RETURNING ${key}`,
-        ),
-      );
+      const onConflict = insertOnly
+        ? "DO NOTHING"
+        : `DO UPDATE SET ${assignments(table, (c) => `excluded.${c}`)} WHERE ${p.condition(group.writable, table.name, key)}`;
+      const written = await db.queryRaw(p.query(`${insertValues(p, table, group.rows)} ON CONFLICT (${key}) ${onConflict} RETURNING ${key}`));
       const done = new Set(written.rows.map((r) => String(r[0])));
       for (const row of group.rows) if (!done.has(String(row[0]))) refused.add(String(row[0]));
     }
@@ -81,7 +77,7 @@ export async function upsertGuarded(
     return refused;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    if (onlyIf) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
+    if (insertOnly) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
   }
   return db.transaction(async (tx: Queryable) => {
     const writable: (readonly unknown[])[] = [];
@@ -121,10 +117,7 @@ export async function updateOnly(
 ): Promise<"updated" | "refused" | "absent"> {
   const key = keyOf(table);
   const p = new SqlParams(dialect);
-  const sets = [
-    ...table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`),
-    ...(table.reset ?? []).map(([c, literal]) => `${c} = ${literal}`),
-  ];
+  const sets = table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`);
   const count = await db.executeRaw(
     p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
   );

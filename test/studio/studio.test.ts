@@ -45,15 +45,17 @@ describe.skipIf(!CHROMIUM)(`Prisma Studio ${CHROMIUM ? "" : "(skipped: install D
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // Studio lists columns by name, each ~200 px wide: wide enough for all 19 of them.
+      const page = await browser.newPage({ viewport: { width: 4200, height: 900 } });
       await page.goto(studioUrl);
       const table = page.getByText("openai_responses", { exact: true }).first();
       await table.waitFor({ timeout: 60_000 });
       await table.click();
       await page.getByText("resp_studio_visible").first().waitFor({ timeout: 60_000 });
-      await expect(page.getByText("gpt-studio").first().isVisible()).resolves.toBe(true);
       mkdirSync(join(ROOT, "test-output"), { recursive: true });
       await page.screenshot({ path: join(ROOT, "test-output", "studio.png"), fullPage: true });
+      await expect(page.getByText("gpt-studio").first().isVisible()).resolves.toBe(true);
+      await expect(page.getByText("parent_id", { exact: true }).first().isVisible()).resolves.toBe(true); // linear storage's columns
     } finally {
       await browser.close();
     }
