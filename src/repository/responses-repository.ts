@@ -259,17 +259,18 @@ export class ResponsesRepository {
       return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
     };
     // The common case first: new turns that continue nothing, inserted in one statement that
-    // replaces nothing. Ids already stored (and turns that continue others) go through the
-    // transaction below, which locks what it replaces.
-    let rest = stores;
+    // replaces nothing. Ids already stored (and turns that continue others) go through a
+    // transaction that locks what it replaces. Where a transaction costs nothing (SQLite), both
+    // run in one, so that concurrent calls cannot land between them.
     const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
-    if (simple.length) {
-      const stored = await this.#upsertMany(this.db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, true);
-      rest = stores.filter((w) => !simple.includes(w) || stored.has(w.id));
-    }
-    if (!rest.length) return;
-    const ids = rest.map((w) => w.id);
-    await this.db.transaction(async (tx) => {
+    const insert = async (db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">) => {
+      if (!simple.length) return stores;
+      const stored = await this.#upsertMany(db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, true);
+      return stores.filter((w) => !simple.includes(w) || stored.has(w.id));
+    };
+    const chained = async (tx: Queryable, rest: typeof stores) => {
+      if (!rest.length) return;
+      const ids = rest.map((w) => w.id);
       // Lock the rows being replaced first: a turn being stored on one of them holds a share
       // lock until it commits, so the children seen next include it.
       const l = new SqlParams(this.dialect);
@@ -293,7 +294,10 @@ export class ResponsesRepository {
       }
       // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
       await collectUnneeded(tx, this.#chains, [...formerParents, ...ids]);
-    });
+    };
+    if (this.dialect.exclusiveWrites) return this.db.transaction(async (tx) => chained(tx, await insert(within(tx))));
+    const rest = await insert(this.db);
+    if (rest.length) await this.db.transaction((tx) => chained(tx, rest));
   }
 
   /**

@@ -60,10 +60,11 @@ export async function upsertGuarded(
   if (dialect.upsert === "on-conflict-where") {
     for (const group of groups) {
       const p = new SqlParams(dialect);
+      const insert = insertValues(p, table, group.rows); // placeholders in text order (SQLite numbers them by position)
       const onConflict = insertOnly
         ? "DO NOTHING"
         : `DO UPDATE SET ${assignments(table, (c) => `excluded.${c}`)} WHERE ${p.condition(group.writable, table.name, key)}`;
-      const written = await db.queryRaw(p.query(`${insertValues(p, table, group.rows)} ON CONFLICT (${key}) ${onConflict} RETURNING ${key}`));
+      const written = await db.queryRaw(p.query(`${insert} ON CONFLICT (${key}) ${onConflict} RETURNING ${key}`));
       const done = new Set(written.rows.map((r) => String(r[0])));
       for (const row of group.rows) if (!done.has(String(row[0]))) refused.add(String(row[0]));
     }

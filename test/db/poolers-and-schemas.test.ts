@@ -103,7 +103,7 @@ describe.skipIf(!pgProvider || !canRunPgBouncer)(
         const rows = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM app.openai_responses`);
         expect(Number(rows[0]!.n)).toBe(320);
         const migrations = await query<{ migration_name: string }>(db.url, `SELECT migration_name FROM app._prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1`);
-        expect(migrations.map((m) => m.migration_name)).toEqual(["20261124000000_init", "20261125000000_conversation_messages"]);
+        expect(migrations.map((m) => m.migration_name)).toEqual(bundledMigrations("postgresql").map((m) => m.name));
 
         const later = await createResponsesStore({ url: pooled, logger: silentLogger });
         expect((await later.listResponses({ user: null })).data).toEqual([]);
