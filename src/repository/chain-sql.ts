@@ -7,7 +7,7 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type ParentFacts } from "./chain.js";
+import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
 import { SqlParams, fromJson, intOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -15,6 +15,11 @@ export interface ChainTable {
   dialect: Dialect;
   /** The table's name as SQL (schema-qualified where a schema is configured). */
   name: string;
+}
+
+/** How the digests of this database's rows are taken (see DigestMode). */
+export function digestMode(dialect: Dialect): DigestMode {
+  return dialect.jsonKeepsText ? "text" : "canonical";
 }
 
 /** Which ancestors a walk reads. */
@@ -97,7 +102,7 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
   );
   const r = result.rows[0];
   if (!r) return undefined;
-  if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>);
+  if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>, digestMode(t.dialect));
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     id,

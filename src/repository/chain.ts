@@ -73,6 +73,26 @@ function serialise(items: readonly unknown[]): { text: string; inner: string } {
   return { text, inner: text.slice(1, -1) };
 }
 
+/**
+ * How item lists are digested: over the JSON text the store writes (`text`, where the database
+ * returns JSON as written), or over JSON with object keys sorted (`canonical`, where it does
+ * not: MySQL 8), so that items read back from storage and items a caller gives agree.
+ */
+export type DigestMode = "text" | "canonical";
+
+/** Sorts object keys, for `canonical` digests. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key];
+  return sorted;
+}
+
+/** The inner part of the JSON text a digest covers for `items` (`inner`: their stored text's). */
+function digestInner(mode: DigestMode, items: readonly unknown[], inner: string): string {
+  return mode === "text" ? inner : JSON.stringify(items, sortedKeys).slice(1, -1);
+}
+
 /** The JSON array text of pieces given by their inner parts. */
 const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
 
@@ -116,7 +136,7 @@ function idsUnique(items: readonly unknown[]): boolean {
  * without `input` and `messages`; the stored JSON is it with the own items added, each list
  * serialised once.
  */
-export function planTurn(items: TurnItems, parent: ParentFacts | undefined, restJson: string): ChainPlan {
+export function planTurn(items: TurnItems, parent: ParentFacts | undefined, restJson: string, mode: DigestMode = "text"): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
   const linkable = parent !== undefined && parent.depth < MAX_CHAIN_DEPTH;
@@ -131,15 +151,17 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   const k = pInput !== null && pOutput !== null ? pInput + pOutput : -1;
   let history: ArrayDigest | undefined; // of the input so far, when linked
   if (linkable && k >= 0 && parent.historyDigest && input.length >= k) {
-    const head = serialise(input.slice(0, k)).inner;
-    const own = serialise(input.slice(k)).inner;
+    const headItems = input.slice(0, k);
+    const ownItems = input.slice(k);
+    const head = serialise(headItems).inner;
+    const own = serialise(ownItems).inner;
     inputInner = head && own ? `${head},${own}` : head || own;
-    const digest = new ArrayDigest().add(head);
+    const digest = new ArrayDigest().add(digestInner(mode, headItems, head));
     if (digest.peek() === parent.historyDigest) {
       inputStart = k;
       ownInputInner = own;
       inherited += Buffer.byteLength(head) + (head && own ? 1 : 0);
-      history = digest.add(own);
+      history = digest.add(digestInner(mode, ownItems, own));
     } else {
       ownInputInner = inputInner;
     }
@@ -155,14 +177,16 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   if (messages !== undefined) {
     const pm = parent?.messagesCount ?? null;
     if (linkable && pm !== null && pm > 0 && parent.messagesDigest && messages.length >= pm) {
-      const first = serialise(messages.slice(0, pm)).inner;
-      const own = serialise(messages.slice(pm)).inner;
-      const digest = new ArrayDigest().add(first);
+      const firstItems = messages.slice(0, pm);
+      const ownItems = messages.slice(pm);
+      const first = serialise(firstItems).inner;
+      const own = serialise(ownItems).inner;
+      const digest = new ArrayDigest().add(digestInner(mode, firstItems, first));
       if (digest.peek() === parent.messagesDigest) {
         messagesStart = pm;
         ownMessagesInner = own;
         inherited += Buffer.byteLength(first) + (own ? 1 : 0);
-        messagesDigest = digest.add(own).peek();
+        messagesDigest = digest.add(digestInner(mode, ownItems, own)).peek();
       } else {
         ownMessagesInner = first && own ? `${first},${own}` : first || own;
       }
@@ -174,10 +198,10 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
   const fields = restJson.slice(1, -1);
   const json = `{${fields}${fields ? "," : ""}"input":[${ownInputInner}]${messages === undefined ? "" : `,"messages":[${ownMessagesInner}]`}}`;
   const linked = inputStart > 0 || messagesStart > 0;
-  if (linked && messages !== undefined && messagesDigest === null) messagesDigest = sha256(`[${ownMessagesInner}]`);
-  if (linked) history ??= new ArrayDigest().add(inputInner);
-  // A row stored whole gets its digests only when a turn continues it (parentFacts(), from its
+  // A row stored whole gets its digests only when a turn continues it (wholeRowFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
+  if (linked && messages !== undefined && messagesDigest === null) messagesDigest = sha256(`[${digestInner(mode, messages, ownMessagesInner)}]`);
+  if (linked) history ??= new ArrayDigest().add(digestInner(mode, input, inputInner));
   return {
     json,
     columns: {
@@ -188,7 +212,7 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
       outputCount: output.length,
       messagesStart,
       messagesCount: messages === undefined ? null : messages.length,
-      historyDigest: history ? history.add(serialise(output).inner).peek() : null,
+      historyDigest: history ? history.add(digestInner(mode, output, mode === "text" ? serialise(output).inner : "")).peek() : null,
       messagesDigest: linked ? messagesDigest : null,
       inputIdsUnique: idsUnique(input),
       fullBytes: Buffer.byteLength(json) + inherited,
@@ -200,18 +224,19 @@ export function planTurn(items: TurnItems, parent: ParentFacts | undefined, rest
  * What a prefix check needs of a row stored whole (its JSON holds its whole input, output and
  * messages), for rows whose digests were not computed when they were stored.
  */
-export function wholeRowFacts(id: string, blob: Record<string, unknown>): ParentFacts {
+export function wholeRowFacts(id: string, blob: Record<string, unknown>, mode: DigestMode = "text"): ParentFacts {
   const input = Array.isArray(blob.input) ? blob.input : [];
   const output = Array.isArray(blob.output) ? blob.output : [];
   const messages = Array.isArray(blob.messages) ? blob.messages : null;
+  const inner = (items: unknown[]) => digestInner(mode, items, mode === "text" ? serialise(items).inner : "");
   return {
     id,
     depth: 0,
     inputCount: input.length,
     outputCount: output.length,
     messagesCount: messages?.length ?? null,
-    historyDigest: sha256(joined(serialise(input).inner, serialise(output).inner)),
-    messagesDigest: messages ? sha256(JSON.stringify(messages)) : null,
+    historyDigest: sha256(joined(inner(input), inner(output))),
+    messagesDigest: messages ? sha256(`[${inner(messages)}]`) : null,
   };
 }
 

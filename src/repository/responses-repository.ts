@@ -19,8 +19,8 @@ import {
 import { writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
-import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type ParentFacts } from "./chain.js";
-import { collectUnneeded, deleteTurns, detachChildren, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable, type Follow } from "./chain-sql.js";
+import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
+import { collectUnneeded, deleteTurns, detachChildren, digestMode, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable } from "./chain-sql.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams, fromJson, intOrNull, truthy } from "./sql.js";
 import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
@@ -161,9 +161,9 @@ function previousOf(blob: StoredBlob): string | undefined {
  * The row as stored under linear storage: against `parent` (locked, readable by the writer),
  * only the items the parent does not hold.
  */
-function planned(row: ResponseRow, parent: ParentFacts | undefined): PlannedRow & { chain: ChainColumns } {
+function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: DigestMode): PlannedRow & { chain: ChainColumns } {
   const { input, messages, ...rest } = row.responseObject;
-  const plan = planTurn({ input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages }, parent, JSON.stringify(rest));
+  const plan = planTurn({ input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages }, parent, JSON.stringify(rest), mode);
   return { row, json: plan.json, chain: plan.columns };
 }
 
@@ -186,6 +186,7 @@ export class ResponsesRepository {
   readonly #table: UpsertTable;
   readonly #wholeTable: UpsertTable;
   readonly #chains: ChainTable;
+  readonly #digests: DigestMode;
   private readonly TABLE: string;
   constructor(
     private readonly db: Db,
@@ -195,6 +196,7 @@ export class ResponsesRepository {
     this.#table = responsesTable(table);
     this.#wholeTable = responsesTable(table, true);
     this.#chains = { dialect, name: table };
+    this.#digests = digestMode(dialect);
     this.TABLE = table;
   }
 
@@ -280,7 +282,7 @@ export class ResponsesRepository {
       const rows: PlannedRow[] = [];
       for (const w of rest) {
         const parent = parentOf(w);
-        rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read)));
+        rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read), this.#digests));
       }
       const creating = rows.filter((_, i) => rest[i]!.mayCreate);
       if (creating.length) {
@@ -324,7 +326,7 @@ export class ResponsesRepository {
         const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) } as StoredBlob;
         const previous = previousOf(blob);
         const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, this.#chains, previous, access.read);
-        const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent);
+        const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent, this.#digests);
         await tx.executeRaw(this.#rewrite(plan, true));
         await collectUnneeded(tx, this.#chains, formerParents);
         return undefined;
@@ -623,7 +625,7 @@ export class ResponsesRepository {
     };
     const previous = previousOf(blob);
     const parent = previous === undefined || previous === id ? undefined : await lockParent(tx, this.#chains, previous, readableBy(writerOf(row)));
-    const plan = planned(row, parent);
+    const plan = planned(row, parent, this.#digests);
     await tx.executeRaw(this.#rewrite(plan, false));
     return plan.chain?.parentId ? "linked" : "whole";
   }
