@@ -29,6 +29,8 @@ import { pageInputItemsOf } from "./repository/input-items.js";
 import type { ListPage } from "./repository/keyset.js";
 import { ConversationsRepository } from "./repository/conversations-repository.js";
 import { ResponsesRepository, type ResponseRow, type ResponseWrite, type StoredBlob } from "./repository/responses-repository.js";
+import { digestMode } from "./repository/chain-sql.js";
+import type { DigestMode } from "./repository/chain.js";
 import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 import { checkJsonValue } from "./schemas/json.js";
 import { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
@@ -729,9 +731,10 @@ export class ResponsesStore implements AsyncDisposable {
           : await openDriverDb(provider, url, pool, (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`), (message) => logger.warn(message));
       const dialect = dialectFor(provider);
       const table = (name: string) => (schema && dialect.schema ? dialect.schema.qualify(schema, name) : name);
-      const repository = new ResponsesRepository(db, dialect, table("openai_responses"));
+      const digests = await digestMode(db, dialect);
+      const repository = new ResponsesRepository(db, dialect, table("openai_responses"), digests);
       const conversations = new ConversationsRepository(db, dialect, table("conversation_messages"));
-      const replicas = this.#options.replicas.length ? await this.#openReplicas(db, table) : undefined;
+      const replicas = this.#options.replicas.length ? await this.#openReplicas(db, table, digests) : undefined;
       const queue =
         this.#options.queue &&
         new WriteQueue(async (writes) => {
@@ -750,14 +753,14 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /** Connects the read replicas and starts sampling their replay positions. */
-  async #openReplicas(primary: Db, table: (name: string) => string): Promise<Connection["replicas"]> {
+  async #openReplicas(primary: Db, table: (name: string) => string, digests: DigestMode): Promise<Connection["replicas"]> {
     const { pool, logger, provider, maxReplicaLagMs } = this.#options;
     const dialect = dialectFor(provider);
     const repositories = new Map<Db, Repositories>();
     const opened: { url: string; db: Db }[] = [];
     for (const url of this.#options.replicas) {
       const db = await openDriverDb(provider, url, { ...pool, timeoutMs: REPLICA_TIMEOUT_MS }, () => {}, (message) => logger.warn(message));
-      repositories.set(db, { repository: new ResponsesRepository(db, dialect, table("openai_responses")), conversations: new ConversationsRepository(db, dialect, table("conversation_messages")) });
+      repositories.set(db, { repository: new ResponsesRepository(db, dialect, table("openai_responses"), digests), conversations: new ConversationsRepository(db, dialect, table("conversation_messages")) });
       opened.push({ url: redactUrl(url), db });
     }
     const router = new ReplicaRouter(primary, opened, { maxLagMs: maxReplicaLagMs, probeIntervalMs: REPLICA_PROBE_MS, warn: (m) => logger.warn(m) });

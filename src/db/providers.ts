@@ -74,11 +74,12 @@ export interface Dialect {
   readonly fenceKeyLookups: boolean;
   /**
    * Whether a JSON column reads back the text that was stored (SQLite, PostgreSQL's json,
-   * MariaDB's JSON, a checked LONGTEXT). MySQL 8 keeps JSON binary and returns objects with
-   * their keys reordered: there the digests that compare a turn's history with its parent's
-   * are taken over JSON with sorted keys, so that stored and given items agree.
+   * MariaDB's JSON, a checked LONGTEXT), by the server's `SELECT VERSION()`. MySQL 8 keeps JSON
+   * binary and returns objects with their keys reordered: there the digests that compare a
+   * turn's history with its parent's are taken over JSON with sorted keys, so that stored and
+   * given items agree.
    */
-  readonly jsonKeepsText: boolean;
+  jsonKeepsText(serverVersion: string): boolean;
   /** What ends a SELECT that keeps the rows it reads from being changed or deleted until the transaction ends (others may read them). */
   readonly lockShared: string;
   /**
@@ -141,7 +142,7 @@ const sqlite: Dialect = {
   lockShared: "",
   exclusiveWrites: true,
   fenceKeyLookups: false,
-  jsonKeepsText: true,
+  jsonKeepsText: () => true,
   recursionHint: "",
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   jsonWithout: (col, keys) => `json_remove(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
@@ -225,7 +226,7 @@ const postgresql: Dialect = {
   lockShared: " FOR SHARE",
   exclusiveWrites: false,
   fenceKeyLookups: true,
-  jsonKeepsText: true,
+  jsonKeepsText: () => true,
   recursionHint: "",
   byteLength: (col) => `octet_length(${col}::text)`,
   // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
@@ -275,7 +276,7 @@ const mysql: Dialect = {
   lockShared: " LOCK IN SHARE MODE",
   exclusiveWrites: false,
   fenceKeyLookups: false,
-  jsonKeepsText: false, // one dialect for MySQL 8 and MariaDB: the one that needs it decides
+  jsonKeepsText: (version) => /mariadb/i.test(version), // the dialect serves both
   recursionHint: "/*+ SET_VAR(cte_max_recursion_depth = 10000) */ ",
   byteLength: (col) => `LENGTH(${col})`,
   jsonWithout: (col, keys) => `JSON_REMOVE(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,

@@ -13,13 +13,19 @@ import { SqlParams, fromJson, intOrNull } from "./sql.js";
 /** The responses table as chain queries address it. */
 export interface ChainTable {
   dialect: Dialect;
+  /** How digests are taken on this database. */
+  digests: DigestMode;
   /** The table's name as SQL (schema-qualified where a schema is configured). */
   name: string;
 }
 
-/** How the digests of this database's rows are taken (see DigestMode). */
-export function digestMode(dialect: Dialect): DigestMode {
-  return dialect.jsonKeepsText ? "text" : "canonical";
+/** How the digests of this database's rows are taken (see DigestMode), asked of the server once. */
+export async function digestMode(q: Queryable, dialect: Dialect): Promise<DigestMode> {
+  const version = await q.queryRaw({ sql: "SELECT VERSION()", args: [], argTypes: [] }).then(
+    (r) => String(r.rows[0]?.[0] ?? ""),
+    () => "",
+  );
+  return dialect.jsonKeepsText(version) ? "text" : "canonical";
 }
 
 /** Which ancestors a walk reads. */
@@ -102,7 +108,7 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
   );
   const r = result.rows[0];
   if (!r) return undefined;
-  if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>, digestMode(t.dialect));
+  if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>, t.digests);
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     id,

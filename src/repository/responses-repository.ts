@@ -20,7 +20,7 @@ import { writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
 import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
-import { collectUnneeded, deleteTurns, detachChildren, digestMode, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable } from "./chain-sql.js";
+import { collectUnneeded, deleteTurns, detachChildren, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable } from "./chain-sql.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams, fromJson, intOrNull, truthy } from "./sql.js";
 import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
@@ -188,15 +188,17 @@ export class ResponsesRepository {
   readonly #chains: ChainTable;
   readonly #digests: DigestMode;
   private readonly TABLE: string;
+  /** `digests`: how this database's digests are taken (digestMode()); text unless the server reorders JSON. */
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
     table = "openai_responses",
+    digests: DigestMode = "text",
   ) {
     this.#table = responsesTable(table);
     this.#wholeTable = responsesTable(table, true);
-    this.#chains = { dialect, name: table };
-    this.#digests = digestMode(dialect);
+    this.#chains = { dialect, name: table, digests };
+    this.#digests = digests;
     this.TABLE = table;
   }
 
