@@ -8,7 +8,7 @@ import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
 import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
-import { SqlParams, fromJson, intOrNull } from "./sql.js";
+import { SqlParams, fromJson, intOrNull, textOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
 export interface ChainTable {
@@ -75,7 +75,7 @@ export async function walkChains(q: Queryable, t: ChainTable, anchors: readonly 
     const id = String(r[0]);
     rows.set(id, {
       id,
-      parentId: r[1] === null || r[1] === undefined ? null : String(r[1]),
+      parentId: textOrNull(r[1]),
       inputStart: Number(r[2]),
       messagesStart: Number(r[3]),
       blob: fromJson(r[4]) as ChainRow["blob"],
@@ -109,15 +109,14 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
   const r = result.rows[0];
   if (!r) return undefined;
   if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>, t.digests);
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     id,
     depth: Number(r[0]),
     inputCount: intOrNull(r[1]),
     outputCount: intOrNull(r[2]),
     messagesCount: intOrNull(r[3]),
-    historyDigest: text(r[4]),
-    messagesDigest: text(r[5]),
+    historyDigest: textOrNull(r[4]),
+    messagesDigest: textOrNull(r[5]),
   };
 }
 
@@ -158,7 +157,7 @@ export async function deleteTurns(q: Queryable, t: ChainTable, ids: readonly str
   const locked = await q.queryRaw(
     l.query(`SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(l, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(l)}` : ""}${t.dialect.lockRow}`),
   );
-  const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: r[1] === null || r[1] === undefined ? null : String(r[1]) }));
+  const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: textOrNull(r[1]) }));
   if (!live.length) return [];
   // Checked after the lock: a turn being stored on one of these rows holds a share lock on it
   // until it commits, so it is seen here.
@@ -194,7 +193,7 @@ export async function collectUnneeded(q: Queryable, t: ChainTable, candidates: r
     if (!unneeded.rows.length) return;
     const d = new SqlParams(t.dialect);
     await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, unneeded.rows.map((r) => String(r[0])))})`));
-    next = unneeded.rows.flatMap((r) => (r[1] === null || r[1] === undefined ? [] : [String(r[1])]));
+    next = unneeded.rows.flatMap((r) => textOrNull(r[1]) ?? []);
   }
 }
 

@@ -22,7 +22,7 @@ import type { User } from "../schemas/params.js";
 import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
 import { collectUnneeded, deleteTurns, detachChildren, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable } from "./chain-sql.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
-import { SqlParams, fromJson, intOrNull, truthy } from "./sql.js";
+import { SqlParams, fromJson, intOrNull, textOrNull, truthy } from "./sql.js";
 import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
 
 /** The stored JSON blob: the response object plus its input items and chat messages. */
@@ -386,7 +386,7 @@ export class ResponsesRepository {
       const found = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["response_object", "parent_id", "input_start", "messages_start"])));
       const r = found.rows[0];
       if (!r) return undefined;
-      const row: ChainRow = { id, parentId: r[1] === null || r[1] === undefined ? null : String(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
+      const row: ChainRow = { id, parentId: textOrNull(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
       if (row.parentId === null || (row.inputStart === 0 && row.messagesStart === 0)) return row.blob as StoredBlob;
       const rows = await walkChains(this.db, this.#chains, [row.parentId], { kind: "all" });
       return wholeBlob(row, rows, "getResponseObject") as StoredBlob;
@@ -480,7 +480,7 @@ export class ResponsesRepository {
       const result = await this.db.queryRaw(p.query(sql));
       const rows: ChainRow[] = result.rows.map((r) => ({
         id: String(r[1]),
-        parentId: r[2] === null || r[2] === undefined ? null : String(r[2]),
+        parentId: textOrNull(r[2]),
         inputStart: Number(r[3]),
         messagesStart: 0,
         blob: fromJson(r[0]) as StoredBlob,

@@ -73,6 +73,11 @@ export function truthy(value: unknown): boolean {
   return value === true || value === "t" || value === "true" || Number(value) === 1;
 }
 
+/** A nullable text column as the drivers return it (null or undefined for SQL NULL). */
+export function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
 /** A nullable integer column as the drivers return it (numbers, bigints or text). */
 export function intOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
