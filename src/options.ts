@@ -14,6 +14,7 @@ export interface DriverAdapterFactory {
 }
 import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
+import { DEFAULT_KNOWN_TURNS_BYTES } from "./repository/known-turns.js";
 
 /** A logger the store reports to; `console` fits. */
 export type Logger = Pick<Console, "debug" | "info" | "warn" | "error">;
@@ -65,6 +66,15 @@ export interface ResponsesStoreOptions {
   /** Driver pool settings (PostgreSQL and MySQL). */
   pool?: { max?: number };
   /**
+   * Bytes (of JSON text) of conversation history the store keeps in memory: the newest turn of
+   * each recent conversation, so that the next turn's input and messages are checked against
+   * it item by item, and only the new items are validated, serialised and hashed (at turn
+   * 1,000 the whole history is megabytes). The database stays the authority: a remembered turn
+   * is used only when the stored parent has the same digest. 0 turns it off.
+   * @default 67108864 (64 MiB)
+   */
+  historyCacheBytes?: number;
+  /**
    * Bring your own connection: a Prisma 7 driver adapter factory over the host's pool, e.g.
    * `new PrismaPg(hostPgPool)` or `new PrismaMariaDb(hostMariadbPool)`. The store queries
    * through it and leaves the pool open on shutdown. Migrations still need `url`, or
@@ -107,6 +117,7 @@ const optionsSchema = z.object({
   policy: z.array(z.unknown()).readonly().optional(),
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
+  historyCacheBytes: z.number().int().min(0).optional(),
   logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).warn === "function").optional(),
   queue: z
     .object({
@@ -145,6 +156,7 @@ export interface ResolvedOptions {
   provider: ProviderName;
   migrate: boolean;
   pool: { max?: number };
+  historyCacheBytes: number;
   logger: Logger;
   /** The queue's settings, or undefined when writes go straight to the database. */
   queue: WriteQueueOptions | undefined;
@@ -225,6 +237,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     prisma,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
+    historyCacheBytes: parsed.data.historyCacheBytes ?? DEFAULT_KNOWN_TURNS_BYTES,
     logger: parsed.data.logger ?? quietLogger,
   };
 }

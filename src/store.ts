@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { isAllowed } from "./access/decide.js";
 import type { Action, ResourceType } from "./access/policy.js";
-import { ownerColumns } from "./access/owner.js";
+import { ownerColumns, ownerKey } from "./access/owner.js";
 import { allowedRows, and, not, type RowCondition } from "./access/where.js";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "./db/client.js";
 import { openDriverDb } from "./db/drivers.js";
@@ -30,6 +30,7 @@ import type { ListPage } from "./repository/keyset.js";
 import { ConversationsRepository } from "./repository/conversations-repository.js";
 import { ResponsesRepository, type ResponseRow, type ResponseWrite, type StoredBlob } from "./repository/responses-repository.js";
 import { digestMode } from "./repository/chain-sql.js";
+import { KnownTurns } from "./repository/known-turns.js";
 import type { DigestMode } from "./repository/chain.js";
 import { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 import { checkJsonValue } from "./schemas/json.js";
@@ -213,12 +214,15 @@ export class ResponsesStore implements AsyncDisposable {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** What a caller without a user may act on, per action and resource type (the policy is fixed). */
   readonly #anonymousRows = new Map<string, RowCondition>();
+  /** The newest turns of recent conversations, remembered whole (repository/known-turns.ts). */
+  readonly #known: KnownTurns;
 
   /**
    * @throws ConfigurationError when the options are invalid (nothing is connected yet).
    */
   constructor(options: ResponsesStoreOptions = {}) {
     this.#options = resolveOptions(options);
+    this.#known = new KnownTurns(this.#options.historyCacheBytes);
   }
 
   /** The database family in use: "sqlite", "postgresql" or "mysql". */
@@ -272,15 +276,18 @@ export class ResponsesStore implements AsyncDisposable {
   ): Promise<void> {
     const user = parseUser(options.user);
     validate("response", response);
-    validate("input", input);
-    validate("messages", messages);
-    const blob = { ...response, input, messages } as unknown as StoredBlob;
     // The owner is captured here, at the call: a queued write never takes it from elsewhere.
-    const row = { id: response.id, createdAt: response.created_at, model: response.model, responseObject: blob, ...ownerColumns(user) };
+    const columns = ownerColumns(user);
+    // Items equal to those of the remembered parent turn were validated when it was stored.
+    const known = this.#known.match(response.previous_response_id, ownerKey(columns), input, messages) ?? {};
+    validate("input", input, known.validInput);
+    validate("messages", messages, known.messages?.count);
+    const blob = { ...response, input, messages } as unknown as StoredBlob;
+    const row = { id: response.id, createdAt: response.created_at, model: response.model, responseObject: blob, ...columns };
     const owner = user ? { principal: user.principal, attributes: user.attributes ?? null } : null;
     // Without `create`, a store may still replace an existing row the caller may update.
     const mayCreate = isAllowed(this.#options.policy, "create", { id: row.id, owner }, user);
-    await this.#write({ kind: "store", id: row.id, row, mayCreate });
+    await this.#write({ kind: "store", id: row.id, row, mayCreate, known });
   }
 
   /**
@@ -306,6 +313,7 @@ export class ResponsesStore implements AsyncDisposable {
       const user = parseUser(options.user);
       validate("response", response);
       if (options.input !== undefined) validate("input", options.input);
+      this.#known.forget(response.id); // its output (and perhaps input) changes
       const { input: _input, messages: _messages, ...rest } = response as Record<string, unknown>;
       await this.#write({
         kind: "update",
@@ -422,6 +430,7 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
     const user = parseUser(options.user);
+    this.#known.forget(String(responseId));
     const deleted = await this.#primaryWrite(async ({ repository, queue }) => {
       await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
       // Deleting needs both: a row the caller may not read is "not found", never deletable.
@@ -697,6 +706,7 @@ export class ResponsesStore implements AsyncDisposable {
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#known.clear();
     const ready = this.#ready;
     const connection = ready ? await ready.catch(() => undefined) : undefined;
     await connection?.queue?.close(); // drains every queued write
@@ -732,7 +742,7 @@ export class ResponsesStore implements AsyncDisposable {
       const dialect = dialectFor(provider);
       const table = (name: string) => (schema && dialect.schema ? dialect.schema.qualify(schema, name) : name);
       const digests = await digestMode(db, dialect);
-      const repository = new ResponsesRepository(db, dialect, table("openai_responses"), digests);
+      const repository = new ResponsesRepository(db, dialect, table("openai_responses"), digests, this.#known);
       const conversations = new ConversationsRepository(db, dialect, table("conversation_messages"));
       const replicas = this.#options.replicas.length ? await this.#openReplicas(db, table, digests) : undefined;
       const queue =
@@ -840,12 +850,18 @@ function checkedBatchSize(batchSize = 500): number {
   return batchSize;
 }
 
-function validate(argument: keyof typeof VALIDATORS, value: unknown): void {
-  const result = JSON_SAFE[argument].safeParse(value);
+/**
+ * Validates an argument; of an array, only the items from `from` on (the ones before were
+ * validated already), with issue paths still counted from the array's start.
+ */
+function validate(argument: keyof typeof VALIDATORS, value: unknown, from = 0): void {
+  const checked = from > 0 && Array.isArray(value) ? value.slice(from) : value;
+  const offset = checked === value ? 0 : from;
+  const result = JSON_SAFE[argument].safeParse(checked);
   if (!result.success) {
     throw new ValidationError(
       argument,
-      result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })),
+      result.error.issues.map((i) => ({ path: i.path.map((key, n) => pathKey(n === 0 && typeof key === "number" ? key + offset : key)), message: i.message })),
     );
   }
 }

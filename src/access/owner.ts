@@ -16,3 +16,8 @@ export function ownerColumns(user: User | null) {
 export function writerOf(row: { ownerPrincipal: string; accessAttributes: Record<string, string[]> | null }): User | null {
   return row.ownerPrincipal === UNOWNED ? null : { principal: row.ownerPrincipal, attributes: row.accessAttributes };
 }
+
+/** One string per distinct owner columns (rows with the same key were stored by the same user). */
+export function ownerKey(row: { ownerPrincipal: string; accessAttributes: Record<string, string[]> | null }): string {
+  return `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
+}

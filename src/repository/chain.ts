@@ -62,6 +62,8 @@ export interface TurnItems {
 export interface ChainPlan {
   columns: ChainColumns;
   json: string;
+  /** Set when the turn is linked: its whole lists' digest states, for remembering it. */
+  next: PlannedHistory | undefined;
 }
 
 /** SHA-256 (hex) of a JSON text: the digest columns hold it for each list's JSON array text. */
@@ -98,11 +100,17 @@ const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
 
 /**
  * SHA-256 of a JSON array text fed in pieces (inner parts), read after any piece: the digest
- * of a prefix and of the whole for the price of hashing the whole once.
+ * of a prefix and of the whole for the price of hashing the whole once. `fork()` carries a
+ * state on without changing it (a remembered history, continued by the next turn).
  */
-class ArrayDigest {
-  readonly #hash: Hash = createHash("sha256").update("[");
-  #empty = true;
+export class ArrayDigest {
+  readonly #hash: Hash;
+  #empty: boolean;
+
+  constructor(from?: { hash: Hash; empty: boolean }) {
+    this.#hash = from ? from.hash : createHash("sha256").update("[");
+    this.#empty = from ? from.empty : true;
+  }
 
   add(inner: string): this {
     if (!inner) return this;
@@ -114,6 +122,11 @@ class ArrayDigest {
   /** The digest of the pieces so far. */
   peek(): string {
     return this.#hash.copy().update("]").digest("hex");
+  }
+
+  /** An independent copy of this state. */
+  fork(): ArrayDigest {
+    return new ArrayDigest({ hash: this.#hash.copy(), empty: this.#empty });
   }
 }
 
@@ -130,92 +143,132 @@ function idsUnique(items: readonly unknown[]): boolean {
 }
 
 /**
+ * A list's first items whose digest and text size are already known (a history this process
+ * remembers, which the caller's list was found to start with, item for item): a prefix check
+ * against a parent with that digest then reads only the items after them.
+ */
+export interface KnownPrefix {
+  /** How many items it covers. */
+  count: number;
+  /** The digest column value of exactly these items. */
+  digest: string;
+  /** The digest state after them (forked, never changed). */
+  state: ArrayDigest;
+  /** Bytes of their JSON text, without brackets. */
+  bytes: number;
+}
+
+/** A list as planned: the items a row keeps and what the rest of the plan needs of it. */
+interface ListPlan {
+  /** Items inherited from the parent (0: the row keeps the whole list). */
+  start: number;
+  /** The JSON text (without brackets) of the items the row keeps. */
+  ownInner: string;
+  /** Bytes of the inherited items' text, with the comma that joins them to the row's own. */
+  inherited: number;
+  /** The digest state after the whole list, where it was computed on the way. */
+  state: ArrayDigest | undefined;
+  /** Bytes of the whole list's text without brackets (undefined: not computed). */
+  bytes: number | undefined;
+}
+
+/**
+ * Plans one list of a turn against the parent's `count` first items, whose digest is `digest`:
+ * linked when the list starts with exactly those items. A `known` prefix of the same digest
+ * and count stands in for serialising and hashing them again.
+ */
+function planList(items: readonly unknown[], mode: DigestMode, count: number, digest: string | null, known: KnownPrefix | undefined): ListPlan {
+  if (digest === null || count < 0 || items.length < count) {
+    return { start: 0, ownInner: serialise(items).inner, inherited: 0, state: undefined, bytes: undefined };
+  }
+  const ownItems = items.slice(count);
+  const own = serialise(ownItems).inner;
+  const ownBytes = () => Buffer.byteLength(own);
+  if (known && known.count === count && known.digest === digest) {
+    const inherited = known.bytes + (known.bytes && own ? 1 : 0);
+    return { start: count, ownInner: own, inherited, state: known.state.fork().add(digestInner(mode, ownItems, own)), bytes: inherited + ownBytes() };
+  }
+  const headItems = items.slice(0, count);
+  const head = serialise(headItems).inner;
+  const state = new ArrayDigest().add(digestInner(mode, headItems, head));
+  const matched = state.peek() === digest;
+  state.add(digestInner(mode, ownItems, own));
+  const joinedInner = head && own ? `${head},${own}` : head || own;
+  if (!matched) return { start: 0, ownInner: joinedInner, inherited: 0, state, bytes: undefined };
+  const inherited = Buffer.byteLength(head) + (head && own ? 1 : 0);
+  return { start: count, ownInner: own, inherited, state, bytes: inherited + ownBytes() };
+}
+
+/** The digest state and text size of a linked turn's whole lists: what remembering it needs. */
+export interface PlannedHistory {
+  /** After the input, then the output. */
+  history: { state: ArrayDigest; bytes: number };
+  /** After the messages (null: stored without messages). */
+  messages: { state: ArrayDigest; bytes: number } | null;
+}
+
+/**
  * Decides how a turn is stored: when `parent` (readable by the writer, locked) holds exactly
  * the first items of the turn's input (its input then its output) or of its messages, only the
  * rest is kept; otherwise the turn is kept whole. `restJson` is the JSON of the response object
  * without `input` and `messages`; the stored JSON is it with the own items added, each list
- * serialised once.
+ * serialised once. `known` prefixes (of the input, of the messages) skip the work for the items
+ * they cover when their digest is the parent's.
  */
-export function planTurn(items: TurnItems, parent: ParentFacts | undefined, restJson: string, mode: DigestMode = "text"): ChainPlan {
+export function planTurn(
+  items: TurnItems,
+  parent: ParentFacts | undefined,
+  restJson: string,
+  mode: DigestMode = "text",
+  known: { input?: KnownPrefix | undefined; messages?: KnownPrefix | undefined } = {},
+): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
   const linkable = parent !== undefined && parent.depth < MAX_CHAIN_DEPTH;
-  let inherited = 0; // bytes of the inherited items' text, with the commas that join them
-
   // Input: [parent input | parent output | own]; the parent's digest covers the first two.
-  let inputStart = 0;
-  let ownInputInner: string;
-  let inputInner: string;
   const pInput = parent?.inputCount ?? null;
   const pOutput = parent?.outputCount ?? null;
   const k = pInput !== null && pOutput !== null ? pInput + pOutput : -1;
-  let history: ArrayDigest | undefined; // of the input so far, when linked
-  if (linkable && k >= 0 && parent.historyDigest && input.length >= k) {
-    const headItems = input.slice(0, k);
-    const ownItems = input.slice(k);
-    const head = serialise(headItems).inner;
-    const own = serialise(ownItems).inner;
-    inputInner = head && own ? `${head},${own}` : head || own;
-    const digest = new ArrayDigest().add(digestInner(mode, headItems, head));
-    if (digest.peek() === parent.historyDigest) {
-      inputStart = k;
-      ownInputInner = own;
-      inherited += Buffer.byteLength(head) + (head && own ? 1 : 0);
-      history = digest.add(digestInner(mode, ownItems, own));
-    } else {
-      ownInputInner = inputInner;
-    }
-  } else {
-    inputInner = serialise(input).inner;
-    ownInputInner = inputInner;
-  }
-
+  const inputPlan = planList(input, mode, k, linkable ? parent.historyDigest : null, known.input);
   // Messages: [parent messages | own].
-  let messagesStart = 0;
-  let messagesDigest: string | null = null;
-  let ownMessagesInner = "";
-  if (messages !== undefined) {
-    const pm = parent?.messagesCount ?? null;
-    if (linkable && pm !== null && pm > 0 && parent.messagesDigest && messages.length >= pm) {
-      const firstItems = messages.slice(0, pm);
-      const ownItems = messages.slice(pm);
-      const first = serialise(firstItems).inner;
-      const own = serialise(ownItems).inner;
-      const digest = new ArrayDigest().add(digestInner(mode, firstItems, first));
-      if (digest.peek() === parent.messagesDigest) {
-        messagesStart = pm;
-        ownMessagesInner = own;
-        inherited += Buffer.byteLength(first) + (own ? 1 : 0);
-        messagesDigest = digest.add(digestInner(mode, ownItems, own)).peek();
-      } else {
-        ownMessagesInner = first && own ? `${first},${own}` : first || own;
-      }
-    } else {
-      ownMessagesInner = serialise(messages).inner;
-    }
-  }
+  const pm = parent?.messagesCount ?? 0;
+  const messagesPlan = messages === undefined ? undefined : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, known.messages);
 
   const fields = restJson.slice(1, -1);
-  const json = `{${fields}${fields ? "," : ""}"input":[${ownInputInner}]${messages === undefined ? "" : `,"messages":[${ownMessagesInner}]`}}`;
-  const linked = inputStart > 0 || messagesStart > 0;
+  const json = `{${fields}${fields ? "," : ""}"input":[${inputPlan.ownInner}]${messagesPlan === undefined ? "" : `,"messages":[${messagesPlan.ownInner}]`}}`;
+  const linked = inputPlan.start > 0 || (messagesPlan?.start ?? 0) > 0;
   // A row stored whole gets its digests only when a turn continues it (wholeRowFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
-  if (linked && messages !== undefined && messagesDigest === null) messagesDigest = sha256(`[${digestInner(mode, messages, ownMessagesInner)}]`);
-  if (linked) history ??= new ArrayDigest().add(digestInner(mode, input, inputInner));
+  let next: PlannedHistory | undefined;
+  if (linked) {
+    const whole = (plan: ListPlan, list: readonly unknown[]) => ({
+      state: plan.state ?? new ArrayDigest().add(digestInner(mode, list, plan.ownInner)),
+      bytes: plan.bytes ?? Buffer.byteLength(plan.ownInner),
+    });
+    const inputSoFar = whole(inputPlan, input);
+    const outputInner = serialise(output).inner;
+    const historyState = inputSoFar.state.add(digestInner(mode, output, outputInner));
+    const outputBytes = Buffer.byteLength(outputInner);
+    next = {
+      history: { state: historyState, bytes: inputSoFar.bytes + (inputSoFar.bytes && outputBytes ? 1 : 0) + outputBytes },
+      messages: messagesPlan && messages ? whole(messagesPlan, messages) : null,
+    };
+  }
   return {
     json,
+    next,
     columns: {
       parentId: linked ? parent!.id : null,
       depth: linked ? parent!.depth + 1 : 0,
-      inputStart,
+      inputStart: inputPlan.start,
       inputCount: input.length,
       outputCount: output.length,
-      messagesStart,
+      messagesStart: messagesPlan?.start ?? 0,
       messagesCount: messages === undefined ? null : messages.length,
-      historyDigest: history ? history.add(digestInner(mode, output, mode === "text" ? serialise(output).inner : "")).peek() : null,
-      messagesDigest: linked ? messagesDigest : null,
+      historyDigest: next ? next.history.state.peek() : null,
+      messagesDigest: next?.messages ? next.messages.state.peek() : null,
       inputIdsUnique: idsUnique(input),
-      fullBytes: Buffer.byteLength(json) + inherited,
+      fullBytes: Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0),
     },
   };
 }

@@ -16,11 +16,12 @@ import {
   isResponsesStoreError,
   type ResponsesStoreError,
 } from "../errors.js";
-import { writerOf } from "../access/owner.js";
+import { ownerKey, writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
-import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
+import { planTurn, rebuildInput, type ChainColumns, type ChainRow, type DigestMode, type ParentFacts, type PlannedHistory, type TurnItems } from "./chain.js";
 import { collectUnneeded, deleteTurns, detachChildren, lockParent, parentsOf, walkChains, wholeBlob, type ChainTable } from "./chain-sql.js";
+import type { KnownTurns, MatchedPrefix } from "./known-turns.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import { SqlParams, fromJson, intOrNull, textOrNull, truthy } from "./sql.js";
 import { insertValues, updateOnly, upsertGuarded, within, type UpsertTable } from "./upsert.js";
@@ -161,10 +162,11 @@ function previousOf(blob: StoredBlob): string | undefined {
  * The row as stored under linear storage: against `parent` (locked, readable by the writer),
  * only the items the parent does not hold.
  */
-function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: DigestMode): PlannedRow & { chain: ChainColumns } {
+function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: DigestMode, known?: MatchedPrefix): PlannedRow & { chain: ChainColumns; next: PlannedHistory | undefined; items: TurnItems } {
   const { input, messages, ...rest } = row.responseObject;
-  const plan = planTurn({ input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages }, parent, JSON.stringify(rest), mode);
-  return { row, json: plan.json, chain: plan.columns };
+  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages };
+  const plan = planTurn(items, parent, JSON.stringify(rest), mode, { input: known?.input, messages: known?.messages });
+  return { row, json: plan.json, chain: plan.columns, next: plan.next, items };
 }
 
 /**
@@ -175,7 +177,17 @@ function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: Digest
  *   kept unless `input` is given, the stored messages always kept, the owner never changed.
  */
 export type ResponseWrite =
-  | { kind: "store"; id: string; row: ResponseRow; mayCreate: boolean }
+  | {
+      kind: "store";
+      id: string;
+      row: ResponseRow;
+      mayCreate: boolean;
+      /**
+       * Set by the store, which validated the row's items: what they start with of a turn it
+       * remembers. A linked turn written with it is remembered in turn.
+       */
+      known?: MatchedPrefix;
+    }
   | { kind: "update"; id: string; response: StoredBlob; input: unknown[] | undefined; createdAt: number; model: string; writer: User | null };
 
 /** The rows a write's writer may read and update, as conditions. */
@@ -187,14 +199,20 @@ export class ResponsesRepository {
   readonly #wholeTable: UpsertTable;
   readonly #chains: ChainTable;
   readonly #digests: DigestMode;
+  readonly #known: KnownTurns | undefined;
   private readonly TABLE: string;
-  /** `digests`: how this database's digests are taken (digestMode()); text unless the server reorders JSON. */
+  /**
+   * `digests`: how this database's digests are taken (digestMode()); text unless the server
+   * reorders JSON. `known`: the store's remembered turns, consulted and fed by its stores.
+   */
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
     table = "openai_responses",
     digests: DigestMode = "text",
+    known?: KnownTurns,
   ) {
+    this.#known = known;
     this.#table = responsesTable(table);
     this.#wholeTable = responsesTable(table, true);
     this.#chains = { dialect, name: table, digests };
@@ -227,7 +245,7 @@ export class ResponsesRepository {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const planned of rows) {
       const row = planned.row;
-      const key = `${row.ownerPrincipal}\u0000${JSON.stringify(row.accessAttributes)}`;
+      const key = ownerKey(row);
       const group = groups.get(key);
       if (group) group.rows.push(rowValues(planned));
       else groups.set(key, { rows: [rowValues(planned)], writable: writableBy(row) });
@@ -284,7 +302,14 @@ export class ResponsesRepository {
       const rows: PlannedRow[] = [];
       for (const w of rest) {
         const parent = parentOf(w);
-        rows.push(planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read), this.#digests));
+        const plan = planned(w.row, parent === undefined ? undefined : await lockParent(tx, this.#chains, parent, access(writerOf(w.row)).read), this.#digests, w.known);
+        rows.push(plan);
+        // Remembered before the commit: a turn that never lands is still only used against a
+        // parent row of the same digest, that is, of the same content.
+        if (w.known && plan.next) {
+          const { chain } = plan;
+          this.#known?.remember({ id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row) }, plan.items, plan.next, { history: chain.historyDigest!, messages: chain.messagesDigest }, w.known);
+        }
       }
       const creating = rows.filter((_, i) => rest[i]!.mayCreate);
       if (creating.length) {
@@ -296,6 +321,7 @@ export class ResponsesRepository {
         if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
         if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
       }
+      for (const id of failed.keys()) this.#known?.forget(id); // not written: nothing to remember
       // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
       await collectUnneeded(tx, this.#chains, [...formerParents, ...ids]);
     };
@@ -321,6 +347,7 @@ export class ResponsesRepository {
         const row = found.rows[0];
         if (!row) return new ResponseNotFoundError(w.id);
         if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
+        this.#known?.forget(w.id); // what it remembers is about to change
         await detachChildren(tx, this.#chains, [w.id], "updateResponseObject");
         const formerParents = await parentsOf(tx, this.#chains, [w.id]);
         const chain = await walkChains(tx, this.#chains, [w.id], { kind: "all" });
@@ -383,11 +410,15 @@ export class ResponsesRepository {
     return this.run("getResponseObject", async () => {
       // The row first (most are stored whole: one plain read), then its ancestors if it has any.
       const p = new SqlParams(this.dialect);
-      const found = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["response_object", "parent_id", "input_start", "messages_start"])));
+      const columns = ["response_object", "parent_id", "input_start", "messages_start", ...(this.#known ? ["history_digest", "messages_digest"] : [])];
+      const found = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, columns)));
       const r = found.rows[0];
       if (!r) return undefined;
       const row: ChainRow = { id, parentId: textOrNull(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
       if (row.parentId === null || (row.inputStart === 0 && row.messagesStart === 0)) return row.blob as StoredBlob;
+      // A turn this store remembers, whose digests say the row holds what it remembers.
+      const known = this.#known?.read(id, textOrNull(r[4]), textOrNull(r[5]));
+      if (known) return { ...row.blob, input: known.input, ...(known.messages === undefined ? {} : { messages: known.messages }) } as StoredBlob;
       const rows = await walkChains(this.db, this.#chains, [row.parentId], { kind: "all" });
       return wholeBlob(row, rows, "getResponseObject") as StoredBlob;
     });

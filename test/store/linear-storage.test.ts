@@ -33,10 +33,12 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
 
   test("a conversation of 240 turns reads back deep-equal at every turn, storing each item once", async () => {
     const store = await stores.open();
+    const reader = await stores.open(); // remembers nothing: rebuilds every turn from its rows
     const turns = chainTurns("resp_", 240);
     for (const [i, t] of turns.entries()) {
       await store.storeResponseObject(t.response, t.input, t.messages, { user: alice });
       expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
       const newest = await store.listResponseInputItems(t.response.id, { limit: 7, user: alice });
       expect(newest).toEqual(pageInputItems(t.input as Item[], { order: "desc", limit: 7, include: [] }, t.response.id));
       expect(newest.has_more).toBe(t.input.length > 7);
@@ -305,8 +307,9 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
 
   test("a chain broken by hand (a cycle, a missing link) fails with a clear storage error", async () => {
     const url = await stores.url();
-    const store = await stores.open();
-    await storeTurns(store, chainTurns("resp_", 3));
+    const writer = await stores.open();
+    await storeTurns(writer, chainTurns("resp_", 3));
+    const store = await stores.open(); // remembers no turn: it rebuilds from the rows
     await execSql(provider.name, url, "UPDATE openai_responses SET parent_id = 'resp_3', input_start = 1 WHERE id = 'resp_1'");
     const cycle = await store.getResponseObject("resp_3", { user: alice }).catch((e: unknown) => e);
     expect(cycle).toBeInstanceOf(StorageError);

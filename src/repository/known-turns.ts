@@ -1,0 +1,218 @@
+/**
+ * The turns this process stored last, remembered with their whole history, so that the next
+ * turn of a conversation is checked against its parent without serialising and hashing that
+ * history again. A caller hands over the whole input and messages on every turn: at turn 1,000
+ * that is megabytes of JSON that the prefix check would otherwise turn into text and hash (most
+ * of a store's time). Against a remembered parent the check is an item-by-item comparison of
+ * the caller's objects with a private copy, and only the new items are serialised, hashed and
+ * validated.
+ *
+ * Nothing here is trusted over the database: a remembered prefix is used only when the parent
+ * row, read and share-locked in the write's transaction, has the same digest (the same
+ * content), so another instance's writes, deletes and rolled-back transactions cannot make a
+ * turn keep what its parent does not hold. A turn is remembered with its writer's owner columns
+ * and used only for the same owner.
+ */
+import type { KnownPrefix, PlannedHistory } from "./chain.js";
+
+/** A list of a remembered turn: a private copy of its items, and its known prefix facts. */
+export interface KnownList extends KnownPrefix {
+  /** snapshot()s of the items: compared with, never handed out. */
+  items: readonly unknown[];
+}
+
+/** A remembered turn: its whole input followed by its output, and its messages. */
+export interface KnownTurn {
+  id: string;
+  /** The owner columns it was stored with (owner principal and attributes, as one key). */
+  owner: string;
+  history: KnownList;
+  /** How many of the history's items were validated as input items (the rest as output). */
+  inputCount: number;
+  messages: KnownList | null;
+}
+
+/** What a caller's lists were found to start with, for a store of the turn after `turn`. */
+export interface MatchedPrefix {
+  input?: KnownList | undefined;
+  messages?: KnownList | undefined;
+  /** The first input items validated before (as input items): validation may skip them. */
+  validInput?: number;
+}
+
+/** A copied object: its own keys in order, and copies of their values. */
+class CopiedObject {
+  constructor(
+    readonly keys: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+/**
+ * A copy of validated JSON data (plain objects, arrays, strings, finite numbers, booleans,
+ * null) that the caller cannot change afterwards, for sameJson() only. Strings are immutable
+ * and shared; objects keep their keys' order.
+ */
+export function snapshot(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(snapshot);
+  const keys = Object.keys(value);
+  return new CopiedObject(keys, keys.map((key) => snapshot((value as Record<string, unknown>)[key])));
+}
+
+/** Plain JSON data again from a snapshot(): new objects and arrays, the caller's to change. */
+function thaw(value: unknown): unknown {
+  if (value instanceof CopiedObject) {
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < value.keys.length; i++) object[value.keys[i]!] = thaw(value.values[i]);
+    return object;
+  }
+  return Array.isArray(value) ? value.map(thaw) : value;
+}
+
+/**
+ * True when `value` serialises to exactly the JSON text of `known` (a snapshot()): the same
+ * types, the same keys in the same order, the same strings and numbers. Anything
+ * JSON.stringify would treat specially (undefined, functions, class instances, toJSON)
+ * answers false, and the caller falls back to the full check.
+ */
+export function sameJson(value: unknown, known: unknown): boolean {
+  if (value === known) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (known instanceof CopiedObject) {
+    if (Array.isArray(value)) return false;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    // for-in walks own enumerable keys in Object.keys order (and, of a plain object, nothing
+    // inherited unless Object.prototype was given enumerable keys: then this answers false).
+    let i = 0;
+    for (const key in value) {
+      if (key !== known.keys[i] || !sameJson((value as Record<string, unknown>)[key], known.values[i])) return false;
+      i++;
+    }
+    return i === known.keys.length;
+  }
+  if (!Array.isArray(known) || !Array.isArray(value) || value.length !== known.length) return false;
+  for (let i = 0; i < known.length; i++) if (!sameJson(value[i], known[i])) return false;
+  return true;
+}
+
+/** Whether `list` starts with the items of `known`, each serialising to the same JSON. */
+function startsWith(list: unknown, known: KnownList): boolean {
+  if (!Array.isArray(list) || list.length < known.items.length) return false;
+  for (let i = 0; i < known.items.length; i++) if (!sameJson(list[i], known.items[i])) return false;
+  return true;
+}
+
+/** The default bound of remembered histories: 64 MiB of their JSON text. */
+export const DEFAULT_KNOWN_TURNS_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The remembered turns, least recently used first, within a bound on their JSON size. A
+ * conversation holds one entry: remembering a turn forgets its parent (a fork from an older
+ * turn is checked the ordinary way).
+ */
+export class KnownTurns {
+  readonly #turns = new Map<string, KnownTurn>();
+  #bytes = 0;
+
+  /** `maxBytes`: the bound on the remembered histories' JSON text (0 remembers nothing). */
+  constructor(readonly maxBytes: number = DEFAULT_KNOWN_TURNS_BYTES) {}
+
+  /** Bytes of JSON text remembered now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** How many turns are remembered. */
+  get size(): number {
+    return this.#turns.size;
+  }
+
+  /**
+   * What `input` and `messages` (validated or not) start with of the remembered turn `parentId`
+   * stored by `owner`: the parts to skip when validating, and the prefixes to hand to the write.
+   */
+  match(parentId: unknown, owner: string, input: unknown, messages: unknown): MatchedPrefix | undefined {
+    if (typeof parentId !== "string") return undefined;
+    const turn = this.#turns.get(parentId);
+    if (!turn || turn.owner !== owner) return undefined;
+    this.#touch(turn);
+    const history = startsWith(input, turn.history) ? turn.history : undefined;
+    return {
+      input: history,
+      validInput: history ? turn.inputCount : 0,
+      messages: turn.messages && startsWith(messages, turn.messages) ? turn.messages : undefined,
+    };
+  }
+
+  /**
+   * Remembers a linked turn just planned (`plan`, with its digests) from the validated lists it
+   * was given, reusing the copies of the prefixes they were matched against.
+   */
+  remember(
+    turn: { id: string; parentId: string; owner: string },
+    lists: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] | null | undefined },
+    plan: PlannedHistory,
+    digests: { history: string; messages: string | null },
+    matched: MatchedPrefix = {},
+  ): void {
+    this.forget(turn.parentId);
+    this.forget(turn.id);
+    const bytes = plan.history.bytes + (plan.messages?.bytes ?? 0);
+    if (bytes > this.maxBytes) return;
+    const copied = (list: readonly unknown[], prefix: KnownList | undefined) =>
+      prefix ? prefix.items.concat(list.slice(prefix.items.length).map(snapshot)) : list.map(snapshot);
+    const history = [...copied(lists.input, matched.input), ...lists.output.map(snapshot)];
+    const known: KnownTurn = {
+      id: turn.id,
+      owner: turn.owner,
+      history: { items: history, count: history.length, digest: digests.history, state: plan.history.state, bytes: plan.history.bytes },
+      inputCount: lists.input.length,
+      messages:
+        plan.messages && lists.messages && digests.messages !== null
+          ? { items: copied(lists.messages, matched.messages), count: lists.messages.length, digest: digests.messages, state: plan.messages.state, bytes: plan.messages.bytes }
+          : null,
+    };
+    this.#turns.set(known.id, known);
+    this.#bytes += bytes;
+    for (const [id] of this.#turns) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.forget(id);
+    }
+  }
+
+  /**
+   * The whole input and messages of the remembered turn `id`, when the stored row's digests
+   * (read with it, under the reader's visibility) are the remembered ones: the same content,
+   * without reading its ancestors. Undefined otherwise.
+   */
+  read(id: string, historyDigest: string | null, messagesDigest: string | null): { input: unknown[]; messages: unknown[] | undefined } | undefined {
+    const turn = this.#turns.get(id);
+    if (!turn || historyDigest === null || turn.history.digest !== historyDigest) return undefined;
+    if ((turn.messages?.digest ?? null) !== messagesDigest) return undefined;
+    this.#touch(turn);
+    const input: unknown[] = new Array(turn.inputCount);
+    for (let i = 0; i < turn.inputCount; i++) input[i] = thaw(turn.history.items[i]);
+    return { input, messages: turn.messages ? (thaw(turn.messages.items) as unknown[]) : undefined };
+  }
+
+  /** Forgets a turn (deleted, updated, or continued). */
+  forget(id: string): void {
+    const turn = this.#turns.get(id);
+    if (!turn) return;
+    this.#turns.delete(id);
+    this.#bytes -= turn.history.bytes + (turn.messages?.bytes ?? 0);
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#turns.clear();
+    this.#bytes = 0;
+  }
+
+  #touch(turn: KnownTurn): void {
+    this.#turns.delete(turn.id);
+    this.#turns.set(turn.id, turn);
+  }
+}
