@@ -64,7 +64,9 @@ export async function pageInputItemsOf(
   responseId: string,
 ): Promise<ListPage<Item> | undefined> {
   const cursor = slice.after ?? slice.before;
-  let size = 2 * (slice.limit + 1);
+  // Without a cursor the page and the item after it are all it needs (more only where
+  // compaction items hide some); a cursor is looked for a page further back as well.
+  let size = cursor ? 2 * (slice.limit + 1) : slice.limit + 1;
   for (;;) {
     const window = await load((count, unique) => (count === null || slice.order === "asc" || (cursor && !unique) ? 0 : count - size));
     if (!window) return undefined;
