@@ -97,6 +97,13 @@ export function sameJson(value: unknown, known: unknown): boolean {
   return true;
 }
 
+/** Copies of a remembered turn's input items from position `from` on. */
+function inputOf(turn: KnownTurn, from: number): unknown[] {
+  const items: unknown[] = [];
+  for (let i = Math.max(0, from); i < turn.inputCount; i++) items.push(thaw(turn.history.items[i]));
+  return items;
+}
+
 /** Whether `list` starts with the items of `known`, each serialising to the same JSON. */
 function startsWith(list: unknown, known: KnownList): boolean {
   if (!Array.isArray(list) || list.length < known.items.length) return false;
@@ -188,13 +195,26 @@ export class KnownTurns {
    * without reading its ancestors. Undefined otherwise.
    */
   read(id: string, historyDigest: string | null, messagesDigest: string | null): { input: unknown[]; messages: unknown[] | undefined } | undefined {
+    const turn = this.#holding(id, historyDigest);
+    if (!turn || (turn.messages?.digest ?? null) !== messagesDigest) return undefined;
+    return { input: inputOf(turn, 0), messages: turn.messages ? (thaw(turn.messages.items) as unknown[]) : undefined };
+  }
+
+  /**
+   * The input items of the remembered turn `id` from position `from` on, when the stored row's
+   * history digest is the remembered one (as read()). Undefined otherwise.
+   */
+  inputFrom(id: string, historyDigest: string | null, from: number): unknown[] | undefined {
+    const turn = this.#holding(id, historyDigest);
+    return turn && inputOf(turn, from);
+  }
+
+  /** The remembered turn `id` when the stored row's history digest is the remembered one. */
+  #holding(id: string, historyDigest: string | null): KnownTurn | undefined {
     const turn = this.#turns.get(id);
     if (!turn || historyDigest === null || turn.history.digest !== historyDigest) return undefined;
-    if ((turn.messages?.digest ?? null) !== messagesDigest) return undefined;
     this.#touch(turn);
-    const input: unknown[] = new Array(turn.inputCount);
-    for (let i = 0; i < turn.inputCount; i++) input[i] = thaw(turn.history.items[i]);
-    return { input, messages: turn.messages ? (thaw(turn.messages.items) as unknown[]) : undefined };
+    return turn;
   }
 
   /** Forgets a turn (deleted, updated, or continued). */

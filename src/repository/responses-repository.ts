@@ -433,11 +433,17 @@ export class ResponsesRepository {
   async inputFrom(id: string, visible: RowCondition, from: (count: number | null, unique: boolean | null) => number): Promise<InputWindow | undefined> {
     return this.run("listResponseInputItems", async () => {
       const p = new SqlParams(this.dialect);
-      const facts = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique"])));
+      const facts = await this.db.queryRaw(p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique", ...(this.#known ? ["history_digest"] : [])])));
       const f = facts.rows[0];
       if (!f) return undefined;
       const unique = f[1] === null || f[1] === undefined ? null : truthy(f[1]);
-      const start = Math.max(0, from(intOrNull(f[0]), unique));
+      const total = intOrNull(f[0]);
+      const start = Math.max(0, from(total, unique));
+      if (total !== null) {
+        // A turn this store remembers, whose digest says the row holds what it remembers.
+        const known = this.#known?.inputFrom(id, textOrNull(f[2]), Math.min(start, total));
+        if (known) return { items: known, from: Math.min(start, total), count: total, unique };
+      }
       const rows = await walkChains(this.db, this.#chains, [id], { kind: "input", above: start }, visible);
       const leaf = rows.get(id);
       if (!leaf) return undefined; // deleted meanwhile

@@ -39,18 +39,20 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       await store.storeResponseObject(t.response, t.input, t.messages, { user: alice });
       expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
       expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
-      const newest = await store.listResponseInputItems(t.response.id, { limit: 7, user: alice });
-      expect(newest).toEqual(pageInputItems(t.input as Item[], { order: "desc", limit: 7, include: [] }, t.response.id));
-      expect(newest.has_more).toBe(t.input.length > 7);
-      if (i % 40 === 39 || i < 3) {
+      // The writer answers from the turn it remembers; the reader from the rows.
+      for (const from of [store, reader]) {
+        const newest = await from.listResponseInputItems(t.response.id, { limit: 7, user: alice });
+        expect(newest).toEqual(pageInputItems(t.input as Item[], { order: "desc", limit: 7, include: [] }, t.response.id));
+        expect(newest.has_more).toBe(t.input.length > 7);
+        if (i % 40 !== 39 && i >= 3) continue;
         const ids = t.input.map((item) => (item as Item).id);
-        expect(await pageThrough(store, t.response.id, "desc", 20)).toEqual([...ids].reverse());
-        expect(await pageThrough(store, t.response.id, "asc", 33)).toEqual(ids);
+        expect(await pageThrough(from, t.response.id, "desc", 20)).toEqual([...ids].reverse());
+        expect(await pageThrough(from, t.response.id, "asc", 33)).toEqual(ids);
         const middle = ids[Math.floor(ids.length / 2)]!;
         for (const order of ["asc", "desc"] as const) {
           for (const cursor of [{ after: middle }, { before: middle }]) {
             const slice = { ...cursor, order, limit: 5, include: [] };
-            expect(await store.listResponseInputItems(t.response.id, { ...cursor, order, limit: 5, user: alice })).toEqual(pageInputItems(t.input as Item[], slice, t.response.id));
+            expect(await from.listResponseInputItems(t.response.id, { ...cursor, order, limit: 5, user: alice })).toEqual(pageInputItems(t.input as Item[], slice, t.response.id));
           }
         }
       }
