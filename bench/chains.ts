@@ -5,9 +5,13 @@
  * as callers do (whole input and messages every turn). Prints, against the goals of issue 8:
  * - stored bytes / bytes the turns added (each turn's response object, new input items and new
  *   messages, as JSON), at 100 turns and at the last;
- * - time to store the last turns / turn 10 (medians of 5 turns around each);
- * - an input-items page (limit 20) at the last turn / at turn 10;
- * - getResponseObject of the last turn / the raw driver reading one row holding the same JSON;
+ * - time to store the last turns / turn 10 (medians of 5 turns around each), each turn stored
+ *   by the store that stored the one before (which remembers it); and the last turn stored by
+ *   a store that does not (another app instance, or after a restart);
+ * - an input-items page (limit 20) at the last turn / at turn 10, from another store instance
+ *   and from the one that stored them;
+ * - getResponseObject of the last turn / the raw driver reading one row holding the same JSON,
+ *   from another store instance (which walks the chain) and from the one that stored it;
  * - listResponses (limit 50, without input) over the conversation's turns / over single-turn rows.
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
  * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing.
@@ -93,21 +97,39 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
     }
     const storeRatio = around(TURNS) / around(10);
     rows.push([`store turn ${TURNS} / turn 10`, `${around(TURNS).toFixed(2)} ms / ${around(10).toFixed(2)} ms = ${storeRatio.toFixed(2)}x`, verdict(storeRatio, 2)]);
+    // The same turn stored by an instance that does not remember its parent (another app
+    // instance, or after a restart): the full prefix check. Forks of the last turn, each cold.
+    // (It remembers each fork it stores, never their parent; the first fork warms it up.)
+    const forks = Array.from({ length: 6 }, (_, i) => ({ ...last!.response, id: `${last!.response.id}_fork${i}` }));
+    const other = await createResponsesStore({ url: db.url });
+    await other.storeResponseObject(forks.pop()!, last!.input, last!.messages, { user });
+    const coldStore = await median(forks.length, () => other.storeResponseObject(forks.pop()!, last!.input, last!.messages, { user }));
+    await other.shutdown();
+    rows.push([`store turn ${TURNS} on a store that did not store turn ${TURNS - 1}`, `${coldStore.toFixed(2)} ms = ${(coldStore / around(10)).toFixed(2)}x turn 10`, ""]);
 
     const lastId = last!.response.id;
-    const page = (id: string) => () => store.listResponseInputItems(id, { limit: 20, user });
-    await median(REPEAT, page(lastId));
-    const pageLast = await median(REPEAT, page(lastId));
-    const page10 = await median(REPEAT, page("resp_00010"));
-    rows.push([`input-items page (20) turn ${TURNS} / turn 10`, `${pageLast.toFixed(2)} ms / ${page10.toFixed(2)} ms = ${(pageLast / page10).toFixed(2)}x`, verdict(pageLast / page10, 2)]);
+    // Another instance (or this one after a restart) remembers nothing: it reads the chain.
+    const cold = await createResponsesStore({ url: db.url });
+    for (const [label, reader] of [["", cold], ["  the same, on the store that stored them", store]] as const) {
+      const page = (id: string) => () => reader.listResponseInputItems(id, { limit: 20, user });
+      await median(REPEAT, page(lastId));
+      const pageLast = await median(REPEAT, page(lastId));
+      const page10 = await median(REPEAT, page("resp_00010"));
+      rows.push([label || `input-items page (20) turn ${TURNS} / turn 10`, `${pageLast.toFixed(2)} ms / ${page10.toFixed(2)} ms = ${(pageLast / page10).toFixed(2)}x`, verdict(pageLast / page10, 2)]);
+    }
 
     const whole = JSON.stringify({ ...last!.response, input: last!.input, messages: last!.messages });
     await raw.upsert("raw_whole", 1, whole);
     await median(REPEAT, () => store.getResponseObject(lastId, { user }));
     const get = await median(REPEAT, () => store.getResponseObject(lastId, { user }));
+    await median(REPEAT, () => cold.getResponseObject(lastId, { user }));
+    const coldGet = await median(REPEAT, () => cold.getResponseObject(lastId, { user }));
+    await cold.shutdown();
     const rawGet = await median(REPEAT, () => raw.get("raw_whole"));
     await store.deleteResponseObject("raw_whole"); // unowned: every list would carry it
-    rows.push([`get turn ${TURNS} (${(whole.length / 1e6).toFixed(2)} MB) / raw driver, one row`, `${get.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(get / rawGet).toFixed(2)}x`, verdict(get / rawGet, 1.5)]);
+    const mb = (whole.length / 1e6).toFixed(2);
+    rows.push([`get turn ${TURNS} (${mb} MB) / raw driver, one row`, `${coldGet.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(coldGet / rawGet).toFixed(2)}x`, verdict(coldGet / rawGet, 1.5)]);
+    rows.push([`  the same, on the store that stored it`, `${get.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(get / rawGet).toFixed(2)}x`, verdict(get / rawGet, 1.5)]);
 
     const single = { principal: "single" };
     for (let i = 0; i < 60; i++) {
