@@ -5,7 +5,7 @@
  * as callers do (whole input and messages every turn). Prints, against the goals of issue 8:
  * - stored bytes / bytes the turns added (each turn's response object, new input items and new
  *   messages, as JSON), at 100 turns and at the last;
- * - time to store the last turns / turn 10 (medians of 5 turns around each), each turn stored
+ * - time to store the last turns / turn 10 (medians of the 9 turns nearest each), each turn stored
  *   by the store that stored the one before (which remembers it); and the last turn stored by
  *   a store that does not (another app instance, or after a restart);
  * - an input-items page (limit 20) at the last turn / at turn 10, from another store instance
@@ -88,7 +88,11 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       messages = [...messages, { role: "assistant", content: answer }];
       previous = response.id;
     }
-    const around = (t: number) => storeMs.slice(t - 3, t + 2).sort((a, b) => a - b)[2]!;
+    // The median of the 9 turns nearest turn t (storeMs[i] is turn i + 1).
+    const around = (t: number) => {
+      const from = Math.max(0, Math.min(t - 5, storeMs.length - 9));
+      return storeMs.slice(from, from + 9).sort((a, b) => a - b)[4]!;
+    };
     for (const t of [100, TURNS]) {
       const s = storedAt.get(t);
       if (!s) continue;
