@@ -770,7 +770,8 @@ export class ResponsesStore implements AsyncDisposable {
     const opened: { url: string; db: Db }[] = [];
     for (const url of this.#options.replicas) {
       const db = await openDriverDb(provider, url, { ...pool, timeoutMs: REPLICA_TIMEOUT_MS }, () => {}, (message) => logger.warn(message));
-      repositories.set(db, { repository: new ResponsesRepository(db, dialect, table("openai_responses"), digests), conversations: new ConversationsRepository(db, dialect, table("conversation_messages")) });
+      // Remembered turns answer reads there too, under the same digest check against the replica's row.
+      repositories.set(db, { repository: new ResponsesRepository(db, dialect, table("openai_responses"), digests, this.#known), conversations: new ConversationsRepository(db, dialect, table("conversation_messages")) });
       opened.push({ url: redactUrl(url), db });
     }
     const router = new ReplicaRouter(primary, opened, { maxLagMs: maxReplicaLagMs, probeIntervalMs: REPLICA_PROBE_MS, warn: (m) => logger.warn(m) });
