@@ -71,10 +71,11 @@ function thaw(value: unknown): unknown {
 }
 
 /**
- * True when `value` serialises to exactly the JSON text of `known` (a snapshot()): the same
- * types, the same keys in the same order, the same strings and numbers. Anything
- * JSON.stringify would treat specially (undefined, functions, class instances, toJSON)
- * answers false, and the caller falls back to the full check.
+ * True only when `value` serialises to exactly the JSON text of `known` (a snapshot()): the
+ * same types, the same keys in the same order (an undefined value only where `known` has one
+ * at that key), the same strings and numbers. Functions, class instances and toJSON answer
+ * false; so may values that would serialise the same in another shape (a key order, a key
+ * left undefined), and the caller then does the full check.
  */
 export function sameJson(value: unknown, known: unknown): boolean {
   if (value === known) return true;
