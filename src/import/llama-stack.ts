@@ -7,6 +7,7 @@
 import { ConfigurationError } from "../errors.js";
 import { dialectFor, providerFromUrl } from "../db/providers.js";
 import type { ImportRecord, ResponsesStore } from "../store.js";
+import { fromJson } from "../repository/sql.js";
 
 /** Options of {@link importLlamaStackResponses}. */
 export interface LlamaStackImportOptions {
@@ -32,15 +33,13 @@ export interface LlamaStackImportResult {
 
 type SourceRow = Record<string, unknown>;
 
-const parse = (value: unknown): unknown => (typeof value === "string" ? JSON.parse(value) : value);
-
 /** A source row as a record to import. Throws on a row that is not a stored response at all. */
 function toRecord(row: SourceRow): ImportRecord {
-  const blob = parse(row.response_object) as Record<string, unknown> | null;
+  const blob = fromJson(row.response_object) as Record<string, unknown> | null;
   if (!blob || typeof blob !== "object") throw new Error("response_object is not a JSON object");
   const { input, messages, ...response } = blob;
   const principal = typeof row.owner_principal === "string" ? row.owner_principal : "";
-  const attributes = parse(row.access_attributes ?? null) as Record<string, string[]> | null;
+  const attributes = fromJson(row.access_attributes ?? null) as Record<string, string[]> | null;
   return {
     response: response as ImportRecord["response"],
     input: (Array.isArray(input) ? input : []) as ImportRecord["input"],

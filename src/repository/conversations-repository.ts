@@ -9,8 +9,7 @@ import type { Dialect } from "../db/providers.js";
 import { isTransient } from "../db/transient.js";
 import { StorageError, isResponsesStoreError } from "../errors.js";
 import type { RowCondition } from "../access/where.js";
-import { fromJson } from "./sql.js";
-import { SqlParams } from "./sql.js";
+import { SqlParams, fromJson } from "./sql.js";
 import { updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
 
 /** A conversation's messages to write. */
