@@ -313,7 +313,6 @@ export class ResponsesStore implements AsyncDisposable {
       const user = parseUser(options.user);
       validate("response", response);
       if (options.input !== undefined) validate("input", options.input);
-      this.#known.forget(response.id); // its output (and perhaps input) changes
       const { input: _input, messages: _messages, ...rest } = response as Record<string, unknown>;
       await this.#write({
         kind: "update",
@@ -430,7 +429,6 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
     const user = parseUser(options.user);
-    this.#known.forget(String(responseId));
     const deleted = await this.#primaryWrite(async ({ repository, queue }) => {
       await queue?.settledFor(String(responseId)); // a queued write of this id lands before it is deleted
       // Deleting needs both: a row the caller may not read is "not found", never deletable.

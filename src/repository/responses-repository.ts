@@ -457,6 +457,7 @@ export class ResponsesRepository {
    * marked deleted (nobody sees it again) and goes with the last of them.
    */
   async delete(id: string, visible: RowCondition): Promise<boolean> {
+    this.#known?.forget(id);
     return this.run("deleteResponseObject", () =>
       this.db.transaction(async (tx) => (await deleteTurns(tx, this.#chains, [id], nowSeconds(), (p) => p.condition(visible, this.TABLE))).length > 0),
     );
