@@ -1,6 +1,7 @@
 /**
- * Every error the store throws: one base class with a stable `code`, a subclass per failure a
- * caller handles, and the original error kept as `cause`.
+ * Every error the store throws: one base class with a stable `code`, a subclass per failure a caller handles.
+ *
+ * The original error is kept as `cause`. HTTP statuses are the HTTP layer's (http/error-body.ts).
  */
 
 const BRAND = Symbol.for("openai-responses-store.error");
@@ -100,8 +101,9 @@ export class InputItemNotFoundError extends ResponsesStoreError {
 }
 
 /**
- * A list or read parameter is invalid: a limit outside 1..100, an unknown order or include
- * value, both `after` and `before`, or a list cursor that names no visible response.
+ * A call parameter is invalid: a limit outside its range, an unknown order or include value,
+ * both `after` and `before`, a list cursor that names no visible response, a batch size, a
+ * prune's `olderThan`, or `ownerCounts`' limit. `param` names it.
  *
  * @example
  * ```ts
@@ -126,8 +128,9 @@ export interface ValidationIssue {
 }
 
 /**
- * The response, input items or messages handed to `storeResponseObject` are not valid. The
- * message names the argument, field and reason; nothing was written.
+ * An argument to be stored is not valid: a response, input items or messages (of a store, an
+ * update or an import), a conversation id, or the `user`. The message names the argument,
+ * field and reason; nothing was written.
  *
  * @example
  * ```ts
@@ -236,8 +239,9 @@ export class PolicyError extends ResponsesStoreError {
 }
 
 /**
- * The policy does not let the caller create a response. (Reads, updates and deletes of rows
- * the caller may not touch look like "not found" or an id conflict instead, revealing nothing.)
+ * The policy does not let the caller do this: create a response or a conversation's messages,
+ * or update a response it may see. (Rows the caller may not see look like "not found" or an id
+ * conflict instead, revealing nothing.)
  *
  * @example
  * ```ts
@@ -248,7 +252,7 @@ export class AccessDeniedError extends ResponsesStoreError {
   readonly code = "ACCESS_DENIED";
   constructor(
     readonly action: string,
-    /** The id of the response (or conversation, see `resource`). */
+    /** The id of the response, or of the conversation when `resource` says so (the name is public and stays). */
     readonly responseId: string,
     /** What was refused: a response, or a conversation's messages. */
     readonly resource: "response" | "conversation messages" = "response",
@@ -278,7 +282,7 @@ export class MigrationError extends ResponsesStoreError {
 }
 
 /**
- * The store was used after `shutdown()` (or before `initialize()` finished).
+ * The store was used after `shutdown()`. (Before `initialize()`, calls initialize it.)
  *
  * @example
  * ```ts
@@ -317,11 +321,8 @@ export class StorageError extends ResponsesStoreError {
   }
 }
 
+/** The cause's last line (drivers put the server's text there; the pools keep stored content out of it). */
 function describeCause(cause: unknown): string {
-  // MySQL/MariaDB: the server's own text. The driver's message also carries the SQL and its
-  // parameters (stored content), which must not reach messages and logs.
-  const sqlMessage = (cause as { sqlMessage?: unknown } | null)?.sqlMessage;
-  if (typeof sqlMessage === "string" && sqlMessage) return sqlMessage;
   if (cause instanceof Error) return cause.message.split("\n").filter(Boolean).slice(-1)[0] ?? cause.name;
   return String(cause);
 }

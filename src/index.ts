@@ -2,19 +2,33 @@
  * openai-responses-store: persistence for OpenAI Responses API objects on SQLite, PostgreSQL
  * and MySQL/MariaDB. Re-exports only.
  */
-export { ResponsesStore, createResponsesStore, shutdownOnSignals } from "./store.js";
+export { ResponsesStore, createResponsesStore } from "./store.js";
+export { shutdownOnSignals } from "./signals.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
-export type { CallOptions, CompactParams, DeleteResult, ImportRecord, PruneParams, ResponseWithInput, StorageCounts, StorageStats, StoredResponse, UpdateOptions } from "./store.js";
+export type {
+  CallOptions,
+  CompactParams,
+  DeleteResult,
+  ImportRecord,
+  ImportResult,
+  PruneParams,
+  ResponseWithInput,
+  StorageCounts,
+  StorageStats,
+  StorageStatsParams,
+  StoredResponse,
+  UpdateOptions,
+} from "./types.js";
 export type { DriverAdapterFactory, Logger, ResponsesStoreOptions } from "./options.js";
 export type { PrismaClientLike } from "./db/client.js";
 export type { FallbackReason, ReplicaStats } from "./db/replicas.js";
-export type { ListPage, Order } from "./repository/keyset.js";
+export type { ListPage, Order } from "./types.js";
 export { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
 export { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 export { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
 export { INCLUDE_VALUES } from "./schemas/params.js";
 export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
-export { createResponsesHandler, type ResponsesHandlerOptions } from "./http/handler.js";
+export { createResponsesHandler, type ResponsesApi, type ResponsesHandlerOptions } from "./http/handler.js";
 export { toNodeListener } from "./http/node.js";
 export { importLlamaStackResponses, type LlamaStackImportOptions, type LlamaStackImportResult } from "./import/llama-stack.js";
 export { migrate, migrationStatus, bundledMigrations, type MigrateOptions, type MigrationResult, type MigrationStatus } from "./db/migrate.js";

@@ -6,15 +6,26 @@ import { z } from "zod";
 import { ConfigurationError, type ResponsesStoreError } from "./errors.js";
 import type { WriteQueueOptions } from "./queue/write-queue.js";
 import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/policy.js";
+import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
+import type { PrismaClientLike } from "./db/client.js";
 
-/** A Prisma 7 driver adapter factory (structurally: what PrismaPg, PrismaMariaDb and PrismaBetterSqlite3 are). */
+/** The default bound of remembered turns: 64 MiB of their JSON text. */
+export const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A Prisma 7 driver adapter factory (structurally: what PrismaPg, PrismaMariaDb and PrismaBetterSqlite3 are).
+ *
+ * @example
+ * ```ts
+ * import { PrismaPg } from "@prisma/adapter-pg";
+ * const adapter: DriverAdapterFactory = new PrismaPg(hostPool);
+ * const store = await createResponsesStore({ adapter, migrate: false });
+ * ```
+ */
 export interface DriverAdapterFactory {
   readonly provider: string;
   connect(): Promise<unknown>;
 }
-import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
-import type { PrismaClientLike } from "./db/client.js";
-import { DEFAULT_KNOWN_TURNS_BYTES } from "./repository/known-turns.js";
 
 /** A logger the store reports to; `console` fits. */
 export type Logger = Pick<Console, "debug" | "info" | "warn" | "error">;
@@ -205,9 +216,10 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
   if (adapterProvider && parsed.data.url && providerFromUrl(parsed.data.url) !== adapterProvider) {
     throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but '${own ?? "provider"}' is for ${adapterProvider}`);
   }
-  const { enabled = provider !== "sqlite", ...queue } = parsed.data.queue ?? {};
+  const dialect = dialectFor(provider);
+  const { enabled = !dialect.exclusiveWrites, ...queue } = parsed.data.queue ?? {};
   const directUrl = parsed.data.directUrl;
-  const schemaOf = dialectFor(provider).schema?.of ?? (() => undefined);
+  const schemaOf = dialect.schema?.of ?? (() => undefined);
   const schema = own ? undefined : schemaOf(url);
   if (directUrl !== undefined) {
     if (providerFromUrl(directUrl) !== provider) throw new ConfigurationError("directUrl", `'directUrl' is a ${providerFromUrl(directUrl)} URL but the store is on ${provider}`);
@@ -217,11 +229,11 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     }
   }
   const replicas = parsed.data.replicas ?? [];
-  if (replicas.length && provider !== "postgresql") {
+  if (replicas.length && !dialect.readReplicas) {
     throw new ConfigurationError("replicas", `Read replicas are supported on PostgreSQL (streaming replicas), not on ${provider}`);
   }
   for (const replica of replicas) {
-    if (providerFromUrl(replica) !== "postgresql") throw new ConfigurationError("replicas", `Replica URL ${redactUrl(replica)} is not a postgresql:// URL`);
+    if (providerFromUrl(replica) !== provider) throw new ConfigurationError("replicas", `Replica URL ${redactUrl(replica)} is not a postgresql:// URL`);
   }
   return {
     url,
@@ -237,7 +249,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     prisma,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
-    historyCacheBytes: parsed.data.historyCacheBytes ?? DEFAULT_KNOWN_TURNS_BYTES,
+    historyCacheBytes: parsed.data.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES,
     logger: parsed.data.logger ?? quietLogger,
   };
 }

@@ -129,3 +129,19 @@ export function allowedRows(policy: readonly CompiledRule[], action: Action, use
   return rest;
 }
 
+
+/**
+ * The owners whose rows a visibility condition selects, when it is exactly "owner is one of
+ * these" (the default policy's shape: the caller, and unowned rows as ""); otherwise undefined.
+ * Lists use it to read one owner index range per owner.
+ */
+export function ownersOf(c: RowCondition): string[] | undefined {
+  const items = c.kind === "or" ? c.items : [c];
+  const owners: string[] = [];
+  for (const item of items) {
+    if (item.kind === "owner-is") owners.push(item.principal);
+    else if (item.kind === "not" && item.item.kind === "owned") owners.push("");
+    else return undefined;
+  }
+  return owners.length ? [...new Set(owners)] : undefined;
+}

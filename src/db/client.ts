@@ -20,6 +20,14 @@ export interface Db extends Queryable {
   dispose(): Promise<void>;
 }
 
+/** What a statement sequence that may open a transaction runs on: a Db, or a transaction already open (asDb). */
+export type TransactionalDb = Pick<Db, "queryRaw" | "executeRaw" | "transaction">;
+
+/** A transaction's connection as a TransactionalDb whose nested transactions run in it. */
+export function asDb(tx: Queryable): TransactionalDb {
+  return { queryRaw: (q) => tx.queryRaw(q), executeRaw: (q) => tx.executeRaw(q), transaction: (fn) => fn(tx) };
+}
+
 /** A Prisma driver adapter as a Db. */
 export function adapterDb(adapter: SqlDriverAdapter): Db {
   return {

@@ -9,7 +9,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MigrationError, isResponsesStoreError } from "../errors.js";
-import { dialectFor, isSqliteBusy, sleep, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
+import { sleep } from "../sleep.js";
+import { dialectFor, qualifiedTable, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
 
 /** One migration folder as shipped. */
 export interface BundledMigration {
@@ -185,7 +186,7 @@ export async function migrationStatus(provider: ProviderName, url: string, optio
   const conn = await dialect.openRawConnection(url);
   try {
     let rows: MigrationRow[] = [];
-    const table = schema && dialect.schema ? dialect.schema.qualify(schema, "_prisma_migrations") : "_prisma_migrations";
+    const table = qualifiedTable(dialect, schema, "_prisma_migrations");
     try {
       rows = await conn.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM ${table}`);
     } catch {
@@ -213,9 +214,7 @@ async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void>
       // GET_LOCK answers 0 on timeout; the other providers block until they hold the lock.
       if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
     } catch (error) {
-      // SQLite can answer BEGIN IMMEDIATE with SQLITE_BUSY without waiting (e.g. while another
-      // connection switches the file to WAL): wait and try again.
-      if (!isSqliteBusy(error)) throw error;
+      if (!dialect.migrationLock.busy(error)) throw error;
       await sleep(25 + Math.random() * 75);
     }
     if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock");

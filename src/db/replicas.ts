@@ -10,10 +10,16 @@
  *   lag is the age of the last transaction it replayed);
  * - a replica whose query fails leaves the rotation at once (the read is answered by the
  *   primary) and is probed back in.
- * Reads that find nothing on a replica are asked of the primary by the store (another instance
- * may have just written). This module decides where a read goes; the store does the reading.
+ * Reads that find nothing on a replica are asked of the primary (another instance may have just
+ * written). `read()` routes one read; the store's runtime calls it.
  */
+import { StorageError, isResponsesStoreError } from "../errors.js";
 import type { Db } from "./client.js";
+
+/** How often replicas' replay positions and lag are sampled, and failed ones probed. */
+export const REPLICA_PROBE_MS = 250;
+/** A replica that takes longer than this to connect or answer leaves the rotation. */
+export const REPLICA_TIMEOUT_MS = 2000;
 
 /**
  * Why a read went to the primary instead of a replica.
@@ -76,7 +82,8 @@ export function parseLsn(lsn: unknown): bigint | undefined {
   return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : undefined;
 }
 
-const q = (sql: string) => ({ sql, args: [], argTypes: [] });
+/** A statement without parameters. */
+const rawQuery = (sql: string) => ({ sql, args: [], argTypes: [] });
 
 /** Where reads go: see the module comment. */
 export class ReplicaRouter {
@@ -158,6 +165,32 @@ export class ReplicaRouter {
     return { db: this.#primary, replica: undefined };
   }
 
+  /**
+   * One read, on a replica when one may answer it, else on the primary: `on(db)` is what reads
+   * through a connection. A replica that fails leaves the rotation and the primary answers;
+   * what a replica does not find (`missing`, or one of the store's own errors such as an unknown
+   * list cursor) is asked of the primary, which another instance may have just written to.
+   */
+  async read<R, T>(on: (db: Db) => R, op: (reader: R) => Promise<T>, missing?: (value: T) => boolean): Promise<T> {
+    const { db, replica } = await this.reader();
+    if (!replica) return op(on(db));
+    let value: T;
+    try {
+      value = await op(on(db));
+    } catch (error) {
+      if (error instanceof StorageError) this.failed(replica, error);
+      else if (isResponsesStoreError(error)) this.notFoundOnReplica();
+      else throw error;
+      return op(on(this.#primary));
+    }
+    if (missing?.(value)) {
+      this.notFoundOnReplica();
+      return op(on(this.#primary));
+    }
+    this.served();
+    return value;
+  }
+
   /** Counts a read a replica answered. */
   served(): void {
     this.#stats.replicaReads++;
@@ -211,7 +244,7 @@ export class ReplicaRouter {
   }
 
   async #primaryPosition(): Promise<bigint | undefined> {
-    const result = await this.#primary.queryRaw(q("SELECT pg_current_wal_lsn()::text"));
+    const result = await this.#primary.queryRaw(rawQuery("SELECT pg_current_wal_lsn()::text"));
     return parseLsn(result.rows[0]?.[0]);
   }
 
@@ -228,7 +261,7 @@ export class ReplicaRouter {
   async #takeSample(replica: Replica): Promise<void> {
     try {
       const result = await replica.db.queryRaw(
-        q("SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text"),
+        rawQuery("SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text"),
       );
       const replayed = parseLsn(result.rows[0]?.[0]);
       if (replayed === undefined) throw new Error("not a streaming replica (pg_last_wal_replay_lsn() is null)");

@@ -3,10 +3,11 @@
  * `(Request) => Promise<Response>` that Next.js route handlers, Hono, Bun, Deno and our own
  * `serve` mount unchanged.
  */
-import type { ResponsesStore } from "../store.js";
 import type { User } from "../schemas/params.js";
 import { errorResponse, json, responseForError } from "./error-body.js";
-import { matchRoute } from "./routes.js";
+import { matchRoute, type ResponsesApi } from "./routes.js";
+
+export type { ResponsesApi } from "./routes.js";
 
 /** Options of {@link createResponsesHandler}. */
 export interface ResponsesHandlerOptions {
@@ -37,7 +38,7 @@ export interface ResponsesHandlerOptions {
  * // Next.js: export const GET = handler, DELETE = handler (see openai-responses-store/next)
  * ```
  */
-export function createResponsesHandler(store: ResponsesStore, options: ResponsesHandlerOptions = {}): (request: Request) => Promise<Response> {
+export function createResponsesHandler(store: ResponsesApi, options: ResponsesHandlerOptions = {}): (request: Request) => Promise<Response> {
   const base = (options.basePath ?? "/v1").replace(/\/+$/, "");
   const authenticate = options.authenticate ?? (() => null);
   const onError = options.onError ?? ((error: unknown) => console.error("openai-responses-store: request failed", error));

@@ -3,6 +3,18 @@
  * input items) and the list extension the reference adds (GET /responses).
  */
 import type { ResponsesStore } from "../store.js";
+
+/**
+ * What the HTTP layer uses of a store: the four calls of the Responses API it serves. Any object
+ * with these methods can be served (a wrapper that logs or caches, a test double).
+ *
+ * @example
+ * ```ts
+ * const api: ResponsesApi = store; // a ResponsesStore is one
+ * const handler = createResponsesHandler(api);
+ * ```
+ */
+export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems">;
 import type { User } from "../schemas/params.js";
 import { InvalidParameterError } from "../errors.js";
 
@@ -14,7 +26,7 @@ export interface Route {
 
 /** What a route handler gets. */
 export interface RouteCall {
-  store: ResponsesStore;
+  store: ResponsesApi;
   params: Record<string, string>;
   query: URLSearchParams;
   user: User | null;

@@ -6,8 +6,9 @@
  */
 import { ConfigurationError } from "../errors.js";
 import { dialectFor, providerFromUrl } from "../db/providers.js";
-import type { ImportRecord, ResponsesStore } from "../store.js";
-import { fromJson } from "../repository/sql.js";
+import type { ResponsesStore } from "../store.js";
+import type { ImportRecord } from "../types.js";
+import { fromJson } from "../schemas/json.js";
 
 /** Options of {@link importLlamaStackResponses}. */
 export interface LlamaStackImportOptions {

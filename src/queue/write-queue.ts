@@ -9,9 +9,10 @@
 import { EventEmitter } from "node:events";
 import { setImmediate } from "node:timers/promises";
 import fastq from "fastq";
-import { isTransient } from "../db/transient.js";
+import { isTransient, storageError } from "../db/transient.js";
 import { StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
 import type { ResponseWrite } from "../repository/responses-repository.js";
+import { sleep } from "../sleep.js";
 import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from "./retry.js";
 
 /** Queue settings (all optional). */
@@ -76,7 +77,6 @@ export type BatchWriter = (writes: readonly ResponseWrite[]) => Promise<Map<stri
 /** Writes that must be waiting before another worker joins those already writing. */
 const PARALLEL_BATCH_THRESHOLD = 16;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Batches, retries and acknowledges writes. Wrapped by ResponsesStore; not exported as API.
@@ -208,7 +208,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       } catch (error) {
         // Unreachable by design; if it happens, the writes still settle and the worker lives.
         this.#report(error);
-        for (const w of batch) this.#fail(w, new StorageError("storeResponseObject", false, { cause: error }));
+        for (const w of batch) this.#fail(w, storageError("storeResponseObject", error, undefined, false));
       } finally {
         this.#inFlightBatches--;
         for (const w of batch) this.#inFlightIds.delete(w.write.id);
@@ -276,7 +276,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
           const failure =
             isResponsesStoreError(error) && !(error instanceof StorageError)
               ? error
-              : new StorageError("storeResponseObject", transient, { cause, attempts: attempt });
+              : storageError("storeResponseObject", cause, attempt, transient);
           for (const w of batch) this.#fail(w, failure);
           return;
         }
@@ -302,6 +302,6 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   }
 
   #report(error: unknown): void {
-    this.emit("writeError", { id: "(queue)", error: new StorageError("writeQueue", false, { cause: error }) });
+    this.emit("writeError", { id: "(queue)", error: storageError("writeQueue", error, undefined, false) });
   }
 }

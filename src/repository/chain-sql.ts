@@ -32,8 +32,8 @@ export async function digestMode(q: Queryable, dialect: Dialect): Promise<Digest
 export type Follow =
   /** Everything the whole input and messages of the anchors need. */
   | { kind: "all" }
-  /** What the input needs from position `above` on (an input-items page reads no further). */
-  | { kind: "input"; above: number };
+  /** What the input needs from position `from` on (an input-items page reads no further). */
+  | { kind: "input"; from: number };
 
 /** A list of values as placeholders. */
 const list = (p: SqlParams, values: readonly string[]) => values.map((v) => p.value(v)).join(", ");
@@ -56,8 +56,8 @@ export async function walkChains(q: Queryable, t: ChainTable, anchors: readonly 
   const p = new SqlParams(t.dialect);
   const T = t.name;
   const start = [`${T}.id IN (${list(p, anchors)})`];
-  if (visible) start.push(p.condition(visible, T), `${T}.deleted_at IS NULL`);
-  const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.above)}`;
+  if (visible) start.push(p.live(visible, T));
+  const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.from)}`;
   // One chain: UNION ALL, each row once by construction, a step count ending a cycle someone
   // wrote by hand. Several chains may share ancestors: UNION keeps each row once (and ends
   // cycles). The JSON is joined back afterwards: carried through the recursion it is copied
@@ -103,7 +103,7 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
     p.query(
       `SELECT depth, input_count, output_count, messages_count, history_digest, messages_digest, ` +
         `CASE WHEN ${T}.history_digest IS NULL AND ${T}.input_start = 0 AND ${T}.messages_start = 0 THEN ${T}.response_object END FROM ${T} ` +
-        `WHERE ${T}.id = ${p.value(id)} AND ${p.condition(readable, T)} AND ${T}.deleted_at IS NULL${t.dialect.lockShared}`,
+        `WHERE ${T}.id = ${p.value(id)} AND ${p.live(readable, T)}${t.dialect.lockShared}`,
     ),
   );
   const r = result.rows[0];

@@ -63,7 +63,7 @@ export interface ChainPlan {
   columns: ChainColumns;
   json: string;
   /** Set when the turn is linked: its whole lists' digest states, for remembering it. */
-  next: PlannedHistory | undefined;
+  continuation: PlannedHistory | undefined;
 }
 
 /** SHA-256 (hex) of a JSON text: the digest columns hold it for each list's JSON array text. */
@@ -147,7 +147,7 @@ function idsUnique(items: readonly unknown[]): boolean {
  * remembers, which the caller's list was found to start with, item for item): a prefix check
  * against a parent with that digest then reads only the items after them.
  */
-export interface KnownPrefix {
+export interface RememberedPrefix {
   /** How many items it covers. */
   count: number;
   /** The digest column value of exactly these items. */
@@ -177,7 +177,7 @@ interface ListPlan {
  * linked when the list starts with exactly those items. A `known` prefix of the same digest
  * and count stands in for serialising and hashing them again.
  */
-function planList(items: readonly unknown[], mode: DigestMode, count: number, digest: string | null, known: KnownPrefix | undefined): ListPlan {
+function planList(items: readonly unknown[], mode: DigestMode, count: number, digest: string | null, known: RememberedPrefix | undefined): ListPlan {
   if (digest === null || count < 0 || items.length < count) {
     return { start: 0, ownInner: serialise(items).inner, inherited: 0, state: undefined, bytes: undefined };
   }
@@ -220,7 +220,7 @@ export function planTurn(
   parent: ParentFacts | undefined,
   restJson: string,
   mode: DigestMode = "text",
-  known: { input?: KnownPrefix | undefined; messages?: KnownPrefix | undefined } = {},
+  known: { input?: RememberedPrefix | undefined; messages?: RememberedPrefix | undefined } = {},
 ): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
@@ -239,7 +239,7 @@ export function planTurn(
   const linked = inputPlan.start > 0 || (messagesPlan?.start ?? 0) > 0;
   // A row stored whole gets its digests only when a turn continues it (wholeRowFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
-  let next: PlannedHistory | undefined;
+  let continuation: PlannedHistory | undefined;
   if (linked) {
     const whole = (plan: ListPlan, list: readonly unknown[]) => ({
       state: plan.state ?? new ArrayDigest().add(digestInner(mode, list, plan.ownInner)),
@@ -249,14 +249,14 @@ export function planTurn(
     const outputInner = serialise(output).inner;
     const historyState = inputSoFar.state.add(digestInner(mode, output, outputInner));
     const outputBytes = Buffer.byteLength(outputInner);
-    next = {
+    continuation = {
       history: { state: historyState, bytes: inputSoFar.bytes + (inputSoFar.bytes && outputBytes ? 1 : 0) + outputBytes },
       messages: messagesPlan && messages ? whole(messagesPlan, messages) : null,
     };
   }
   return {
     json,
-    next,
+    continuation,
     columns: {
       parentId: linked ? parent!.id : null,
       depth: linked ? parent!.depth + 1 : 0,
@@ -265,8 +265,8 @@ export function planTurn(
       outputCount: output.length,
       messagesStart: messagesPlan?.start ?? 0,
       messagesCount: messages === undefined ? null : messages.length,
-      historyDigest: next ? next.history.state.peek() : null,
-      messagesDigest: next?.messages ? next.messages.state.peek() : null,
+      historyDigest: continuation ? continuation.history.state.peek() : null,
+      messagesDigest: continuation?.messages ? continuation.messages.state.peek() : null,
       inputIdsUnique: idsUnique(input),
       fullBytes: Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0),
     },

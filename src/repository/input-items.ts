@@ -7,7 +7,7 @@ import { InputItemNotFoundError } from "../errors.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { IncludeValue } from "../schemas/params.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
-import type { InputWindow } from "./responses-repository.js";
+import type { InputWindow } from "./responses-table.js";
 
 /** Slicing parameters, already validated (defaults applied). */
 export interface InputItemSlice {

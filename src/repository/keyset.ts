@@ -1,7 +1,5 @@
-/**
- * List pages as the Responses API shapes them, and their assembly from a "limit + 1" fetch.
- * (The (created_at, id) keyset predicate itself is in responses-repository.ts.)
- */
+/** Keyset pagination by (created_at, id): the cursor predicate, and pages as the Responses API shapes them. */
+import type { SqlParams } from "./sql.js";
 
 /** List order: by created_at, then id. */
 export type Order = "asc" | "desc";
@@ -30,4 +28,22 @@ export function assemblePage<T>(items: T[], limit: number, idOf: (item: T) => st
     last_id: data.length ? (idOf(data[data.length - 1]!) ?? null) : null,
     has_more: items.length > limit,
   };
+}
+
+/** A position in a (created_at, id) order: the row a page continues after. */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * The rows of `table` beyond `cursor` in `order`: `created_at < c OR (created_at = c AND id < i)`
+ * (`>` ascending), so rows that share a second are neither skipped nor repeated.
+ */
+export function afterCursor(p: SqlParams, table: string, cursor: Cursor, order: Order): string {
+  const beyond = order === "desc" ? "<" : ">";
+  return (
+    `(${table}.created_at ${beyond} ${p.value(cursor.createdAt, "bigint")} OR ` +
+    `(${table}.created_at = ${p.value(cursor.createdAt, "bigint")} AND ${table}.id ${beyond} ${p.value(cursor.id)}))`
+  );
 }

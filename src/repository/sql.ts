@@ -1,7 +1,8 @@
 /**
- * A parameterised SQL statement under construction: values become numbered placeholders in
- * the dialect's syntax, with the argument types Prisma's driver adapters expect. Nothing a
- * caller passes is ever spliced into SQL text.
+ * Parameterised SQL under construction, and the decoders of what the drivers return.
+ *
+ * Values become numbered placeholders in the dialect's syntax, with the argument types Prisma's
+ * driver adapters expect. Nothing a caller passes is ever spliced into SQL text.
  */
 import type { ArgScalarType, ArgType, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Dialect } from "../db/providers.js";
@@ -11,13 +12,16 @@ import type { RowCondition } from "../access/where.js";
 export class SqlParams {
   readonly #args: unknown[] = [];
   readonly #argTypes: ArgType[] = [];
-  constructor(private readonly dialect: Dialect) {}
+  readonly #dialect: Dialect;
+  constructor(dialect: Dialect) {
+    this.#dialect = dialect;
+  }
 
   /** Adds a value and returns its placeholder. */
   value(value: unknown, scalarType: ArgScalarType = "string"): string {
     this.#args.push(value);
     this.#argTypes.push({ scalarType, arity: "scalar" });
-    return this.dialect.param(this.#args.length, scalarType);
+    return this.#dialect.param(this.#args.length, scalarType);
   }
 
   /**
@@ -34,9 +38,9 @@ export class SqlParams {
       case "owned":
         return `${col("owner_principal")} <> ''`;
       case "attr-overlaps":
-        return this.dialect.json.overlaps(col("access_attributes"), c.attribute, c.values, (v) => this.value(v));
+        return this.#dialect.json.overlaps(col("access_attributes"), c.attribute, c.values, (v) => this.value(v));
       case "attr-present":
-        return this.dialect.json.present(col("access_attributes"), c.attribute, (v) => this.value(v));
+        return this.#dialect.json.present(col("access_attributes"), c.attribute, (v) => this.value(v));
       case "id-is":
         return `${col(key)} = ${this.value(c.id)}`;
       case "id-starts":
@@ -52,6 +56,15 @@ export class SqlParams {
     }
   }
 
+  /**
+   * The rows of `table` that `c` allows and that are live: not marked deleted (a deleted turn
+   * later turns build on stays, hidden, until the last of them goes). Every read and delete of
+   * the responses table that a caller's condition drives goes through this.
+   */
+  live(c: RowCondition, table: string): string {
+    return `${this.condition(c, table)} AND ${table}.deleted_at IS NULL`;
+  }
+
   /** How many values are bound so far (also a handy unique suffix for aliases). */
   get count(): number {
     return this.#args.length;
@@ -63,10 +76,7 @@ export class SqlParams {
   }
 }
 
-/** JSON columns come back as text from some drivers and parsed from others. */
-export function fromJson(value: unknown): unknown {
-  return typeof value === "string" ? JSON.parse(value) : value;
-}
+export { fromJson } from "../schemas/json.js";
 
 /** A SQL boolean as the drivers return it (true, 1, 1n, "1", "t"). */
 export function truthy(value: unknown): boolean {

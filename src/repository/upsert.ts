@@ -8,7 +8,7 @@
  * which may be updated and upserts those.
  */
 import type { ArgScalarType } from "@prisma/driver-adapter-utils";
-import type { Db, Queryable } from "../db/client.js";
+import type { Queryable, TransactionalDb } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
@@ -25,8 +25,8 @@ export interface UpsertTable {
 }
 
 /** The SET list of an upsert's update: each replaced column from `value(column)`. */
-function assignments(table: UpsertTable, value: (column: string) => string): string {
-  return table.replace.map((c) => `${c} = ${value(c)}`).join(", ");
+function assignments(table: UpsertTable, dialect: Dialect): string {
+  return table.replace.map((c) => `${c} = ${dialect.proposed(c)}`).join(", ");
 }
 
 /** Rows of one writer: their values in column order, and the stored rows that writer may change. */
@@ -49,7 +49,7 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
  * (the caller writes those another way).
  */
 export async function upsertGuarded(
-  db: Pick<Db, "queryRaw" | "executeRaw" | "transaction">,
+  db: TransactionalDb,
   dialect: Dialect,
   table: UpsertTable,
   groups: readonly UpsertGroup[],
@@ -63,7 +63,7 @@ export async function upsertGuarded(
       const insert = insertValues(p, table, group.rows); // placeholders in text order (SQLite numbers them by position)
       const onConflict = insertOnly
         ? "DO NOTHING"
-        : `DO UPDATE SET ${assignments(table, (c) => `excluded.${c}`)} WHERE ${p.condition(group.writable, table.name, key)}`;
+        : `DO UPDATE SET ${assignments(table, dialect)} WHERE ${p.condition(group.writable, table.name, key)}`;
       const written = await db.queryRaw(p.query(`${insert} ON CONFLICT (${key}) ${onConflict} RETURNING ${key}`));
       const done = new Set(written.rows.map((r) => String(r[0])));
       for (const row of group.rows) if (!done.has(String(row[0]))) refused.add(String(row[0]));
@@ -73,8 +73,8 @@ export async function upsertGuarded(
   // New keys are the common case: one plain multi-row INSERT (atomic by itself) settles every
   // group in one round trip; only a duplicate key sends them down the locking path.
   try {
-    const i = new SqlParams(dialect);
-    await db.executeRaw(i.query(insertValues(i, table, groups.flatMap((g) => g.rows))));
+    const p = new SqlParams(dialect);
+    await db.executeRaw(p.query(insertValues(p, table, groups.flatMap((g) => g.rows))));
     return refused;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -85,11 +85,11 @@ export async function upsertGuarded(
     for (const group of groups) {
       // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
       // writer may update; then one unconditional upsert of what may be written.
-      const c = new SqlParams(dialect);
+      const p = new SqlParams(dialect);
       const existing = await tx.queryRaw(
-        c.query(
-          `SELECT ${key}, (${c.condition(group.writable, table.name, key)}) AS ok FROM ${table.name} ` +
-            `WHERE ${key} IN (${group.rows.map((r) => c.value(r[0])).join(", ")}) FOR UPDATE`,
+        p.query(
+          `SELECT ${key}, (${p.condition(group.writable, table.name, key)}) AS ok FROM ${table.name} ` +
+            `WHERE ${key} IN (${group.rows.map((r) => p.value(r[0])).join(", ")})${dialect.lockRow}`,
         ),
       );
       const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
@@ -98,7 +98,7 @@ export async function upsertGuarded(
     if (writable.length) {
       const p = new SqlParams(dialect);
       await tx.executeRaw(
-        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, (c) => `VALUES(${c})`)}`),
+        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, dialect)}`),
       );
     }
     return refused;
@@ -123,12 +123,7 @@ export async function updateOnly(
     p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
   );
   if (count > 0) return "updated";
-  const e = new SqlParams(dialect);
-  const exists = await db.queryRaw(e.query(`SELECT 1 FROM ${table.name} WHERE ${key} = ${e.value(row[0])}`));
+  const q = new SqlParams(dialect);
+  const exists = await db.queryRaw(q.query(`SELECT 1 FROM ${table.name} WHERE ${key} = ${q.value(row[0])}`));
   return exists.rows.length ? "refused" : "absent";
-}
-
-/** A transaction's connection as a Db-like whose nested transactions run in it. */
-export function within(tx: Queryable): Pick<Db, "queryRaw" | "executeRaw" | "transaction"> {
-  return { queryRaw: (q) => tx.queryRaw(q), executeRaw: (q) => tx.executeRaw(q), transaction: (fn) => fn(tx) };
 }

@@ -57,3 +57,15 @@ function firstProblem(value: unknown, path: (string | number)[]): { message: str
       return { message: `a ${typeof value} is not a JSON value`, value };
   }
 }
+
+/**
+ * A JSON column's value: drivers return it as text or already parsed.
+ *
+ * @example
+ * ```ts
+ * fromJson('{"a":1}'); // { a: 1 }
+ * ```
+ */
+export function fromJson(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}

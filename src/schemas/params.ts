@@ -1,6 +1,8 @@
 /**
- * zod schemas of the per-call parameters: the caller (`user`), list parameters and input-item
- * parameters, with the reference's defaults. Invalid values become InvalidParameterError.
+ * Per-call parameters, checked: the caller (`user`), list and input-item parameters, batch sizes, prune windows, limits.
+ *
+ * zod schemas with the reference's defaults; an invalid value becomes InvalidParameterError
+ * naming the parameter (an invalid `user` a ValidationError).
  */
 import { z } from "zod";
 import { InvalidParameterError, ValidationError } from "../errors.js";
@@ -127,6 +129,40 @@ export function parseUser(user: unknown): User | null {
     throw new ValidationError("user", result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })));
   }
   return result.data ?? null;
+}
+
+/**
+ * The parameters of `listResponseInputItems`, checked, with both cursors refused together.
+ *
+ * @throws InvalidParameterError for a bad value, or both `after` and `before`.
+ */
+export function parseInputItemsParams(params: ListInputItemsParams): z.output<typeof listInputItemsParamsSchema> {
+  const slice = parseParams(listInputItemsParamsSchema, { ...params, user: undefined });
+  if (slice.after && slice.before) throw new InvalidParameterError("before/after", "Cannot specify both 'before' and 'after' parameters");
+  return slice;
+}
+
+/** A batch size of a batched job (default 500), checked. */
+export function parseBatchSize(batchSize = 500): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
+  }
+  return batchSize;
+}
+
+/** A prune's cutoff in unix seconds, from a Date or unix seconds, checked. */
+export function parseOlderThan(olderThan: Date | number): number {
+  const cutoff = olderThan instanceof Date ? Math.floor(olderThan.getTime() / 1000) : olderThan;
+  if (!Number.isFinite(cutoff)) throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
+  return cutoff;
+}
+
+/** The `limit` of `ownerCounts` (default 10), checked. */
+export function parseOwnerLimit(limit = 10): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new InvalidParameterError("limit", "Invalid value for 'limit': expected an integer between 1 and 1000");
+  }
+  return limit;
 }
 
 /** A zod issue path segment as a string or number. */

@@ -13,29 +13,29 @@
  * turn keep what its parent does not hold. A turn is remembered with its writer's owner columns
  * and used only for the same owner.
  */
-import type { KnownPrefix, PlannedHistory } from "./chain.js";
+import type { RememberedPrefix, PlannedHistory } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its known prefix facts. */
-export interface KnownList extends KnownPrefix {
+export interface RememberedList extends RememberedPrefix {
   /** snapshot()s of the items: compared with, never handed out. */
   items: readonly unknown[];
 }
 
 /** A remembered turn: its whole input followed by its output, and its messages. */
-export interface KnownTurn {
+export interface RememberedTurn {
   id: string;
   /** The owner columns it was stored with (owner principal and attributes, as one key). */
   owner: string;
-  history: KnownList;
+  history: RememberedList;
   /** How many of the history's items were validated as input items (the rest as output). */
   inputCount: number;
-  messages: KnownList | null;
+  messages: RememberedList | null;
 }
 
 /** What a caller's lists were found to start with, for a store of the turn after `turn`. */
 export interface MatchedPrefix {
-  input?: KnownList | undefined;
-  messages?: KnownList | undefined;
+  input?: RememberedList | undefined;
+  messages?: RememberedList | undefined;
   /** The first input items validated before (as input items): validation may skip them. */
   validInput?: number;
 }
@@ -99,33 +99,35 @@ export function sameJson(value: unknown, known: unknown): boolean {
 }
 
 /** Copies of a remembered turn's input items from position `from` on. */
-function inputOf(turn: KnownTurn, from: number): unknown[] {
+function inputOf(turn: RememberedTurn, from: number): unknown[] {
   const items: unknown[] = [];
   for (let i = Math.max(0, from); i < turn.inputCount; i++) items.push(thaw(turn.history.items[i]));
   return items;
 }
 
 /** Whether `list` starts with the items of `known`, each serialising to the same JSON. */
-function startsWith(list: unknown, known: KnownList): boolean {
+function startsWith(list: unknown, known: RememberedList): boolean {
   if (!Array.isArray(list) || list.length < known.items.length) return false;
   for (let i = 0; i < known.items.length; i++) if (!sameJson(list[i], known.items[i])) return false;
   return true;
 }
-
-/** The default bound of remembered histories: 64 MiB of their JSON text. */
-export const DEFAULT_KNOWN_TURNS_BYTES = 64 * 1024 * 1024;
 
 /**
  * The remembered turns, least recently used first, within a bound on their JSON size. A
  * conversation holds one entry: remembering a turn forgets its parent (a fork from an older
  * turn is checked the ordinary way).
  */
-export class KnownTurns {
-  readonly #turns = new Map<string, KnownTurn>();
+export class RememberedTurns {
+  readonly #turns = new Map<string, RememberedTurn>();
   #bytes = 0;
 
-  /** `maxBytes`: the bound on the remembered histories' JSON text (0 remembers nothing). */
-  constructor(readonly maxBytes: number = DEFAULT_KNOWN_TURNS_BYTES) {}
+  /** `maxBytes`: the bound on the remembered histories' JSON text (0 remembers nothing: `historyCacheBytes`). */
+  constructor(readonly maxBytes: number = 64 * 1024 * 1024) {}
+
+  /** Whether anything can be remembered (reads then fetch the digests to check against). */
+  get enabled(): boolean {
+    return this.maxBytes > 0;
+  }
 
   /** Bytes of JSON text remembered now. */
   get bytes(): number {
@@ -169,10 +171,10 @@ export class KnownTurns {
     this.forget(turn.id);
     const bytes = plan.history.bytes + (plan.messages?.bytes ?? 0);
     if (bytes > this.maxBytes) return;
-    const copied = (list: readonly unknown[], prefix: KnownList | undefined) =>
+    const copied = (list: readonly unknown[], prefix: RememberedList | undefined) =>
       prefix ? prefix.items.concat(list.slice(prefix.items.length).map(snapshot)) : list.map(snapshot);
     const history = [...copied(lists.input, matched.input), ...lists.output.map(snapshot)];
-    const known: KnownTurn = {
+    const known: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
       history: { items: history, count: history.length, digest: digests.history, state: plan.history.state, bytes: plan.history.bytes },
@@ -211,7 +213,7 @@ export class KnownTurns {
   }
 
   /** The remembered turn `id` when the stored row's history digest is the remembered one. */
-  #holding(id: string, historyDigest: string | null): KnownTurn | undefined {
+  #holding(id: string, historyDigest: string | null): RememberedTurn | undefined {
     const turn = this.#turns.get(id);
     if (!turn || historyDigest === null || turn.history.digest !== historyDigest) return undefined;
     this.#touch(turn);
@@ -232,7 +234,7 @@ export class KnownTurns {
     this.#bytes = 0;
   }
 
-  #touch(turn: KnownTurn): void {
+  #touch(turn: RememberedTurn): void {
     this.#turns.delete(turn.id);
     this.#turns.set(turn.id, turn);
   }

@@ -1,10 +1,10 @@
-// Remembered turns (repository/known-turns.ts), as pure code: a turn planned against a
+// Remembered turns (repository/remembered-turns.ts), as pure code: a turn planned against a
 // remembered parent is planned exactly as it would be without it, the comparison of a caller's
 // items with a remembered copy answers "equal" only for items that serialise the same, and the
 // memory bound, owners and copies hold.
 import { describe, expect, test } from "vitest";
 import { planTurn, wholeRowFacts, type DigestMode, type ParentFacts } from "../../src/repository/chain.js";
-import { KnownTurns, sameJson, snapshot } from "../../src/repository/known-turns.js";
+import { RememberedTurns, sameJson, snapshot } from "../../src/repository/remembered-turns.js";
 import { chainTurns, type Turn } from "../support/fixtures.js";
 
 /** The facts lockParent() would read back for a turn planned with `plan`'s columns. */
@@ -20,7 +20,7 @@ function split(turn: Turn) {
 describe.each(["text", "canonical"] as const)("a remembered parent, with %s digests", (mode: DigestMode) => {
   test("plans every turn of a conversation exactly as the full prefix check does", () => {
     const turns = chainTurns("resp_", 60);
-    const known = new KnownTurns();
+    const known = new RememberedTurns();
     let parent: ParentFacts | undefined;
     let hits = 0;
     for (const turn of turns) {
@@ -32,8 +32,8 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
       expect(withKnown.json).toBe(without.json);
       expect(withKnown.columns).toEqual(without.columns);
       const columns = withKnown.columns;
-      if (withKnown.next) {
-        known.remember({ id: turn.response.id, parentId: columns.parentId!, owner: "alice" }, items, withKnown.next, { history: columns.historyDigest!, messages: columns.messagesDigest }, matched);
+      if (withKnown.continuation) {
+        known.remember({ id: turn.response.id, parentId: columns.parentId!, owner: "alice" }, items, withKnown.continuation, { history: columns.historyDigest!, messages: columns.messagesDigest }, matched);
       }
       // The first turn is stored whole (no digests): its child reads them from its JSON.
       parent = columns.historyDigest ? factsOf(turn.response.id, columns) : wholeRowFacts(turn.response.id, { ...turn.response, input: turn.input, messages: turn.messages }, mode);
@@ -44,11 +44,11 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
 
   test("a prefix that no longer matches the parent's digest is checked in full and not linked", () => {
     const [t1, t2, t3] = chainTurns("resp_", 3);
-    const known = new KnownTurns();
+    const known = new RememberedTurns();
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages }, mode);
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest, mode);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.next!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
     const matched = known.match("resp_2", "", t3!.input, t3!.messages)!;
     expect(matched.input).toBeDefined();
     // resp_2 as another instance stored it since: other output, so another digest.
@@ -82,11 +82,11 @@ describe("comparing a caller's items with a remembered copy", () => {
 
   test("a remembered turn is a copy: editing the caller's objects in place afterwards is seen as a different history", () => {
     const [t1, t2, t3] = chainTurns("resp_", 3);
-    const known = new KnownTurns();
+    const known = new RememberedTurns();
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.next!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
     expect(known.match("resp_2", "", t3!.input, t3!.messages)?.input).toBeDefined();
     ((t3!.input[0] as { content: { text: string }[] }).content[0]!).text = "edited in place";
     (t3!.messages[0] as { content: string }).content = "edited in place";
@@ -96,28 +96,28 @@ describe("comparing a caller's items with a remembered copy", () => {
 
 describe("the remembered turns", () => {
   /** Remembers turn 2 of a fresh conversation `prefix` (stored by `owner`) and returns its turn 3. */
-  function rememberTurnTwo(known: KnownTurns, prefix: string, owner = "") {
+  function rememberTurnTwo(known: RememberedTurns, prefix: string, owner = "") {
     const [t1, t2, t3] = chainTurns(prefix, 3, 1_732_406_400, () => "q".repeat(500), () => "a".repeat(500));
     const p1 = wholeRowFacts(`${prefix}1`, { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner }, s2.items, plan.next!, { history: plan.columns.historyDigest!, messages: plan.columns.messagesDigest });
+    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner }, s2.items, plan.continuation!, { history: plan.columns.historyDigest!, messages: plan.columns.messagesDigest });
     return t3!;
   }
 
   test("are used for the owner who stored them only", () => {
-    const known = new KnownTurns();
+    const known = new RememberedTurns();
     const next = rememberTurnTwo(known, "a_", "alice");
     expect(known.match("a_2", "bob", next.input, next.messages)).toBeUndefined();
     expect(known.match("a_2", "alice", next.input, next.messages)?.input).toBeDefined();
   });
 
   test("stay within their byte bound, forgetting the least recently used first", () => {
-    const probe = new KnownTurns();
+    const probe = new RememberedTurns();
     rememberTurnTwo(probe, "p_");
     const one = probe.bytes;
     expect(one).toBeGreaterThan(2000);
-    const known = new KnownTurns(one * 2 + 1);
+    const known = new RememberedTurns(one * 2 + 1);
     const a = rememberTurnTwo(known, "a_");
     rememberTurnTwo(known, "b_");
     expect(known.match("a_2", "", a.input, a.messages)?.input).toBeDefined(); // a_ used: b_ is now the oldest
@@ -127,7 +127,7 @@ describe("the remembered turns", () => {
     expect(known.match("a_2", "", a.input, a.messages)?.input).toBeDefined();
     known.forget("a_2");
     expect(known.size).toBe(1);
-    const off = new KnownTurns(0);
+    const off = new RememberedTurns(0);
     rememberTurnTwo(off, "z_");
     expect([off.size, off.bytes]).toEqual([0, 0]);
   });

@@ -1,0 +1,170 @@
+/** PostgreSQL (pg): its dialect record, URLs (`?schema=`, `pgbouncer=true`), the raw connection and the store's pool with named statements. */
+import { createHash } from "node:crypto";
+import type { SqlQuery } from "@prisma/driver-adapter-utils";
+import type { Pool, QueryArrayConfig } from "pg";
+import type { Db, Queryable } from "../client.js";
+import type { PoolHooks, PoolOptions } from "../connection.js";
+import type { Dialect } from "../providers.js";
+
+/**
+ * SQLSTATEs (and classes) of conditions that pass. 26000/42P05 (a named statement missing, or
+ * already there, on a pooled server connection) pass too: the store goes on with unnamed statements.
+ */
+const TRANSIENT = /^(08...|40001|40P01|53300|55P03|57P0[123]|57014|26000|42P05)$/;
+
+/** SQLSTATEs of a named statement the server connection does not have, or already has. */
+const NAMED_STATEMENT_MISMATCH = new Set(["26000", "42P05"]);
+
+/**
+ * Statement texts given a server-side prepared statement name, per store; later ones go
+ * unnamed. Each name costs memory on every server connection that prepared it: the first 256
+ * texts are the common ones (gets, lists, the queue's batch sizes).
+ */
+const NAMED_STATEMENTS = 256;
+
+/** A PostgreSQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * What a postgresql:// URL says beyond what pg reads, taken out before pg sees it, as Prisma
+ * spells it: `schema` (where the tables live; default: the server's search_path) and
+ * `pgbouncer=true` (a transaction-mode pooler: no server-side prepared statements).
+ */
+export function pgConnection(url: string): { connectionString: string; prepared: boolean; schema: string | undefined } {
+  const u = new URL(url);
+  const pgbouncer = u.searchParams.get("pgbouncer");
+  const schema = u.searchParams.get("schema") || undefined;
+  if (pgbouncer === null && !u.searchParams.has("schema")) return { connectionString: url, prepared: true, schema };
+  u.searchParams.delete("pgbouncer");
+  u.searchParams.delete("schema");
+  return { connectionString: u.toString(), prepared: pgbouncer !== "true", schema };
+}
+
+type Result = { rows: unknown[]; rowCount: number | null };
+type Client = Pick<Pool, "query">;
+
+/** The store's pool: values as the server's text, named statements unless a pooler is in the way. */
+async function openPool(url: string, options: PoolOptions, { onIdleError, warn }: PoolHooks): Promise<Db> {
+  const { default: pg } = await import("pg");
+  const { connectionString } = pgConnection(url);
+  let { prepared } = pgConnection(url);
+  const timeouts = options.timeoutMs === undefined ? {} : { connectionTimeoutMillis: options.timeoutMs, query_timeout: options.timeoutMs };
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, ...timeouts });
+  pool.on("error", onIdleError);
+  // Every value comes back as the server's text: JSON is parsed once by the repository, and
+  // bigints keep their digits.
+  const asText = { getTypeParser: () => (value: string) => value };
+  // Named statements are parsed and planned once per connection (measured: 5-15% less server
+  // CPU on the queue's batches); not through a transaction-mode pooler (?pgbouncer=true). A
+  // name is a digest of the text, so a server connection holding that name holds this statement.
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string | undefined => {
+    if (!prepared) return undefined;
+    let name = names.get(sql);
+    if (name === undefined && names.size < NAMED_STATEMENTS) {
+      names.set(sql, (name = `ors_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`));
+    }
+    return name;
+  };
+  const send = (client: Client, config: object) => client.query(config as QueryArrayConfig) as unknown as Promise<Result>;
+  // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
+  // server connection lacks (or already has): from then on statements go unnamed, and the one
+  // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
+  // aborted, it is thrown instead (classed transient: the retry runs unnamed).
+  const run = async (client: Client, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
+    const name = nameOf(q.sql);
+    try {
+      return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
+    } catch (error) {
+      if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
+      if (prepared) warn("openai-responses-store: the server lost a prepared statement (a transaction-mode pooler?); using unnamed statements from now on. Add ?pgbouncer=true to the URL to say so up front.");
+      prepared = false;
+      if (inTransaction) throw error;
+      return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
+    }
+  };
+  const on = (client: Client, inTransaction: boolean): Queryable => ({
+    queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
+    executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
+  });
+  return {
+    ...on(pool, false),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(on(client, true));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined); // a connection that failed to roll back is discarded
+      }
+    },
+    dispose: () => pool.end(),
+  };
+}
+
+/** PostgreSQL's record. */
+export const postgresql: Dialect = {
+  provider: "postgresql",
+  param: (i, type) => `$${i}${type === "json" ? "::json" : type === "bigint" ? "::bigint" : ""}`,
+  lockRow: " FOR UPDATE",
+  lockShared: " FOR SHARE",
+  recursionHint: "",
+  byteLength: (col) => `octet_length(${col}::text)`,
+  // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
+  // holds that escape, in which case the value is sent whole (the store drops the keys itself).
+  jsonWithout: (col, keys) =>
+    `CASE WHEN strpos(${col}::text, '\\u0000') > 0 THEN ${col} ELSE (${col}::jsonb ${keys.map((k) => `- '${k}'`).join(" ")})::json END`,
+  json: {
+    overlaps: (col, key, values, p) =>
+      `COALESCE((${col} -> ${p(key)}::text) ?| ARRAY[${values.map((v) => `${p(v)}::text`).join(", ")}], FALSE)`,
+    present: (col, key, p) => `COALESCE((${col} -> ${p(key)}::text) <> '[]'::jsonb, FALSE)`,
+  },
+  upsert: "on-conflict-where",
+  proposed: (column) => `excluded.${column}`,
+  exclusiveWrites: false,
+  lookUpByKeyFirst: true,
+  jsonKeepsText: () => true,
+  readReplicas: true,
+  schema: {
+    of: (url) => pgConnection(url).schema,
+    create: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`,
+    use: (schema) => `SET LOCAL search_path TO ${quoteIdent(schema)}`,
+    qualify: (schema, table) => `${quoteIdent(schema)}.${table}`,
+  },
+  migrationsTableDdl: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`,
+  // Prisma's key, as a transaction-level lock: it conflicts with the session-level lock
+  // `prisma migrate deploy` takes on the same key, and is released by COMMIT or ROLLBACK.
+  migrationLock: { acquire: ["BEGIN", "SELECT pg_advisory_xact_lock(72707369)"], release: "COMMIT", abort: "ROLLBACK", transactional: true, busy: () => false },
+  timestamp: (d) => d,
+  async openRawConnection(url) {
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: pgConnection(url).connectionString });
+    await client.connect();
+    return {
+      exec: async (script) => void (await client.query(script)),
+      query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+      close: () => client.end(),
+    };
+  },
+  openPool,
+  transient: (e) => typeof e.code === "string" && TRANSIENT.test(e.code),
+  uniqueViolation: (e) => e.code === "23505",
+};
+

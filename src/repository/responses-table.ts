@@ -1,0 +1,210 @@
+/** The `openai_responses` table as the repository sees it: row, blob and write shapes, its columns, and how a row is encoded. */
+import type { Db } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
+import type { RowCondition } from "../access/where.js";
+import type { SqlQuery } from "@prisma/driver-adapter-utils";
+import type { ResponseObject } from "../schemas/response.js";
+import type { User } from "../schemas/params.js";
+import type { ResponseWithInput, StoredResponse } from "../types.js";
+import { planTurn, type ChainColumns, type DigestMode, type ParentFacts, type PlannedHistory, type TurnItems } from "./chain.js";
+import type { ChainTable } from "./chain-sql.js";
+import type { Order } from "./keyset.js";
+import type { MatchedPrefix, RememberedTurns } from "./remembered-turns.js";
+import { SqlParams } from "./sql.js";
+import type { UpsertTable } from "./upsert.js";
+
+/** The stored JSON blob: the response object plus its input items and chat messages. */
+export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown[]; messages?: unknown[] | null };
+
+/** A row to write. */
+export interface ResponseRow {
+  id: string;
+  createdAt: number;
+  model: string;
+  responseObject: StoredBlob;
+  ownerPrincipal: string;
+  accessAttributes: Record<string, string[]> | null;
+}
+
+/** Items `from` to the end of a response's whole input, which holds `count` items. */
+export interface InputWindow {
+  items: unknown[];
+  from: number;
+  count: number;
+  /** Whether no item id repeats in the whole input (null: not known). */
+  unique: boolean | null;
+}
+
+/** What a page of responses takes, validated. */
+export interface PageQuery {
+  after?: string | undefined;
+  /** Leave `input` and `messages` out of the returned blobs (in the database). */
+  includeInput: boolean;
+  limit: number;
+  model?: string | undefined;
+  order: Order;
+}
+
+/**
+ * One write to the responses table, as the store and its queue carry it:
+ * - `store`: insert, or replace an existing row the writer may update. `mayCreate` is false when
+ *   the policy does not let the writer create, so only an existing row may be replaced.
+ * - `update`: a lifecycle update of an existing row: the response replaced, the stored input
+ *   kept unless `input` is given, the stored messages always kept, the owner never changed.
+ */
+export type ResponseWrite =
+  | {
+      kind: "store";
+      id: string;
+      row: ResponseRow;
+      mayCreate: boolean;
+      /**
+       * Set by the store, which validated the row's items: what they start with of a turn it
+       * remembers. A linked turn written with it is remembered in turn.
+       */
+      remembered?: MatchedPrefix;
+    }
+  | { kind: "update"; id: string; response: StoredBlob; input: unknown[] | undefined; createdAt: number; model: string; writer: User | null };
+
+/** A store write. */
+export type StoreWrite = Extract<ResponseWrite, { kind: "store" }>;
+
+/** The rows a write's writer may read and update, as conditions. */
+export type WriteAccess = (writer: User | null) => { read: RowCondition; update: RowCondition };
+
+/** The table as each statement addresses it: its SQL name, its two upsert shapes, its chains. */
+export interface TableRef {
+  name: string;
+  /** Every column: what a planned row writes, and what a replaced row gets. */
+  upsert: UpsertTable;
+  /** The columns of a row stored whole that nothing has examined yet (inserts only; a small statement). */
+  insertOnly: UpsertTable;
+  chains: ChainTable;
+}
+
+/** What each part of the responses repository works with: one connection, its dialect, the table, remembered turns. */
+export interface ResponsesContext {
+  db: Db;
+  dialect: Dialect;
+  table: TableRef;
+  digests: DigestMode;
+  remembered: RememberedTurns;
+}
+
+const BASE_COLUMNS = [
+  ["id", "string"],
+  ["created_at", "bigint"],
+  ["response_object", "json"],
+  ["model", "string"],
+  ["owner_principal", "string"],
+  ["access_attributes", "json"],
+] as const;
+
+/** The linear-storage columns, in the order chainValues() gives them. */
+const CHAIN_COLUMNS = [
+  ["parent_id", "string"],
+  ["depth", "int"],
+  ["input_start", "int"],
+  ["input_count", "int"],
+  ["output_count", "int"],
+  ["messages_start", "int"],
+  ["messages_count", "int"],
+  ["history_digest", "string"],
+  ["messages_digest", "string"],
+  ["input_ids_unique", "boolean"],
+  ["full_bytes", "bigint"],
+  ["deleted_at", "bigint"],
+] as const;
+
+/** The table named `name` (schema-qualified where configured). */
+export function tableRef(dialect: Dialect, name: string, digests: DigestMode): TableRef {
+  return {
+    name,
+    // A stored id written again is live again (a deleted turn's id may be reused).
+    upsert: { name, columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS], replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)] },
+    insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
+    chains: { dialect, name, digests },
+  };
+}
+
+/** A row's chain columns in CHAIN_COLUMNS order. */
+function chainValues(c: ChainColumns): unknown[] {
+  return [c.parentId, c.depth, c.inputStart, c.inputCount, c.outputCount, c.messagesStart, c.messagesCount, c.historyDigest, c.messagesDigest, c.inputIdsUnique, String(c.fullBytes), null];
+}
+
+/** A row as written: the stored JSON (own items only, for a turn that continues its parent) and its chain columns. */
+export interface PlannedRow {
+  row: ResponseRow;
+  json: string;
+  chain: ChainColumns | null;
+}
+
+/** A row planned under linear storage, with what remembering it takes. */
+export type LinkedRow = PlannedRow & { chain: ChainColumns; continuation: PlannedHistory | undefined; items: TurnItems };
+
+/** A row's values in the upsert's column order (of the insert-only shape when it is not planned). */
+export function rowValues({ row: r, json, chain }: PlannedRow): unknown[] {
+  const base = [r.id, String(r.createdAt), json, r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes)];
+  return chain ? [...base, ...chainValues(chain)] : base;
+}
+
+/**
+ * A row stored whole, not examined for linear storage yet (its chain columns unknown): a store
+ * that continues nothing, and imports. Compaction examines such rows later; a turn continuing
+ * one reads its counts and digests from its JSON.
+ */
+export function unplanned(row: ResponseRow): PlannedRow {
+  return { row, json: JSON.stringify(row.responseObject), chain: null };
+}
+
+/** The row as stored under linear storage: against `parent` (locked, readable by the writer), only the items the parent does not hold. */
+export function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: DigestMode, remembered?: MatchedPrefix): LinkedRow {
+  const { input, messages, ...rest } = row.responseObject;
+  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages };
+  const plan = planTurn(items, parent, JSON.stringify(rest), mode, { input: remembered?.input, messages: remembered?.messages });
+  return { row, json: plan.json, chain: plan.columns, continuation: plan.continuation, items };
+}
+
+/** UPDATE of a row's stored JSON and chain columns (and its created_at and model, with `all`). */
+export function rewrite(dialect: Dialect, table: TableRef, { row, json, chain }: PlannedRow & { chain: ChainColumns }, all: boolean): SqlQuery {
+  const p = new SqlParams(dialect);
+  const values = chainValues(chain);
+  // Placeholders in text order: MySQL and SQLite number them by position.
+  const sets = [`response_object = ${p.value(json, "json")}`, ...CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`)];
+  if (all) sets.push(`created_at = ${p.value(String(row.createdAt), "bigint")}`, `model = ${p.value(row.model)}`);
+  return p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
+}
+
+/** The id of the response a blob continues, if any. */
+export function previousOf(blob: StoredBlob): string | undefined {
+  const previous = blob.previous_response_id;
+  return typeof previous === "string" && previous ? previous : undefined;
+}
+
+/** The blob stored for a response: the response object with its input and (unless null) its messages. */
+export function toStoredBlob(response: ResponseObject, input: readonly unknown[], messages: readonly unknown[] | null | undefined): StoredBlob & Pick<ResponseObject, "created_at" | "model"> {
+  return { ...response, input: input as unknown[], ...(messages == null ? {} : { messages: messages as unknown[] }) };
+}
+
+/** A row of `blob`, with its owner columns. */
+export function toRow(blob: StoredBlob & Pick<ResponseObject, "created_at" | "model">, owner: Pick<ResponseRow, "ownerPrincipal" | "accessAttributes">): ResponseRow {
+  return { id: blob.id, createdAt: blob.created_at, model: blob.model, responseObject: blob, ...owner };
+}
+
+/** A blob read back, as the public shape the store returns (stored blobs were validated as these). */
+export function fromStoredBlob(blob: StoredBlob): StoredResponse {
+  return blob as unknown as StoredResponse;
+}
+
+/** A listed blob without its internal messages (and, with `input: false`, without its input). */
+export function listed(blob: StoredBlob, input: boolean): ResponseWithInput | ResponseObject {
+  const { messages: _messages, ...rest } = blob;
+  if (input) return rest as unknown as ResponseWithInput;
+  const { input: _input, ...response } = rest;
+  return response as unknown as ResponseObject;
+}
+
+/** Now, in unix seconds (when a turn was marked deleted). */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

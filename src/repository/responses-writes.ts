@@ -1,0 +1,179 @@
+/**
+ * Writes to the responses table: stores (new turns in one insert, linked turns under their parents' locks) and lifecycle updates.
+ *
+ * A store that continues a readable parent outside its batch keeps only its own items (the
+ * parent share-locked until it commits); one whose parent is in the same batch is stored whole.
+ * Turns that build on a row being replaced are first stored whole.
+ */
+import { asDb, type Queryable, type TransactionalDb } from "../db/client.js";
+import { runStorage } from "../db/transient.js";
+import { AccessDeniedError, ResponseIdConflictError, ResponseNotFoundError, type ResponsesStoreError } from "../errors.js";
+import { ownerKey, writerOf } from "../access/owner.js";
+import type { RowCondition } from "../access/where.js";
+import { collectUnneeded, detachChildren, lockParent, parentsOf, walkChains, wholeBlob } from "./chain-sql.js";
+import {
+  planned,
+  previousOf,
+  rewrite,
+  rowValues,
+  unplanned,
+  type LinkedRow,
+  type PlannedRow,
+  type ResponseRow,
+  type ResponseWrite,
+  type ResponsesContext,
+  type StoreWrite,
+  type StoredBlob,
+  type WriteAccess,
+} from "./responses-table.js";
+import { SqlParams, truthy } from "./sql.js";
+import { updateOnly, upsertGuarded } from "./upsert.js";
+
+/** The writes of one batch: what failed for a reason of its own, by id. */
+type Failures = Map<string, ResponsesStoreError>;
+
+/** Writes of the responses table through one connection. */
+export class ResponseWrites {
+  readonly #c: ResponsesContext;
+
+  constructor(context: ResponsesContext) {
+    this.#c = context;
+  }
+
+  /**
+   * Applies writes of distinct ids (a queue batch, or one direct call) and returns the writes
+   * that failed for a reason of their own, by id; the others are committed. Stores are written
+   * together as guarded multi-row upserts; updates one by one, each in its own transaction.
+   */
+  async write(writes: readonly ResponseWrite[], access: WriteAccess): Promise<Failures> {
+    const failed: Failures = new Map();
+    const stores = writes.filter((w): w is StoreWrite => w.kind === "store");
+    if (stores.length) await runStorage("storeResponseObject", () => this.#store(stores, access, failed));
+    for (const w of writes) {
+      if (w.kind !== "update") continue;
+      const error = await this.#update(w, access(w.writer));
+      if (error) failed.set(w.id, error);
+    }
+    return failed;
+  }
+
+  /**
+   * New turns that continue nothing go in one statement that replaces nothing (the common
+   * case); ids already stored, and turns that continue others, through a transaction that locks
+   * what it replaces. Where a transaction costs nothing (SQLite) both run in one, so that
+   * concurrent calls cannot land between them.
+   */
+  async #store(stores: readonly StoreWrite[], access: WriteAccess, failed: Failures): Promise<void> {
+    const inBatch = new Set(stores.map((w) => w.id));
+    const parentOf = (w: StoreWrite) => {
+      const previous = previousOf(w.row.responseObject);
+      return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
+    };
+    const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
+    const { db, dialect } = this.#c;
+    if (dialect.exclusiveWrites) {
+      return db.transaction(async (tx) => this.#storeLinked(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed));
+    }
+    const rest = await this.#insertNew(db, stores, simple, access);
+    if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
+  }
+
+  /** Inserts the `simple` stores (new ids, no parent) in one statement; returns the stores still to write (the rest, and ids found stored). */
+  async #insertNew(db: TransactionalDb, stores: readonly StoreWrite[], simple: readonly StoreWrite[], access: WriteAccess): Promise<StoreWrite[]> {
+    if (!simple.length) return [...stores];
+    const stored = await this.#upsertMany(db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, true);
+    return stores.filter((w) => !simple.includes(w) || stored.has(w.id));
+  }
+
+  /**
+   * Stores turns that replace a row or continue a parent, in `tx`: the rows being replaced are
+   * locked first (a turn being stored on one holds a share lock until it commits, so the
+   * children seen next include it) and their children stored whole; each turn is planned
+   * against its parent, locked and readable by its writer.
+   */
+  async #storeLinked(tx: Queryable, rest: readonly StoreWrite[], parentOf: (w: StoreWrite) => string | undefined, access: WriteAccess, failed: Failures): Promise<void> {
+    if (!rest.length) return;
+    const { dialect, table, digests, remembered } = this.#c;
+    const ids = rest.map((w) => w.id);
+    const p = new SqlParams(dialect);
+    await tx.queryRaw(p.query(`SELECT id FROM ${table.name} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")})${dialect.lockRow}`));
+    await detachChildren(tx, table.chains, ids, "storeResponseObject");
+    const formerParents = await parentsOf(tx, table.chains, ids);
+    const rows: LinkedRow[] = [];
+    for (const w of rest) {
+      const parent = parentOf(w);
+      const facts = parent === undefined ? undefined : await lockParent(tx, table.chains, parent, access(writerOf(w.row)).read);
+      const plan = planned(w.row, facts, digests, w.remembered);
+      rows.push(plan);
+      // Remembered before the commit: a turn that never lands is still only used against a
+      // parent row of the same digest, that is, of the same content.
+      if (w.remembered && plan.continuation) {
+        const { chain } = plan;
+        remembered.remember({ id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row) }, plan.items, plan.continuation, { history: chain.historyDigest!, messages: chain.messagesDigest }, w.remembered);
+      }
+    }
+    const creating = rows.filter((_, i) => rest[i]!.mayCreate);
+    if (creating.length) {
+      for (const id of await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
+    }
+    for (const [i, w] of rest.entries()) {
+      if (w.mayCreate) continue;
+      const outcome = await updateOnly(tx, dialect, table.upsert, rowValues(rows[i]!), access(writerOf(w.row)).update);
+      if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
+      if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
+    }
+    for (const id of failed.keys()) remembered.forget(id); // not written: nothing to remember
+    // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
+    await collectUnneeded(tx, table.chains, [...formerParents, ...ids]);
+  }
+
+  /**
+   * Writes planned rows (distinct ids), and returns the ids refused because the writer may not
+   * update the row already stored under them (those rows are untouched). Rows are grouped by
+   * writer, one multi-row statement per group (atomic each; on MySQL one transaction for all).
+   */
+  async #upsertMany(db: TransactionalDb, rows: readonly PlannedRow[], writableBy: (row: ResponseRow) => RowCondition, insertOnly = false): Promise<Set<string>> {
+    const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
+    for (const plannedRow of rows) {
+      const row = plannedRow.row;
+      const key = ownerKey(row);
+      const group = groups.get(key);
+      if (group) group.rows.push(rowValues(plannedRow));
+      else groups.set(key, { rows: [rowValues(plannedRow)], writable: writableBy(row) });
+    }
+    const { dialect, table } = this.#c;
+    return upsertGuarded(db, dialect, insertOnly ? table.insertOnly : table.upsert, [...groups.values()], insertOnly);
+  }
+
+  /**
+   * A lifecycle update, read-modify-write under a row lock; the error that refused it, if any.
+   * The turn is rebuilt whole, changed, and planned again against its parent.
+   */
+  async #update(w: Extract<ResponseWrite, { kind: "update" }>, access: { read: RowCondition; update: RowCondition }): Promise<ResponsesStoreError | undefined> {
+    const { db, dialect, table, digests, remembered } = this.#c;
+    const T = table.name;
+    return runStorage("updateResponseObject", () =>
+      db.transaction(async (tx) => {
+        const p = new SqlParams(dialect);
+        const found = await tx.queryRaw(
+          p.query(`SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`),
+        );
+        const row = found.rows[0];
+        if (!row) return new ResponseNotFoundError(w.id);
+        if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
+        remembered.forget(w.id); // what it remembers is about to change
+        await detachChildren(tx, table.chains, [w.id], "updateResponseObject");
+        const formerParents = await parentsOf(tx, table.chains, [w.id]);
+        const chain = await walkChains(tx, table.chains, [w.id], { kind: "all" });
+        const stored = wholeBlob(chain.get(w.id)!, chain, "updateResponseObject") as StoredBlob;
+        const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) } as StoredBlob;
+        const previous = previousOf(blob);
+        const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, table.chains, previous, access.read);
+        const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent, digests);
+        await tx.executeRaw(rewrite(dialect, table, plan, true));
+        await collectUnneeded(tx, table.chains, formerParents);
+        return undefined;
+      }),
+    );
+  }
+}

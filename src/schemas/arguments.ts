@@ -1,0 +1,47 @@
+/**
+ * Stored arguments, checked: responses, input items, messages and conversation ids against their schemas and a JSON round trip.
+ *
+ * A failure is a ValidationError naming the argument and each issue's path; nothing is written.
+ */
+import { z } from "zod";
+import { ValidationError } from "../errors.js";
+import { keyString } from "./common.js";
+import { inputItemSchema } from "./input-item.js";
+import { checkJsonValue } from "./json.js";
+import { chatCompletionMessageSchema } from "./message.js";
+import { pathKey } from "./params.js";
+import { responseObjectSchema } from "./response.js";
+
+/** Each stored argument's schema. */
+const SCHEMAS = {
+  conversation_id: keyString("conversation_id"),
+  response: responseObjectSchema,
+  input: z.array(inputItemSchema),
+  messages: z.array(chatCompletionMessageSchema),
+} as const satisfies Record<string, z.ZodType>;
+
+/** A stored argument's name, as ValidationError reports it. */
+export type StoredArgument = keyof typeof SCHEMAS;
+
+/** Each schema, plus the check that the value round-trips through JSON unchanged. */
+const JSON_SAFE = new Map<StoredArgument, z.ZodType>(
+  (Object.keys(SCHEMAS) as StoredArgument[]).map((name) => [name, SCHEMAS[name].superRefine((v, ctx) => void checkJsonValue(v, ctx))]),
+);
+
+/**
+ * Validates an argument; of an array, only the items from `from` on (the ones before were
+ * validated already), with issue paths still counted from the array's start.
+ *
+ * @throws ValidationError naming the argument and each issue.
+ */
+export function validate(argument: StoredArgument, value: unknown, from = 0): void {
+  const checked = from > 0 && Array.isArray(value) ? value.slice(from) : value;
+  const offset = checked === value ? 0 : from;
+  const result = JSON_SAFE.get(argument)!.safeParse(checked);
+  if (!result.success) {
+    throw new ValidationError(
+      argument,
+      result.error.issues.map((i) => ({ path: i.path.map((key, n) => pathKey(n === 0 && typeof key === "number" ? key + offset : key)), message: i.message })),
+    );
+  }
+}

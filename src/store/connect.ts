@@ -1,0 +1,80 @@
+/**
+ * What `initialize()` opens, in order: migrations, the primary connection, the server's digest mode, the repositories, the read replicas, the write queue.
+ */
+import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "../db/client.js";
+import { openDriverDb } from "../db/drivers.js";
+import { migrate } from "../db/migrate.js";
+import { dialectFor, qualifiedTable, redactUrl, type Dialect } from "../db/providers.js";
+import { REPLICA_PROBE_MS, REPLICA_TIMEOUT_MS, ReplicaRouter } from "../db/replicas.js";
+import type { ResolvedOptions } from "../options.js";
+import { WriteQueue } from "../queue/write-queue.js";
+import type { DigestMode } from "../repository/chain.js";
+import { digestMode } from "../repository/chain-sql.js";
+import { ConversationsRepository } from "../repository/conversations-repository.js";
+import type { RememberedTurns } from "../repository/remembered-turns.js";
+import { ResponsesRepository } from "../repository/responses-repository.js";
+import type { WriteAccess } from "../repository/responses-table.js";
+import type { Backend, Repositories } from "./runtime.js";
+
+/** The repositories over `db`, with the tables named as configured. */
+function repositoriesOn(db: Db, dialect: Dialect, options: ResolvedOptions, digests: DigestMode, remembered: RememberedTurns): Repositories {
+  const table = (name: string) => qualifiedTable(dialect, options.schema, name);
+  return {
+    // Remembered turns answer reads on replicas too, under the same digest check against the replica's row.
+    responses: new ResponsesRepository(db, dialect, table("openai_responses"), digests, remembered),
+    conversations: new ConversationsRepository(db, dialect, table("conversation_messages")),
+  };
+}
+
+/** The primary connection: a host's PrismaClient or driver adapter, else the store's own pool. */
+async function openPrimary(options: ResolvedOptions): Promise<Db> {
+  const { provider, url, pool, logger } = options;
+  if (options.prisma) return prismaDb(options.prisma);
+  if (options.adapter) return adapterDb((await options.adapter.connect()) as SqlDriverAdapter);
+  return openDriverDb(
+    provider,
+    url,
+    pool,
+    (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
+    (message) => logger.warn(message),
+  );
+}
+
+/** Connects the read replicas and starts sampling their replay positions. */
+async function openReplicas(primary: Db, dialect: Dialect, options: ResolvedOptions, digests: DigestMode, remembered: RememberedTurns): Promise<Backend["replicas"]> {
+  const { pool, logger, provider, maxReplicaLagMs } = options;
+  const repositories = new Map<Db, Repositories>();
+  const opened: { url: string; db: Db }[] = [];
+  for (const url of options.replicas) {
+    const db = await openDriverDb(provider, url, { ...pool, timeoutMs: REPLICA_TIMEOUT_MS }, () => {}, (message) => logger.warn(message));
+    repositories.set(db, repositoriesOn(db, dialect, options, digests, remembered));
+    opened.push({ url: redactUrl(url), db });
+  }
+  const router = new ReplicaRouter(primary, opened, { maxLagMs: maxReplicaLagMs, probeIntervalMs: REPLICA_PROBE_MS, warn: (m) => logger.warn(m) });
+  await router.start();
+  return { router, repositories };
+}
+
+/** Opens everything a store runs on; `writeAccess` is what queued writes are checked against. */
+export async function openBackend(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess): Promise<Backend> {
+  const { provider, logger, schema, migrationUrl } = options;
+  if (options.migrate) {
+    const { applied } = await migrate(provider, migrationUrl, { schema });
+    if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(migrationUrl)}`);
+  }
+  const db = await openPrimary(options);
+  const dialect = dialectFor(provider);
+  const digests = await digestMode(db, dialect);
+  const primary = repositoriesOn(db, dialect, options, digests, remembered);
+  const replicas = options.replicas.length ? await openReplicas(db, dialect, options, digests, remembered) : undefined;
+  const queue =
+    options.queue &&
+    new WriteQueue(async (writes) => {
+      try {
+        return await primary.responses.write(writes, writeAccess);
+      } finally {
+        await replicas?.router.noteWrite(); // before any writer hears its write is done
+      }
+    }, options.queue);
+  return { db, ...primary, queue, replicas };
+}

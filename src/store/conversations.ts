@@ -1,0 +1,37 @@
+/** Conversation messages' bodies: store, get and delete a conversation's chat messages, over the runtime, with access already decided. */
+import type { RowCondition } from "../access/where.js";
+import { ownerColumns } from "../access/owner.js";
+import { AccessDeniedError, ConversationIdConflictError, ConversationNotFoundError } from "../errors.js";
+import type { ChatCompletionMessage } from "../schemas/message.js";
+import type { User } from "../schemas/params.js";
+import type { StoreRuntime } from "./runtime.js";
+
+/** Conversation messages over one runtime (the write queue never carries them: nothing to settle). */
+export class ConversationOperations {
+  readonly #runtime: StoreRuntime;
+
+  constructor(runtime: StoreRuntime) {
+    this.#runtime = runtime;
+  }
+
+  /** Stores validated messages for `user`: creates when `mayCreate`, else replaces a row in `writable`. */
+  async store(conversationId: string, messages: readonly ChatCompletionMessage[], user: User | null, access: { mayCreate: boolean; writable: RowCondition }): Promise<void> {
+    const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
+    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.store(row, access.writable, access.mayCreate));
+    if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
+    if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
+  }
+
+  /** The messages of a visible conversation, or null. */
+  async get(conversationId: string, visible: RowCondition): Promise<ChatCompletionMessage[] | null> {
+    const found = await this.#runtime.read("none", ({ conversations }) => conversations.find(conversationId, visible), (m) => m === undefined);
+    return (found as ChatCompletionMessage[] | undefined) ?? null;
+  }
+
+  /** Deletes a deletable conversation's messages. */
+  async delete(conversationId: string, deletable: RowCondition): Promise<{ id: string; deleted: true }> {
+    const deleted = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.delete(conversationId, deletable));
+    if (!deleted) throw new ConversationNotFoundError(conversationId);
+    return { id: conversationId, deleted: true };
+  }
+}

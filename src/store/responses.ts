@@ -1,0 +1,80 @@
+/** The responses API's bodies: store, update, get, list, delete and input-item pages, over the runtime, with access already decided. */
+import { ownerColumns, ownerKey } from "../access/owner.js";
+import type { RowCondition } from "../access/where.js";
+import { ResponseNotFoundError } from "../errors.js";
+import { pageInputItemsOf, type InputItemSlice } from "../repository/input-items.js";
+import type { ListPage } from "../repository/keyset.js";
+import type { RememberedTurns } from "../repository/remembered-turns.js";
+import { toRow, toStoredBlob, type PageQuery, type StoredBlob } from "../repository/responses-table.js";
+import { validate } from "../schemas/arguments.js";
+import type { InputItem } from "../schemas/input-item.js";
+import type { ChatCompletionMessage } from "../schemas/message.js";
+import type { User } from "../schemas/params.js";
+import type { ResponseObject } from "../schemas/response.js";
+import type { DeleteResult, ResponseWithInput, StoredResponse } from "../types.js";
+import type { StoreRuntime } from "./runtime.js";
+
+/** The responses API over one runtime. */
+export class ResponseOperations {
+  readonly #runtime: StoreRuntime;
+  readonly #remembered: RememberedTurns;
+
+  constructor(runtime: StoreRuntime, remembered: RememberedTurns) {
+    this.#runtime = runtime;
+    this.#remembered = remembered;
+  }
+
+  /**
+   * Stores a validated response for `user` with its input and messages, validating those (items
+   * equal to those of the remembered parent turn were validated when it was stored). The owner
+   * is captured here, at the call: a queued write never takes it from elsewhere.
+   */
+  async store(response: ResponseObject, input: readonly InputItem[], messages: readonly ChatCompletionMessage[], user: User | null, mayCreate: boolean): Promise<void> {
+    const owner = ownerColumns(user);
+    const remembered = this.#remembered.match(response.previous_response_id, ownerKey(owner), input, messages) ?? {};
+    validate("input", input, remembered.validInput);
+    validate("messages", messages, remembered.messages?.count);
+    const row = toRow(toStoredBlob(response, input, messages), owner);
+    await this.#runtime.write({ kind: "store", id: row.id, row, mayCreate, remembered });
+  }
+
+  /** A lifecycle update by `writer` of a validated response (and input, when given). */
+  async update(response: ResponseObject, input: readonly InputItem[] | undefined, writer: User | null): Promise<void> {
+    const { input: _input, messages: _messages, ...rest } = response as ResponseObject & { input?: unknown; messages?: unknown };
+    await this.#runtime.write({
+      kind: "update",
+      id: response.id,
+      response: rest as StoredBlob,
+      input: input === undefined ? undefined : [...input],
+      createdAt: response.created_at,
+      model: response.model,
+      writer,
+    });
+  }
+
+  /** The visible response `id`, read after its queued writes. */
+  async get(id: string, visible: RowCondition): Promise<StoredResponse> {
+    const found = await this.#runtime.read({ id }, ({ responses }) => responses.find(id, visible), (f) => f === undefined);
+    if (!found) throw new ResponseNotFoundError(id);
+    return found;
+  }
+
+  /** A page of visible responses; every write queued before the call is visible to it. */
+  list(query: PageQuery, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+    return this.#runtime.read("all", ({ responses }) => responses.page(query, visible));
+  }
+
+  /** Deletes a deletable response, after its queued writes land. */
+  async delete(id: string, deletable: RowCondition): Promise<DeleteResult> {
+    const deleted = await this.#runtime.onPrimary({ id }, ({ responses }) => responses.delete(id, deletable));
+    if (!deleted) throw new ResponseNotFoundError(id);
+    return { id, object: "response", deleted: true };
+  }
+
+  /** A page of the input items of the visible response `id`, read after its queued writes. */
+  async inputItems(id: string, slice: InputItemSlice, visible: RowCondition): Promise<ListPage<InputItem>> {
+    const page = await this.#runtime.read({ id }, ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id), (p) => p === undefined);
+    if (!page) throw new ResponseNotFoundError(id);
+    return page as ListPage<InputItem>;
+  }
+}

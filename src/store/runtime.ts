@@ -1,0 +1,193 @@
+/**
+ * The store's plumbing: lazy connect, in-flight tracking, reads routed after queued writes settle, writes and their failure reports, and the close order.
+ *
+ * Every call of the facade goes through here: `read` and `onPrimary` take the wait for queued
+ * writes (read-after-write) as their first argument, so each call says in one word what it
+ * must see.
+ */
+import type { Db } from "../db/client.js";
+import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
+import { redactUrl } from "../db/providers.js";
+import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
+import type { ResolvedOptions } from "../options.js";
+import type { WriteQueue, WriteQueueStats } from "../queue/write-queue.js";
+import type { ConversationsRepository } from "../repository/conversations-repository.js";
+import type { RememberedTurns } from "../repository/remembered-turns.js";
+import type { ResponsesRepository } from "../repository/responses-repository.js";
+import type { ResponseWrite, WriteAccess } from "../repository/responses-table.js";
+
+/** The repositories over one connection (the primary's, or a replica's). */
+export interface Repositories {
+  responses: ResponsesRepository;
+  conversations: ConversationsRepository;
+}
+
+/** What `initialize()` opened: the primary's connection and repositories, the write queue, the read replicas. */
+export interface Backend extends Repositories {
+  db: Db;
+  queue: WriteQueue | undefined;
+  /** With read replicas: where reads go, and each replica's repositories. */
+  replicas: { router: ReplicaRouter; repositories: Map<Db, Repositories> } | undefined;
+}
+
+/**
+ * What a call waits for before it touches the data: the queued writes of one response id, every
+ * write queued so far, or nothing (calls on tables the queue never writes).
+ */
+export type Settle = { id: string } | "all" | "none";
+
+/** Opens the backend (store/connect.ts); a failure leaves the runtime able to try again. */
+export type Opener = () => Promise<Backend>;
+
+/** Queue counters when writes go straight to the database (replica stats still report). */
+function idleQueueStats(): WriteQueueStats {
+  return { depth: 0, waitingForRoom: 0, inFlightBatches: 0, written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, meanLatencyMs: 0, maxLatencyMs: 0 };
+}
+
+/** The plumbing under one ResponsesStore. */
+export class StoreRuntime {
+  readonly #options: ResolvedOptions;
+  readonly #open: Opener;
+  readonly #remembered: RememberedTurns;
+  readonly #writeAccess: WriteAccess;
+  #ready: Promise<Backend> | undefined;
+  /** Set once connected, so calls skip awaiting #ready. */
+  #backend: Backend | undefined;
+  #closed = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: ResolvedOptions, open: Opener, remembered: RememberedTurns, writeAccess: WriteAccess) {
+    this.#options = options;
+    this.#open = open;
+    this.#remembered = remembered;
+    this.#writeAccess = writeAccess;
+  }
+
+  /** Connects (once; concurrent callers share the attempt, a failed one may be tried again). */
+  async connect(): Promise<Backend> {
+    if (this.#closed) throw new StoreClosedError();
+    this.#ready ??= this.#open().then(
+      (backend) => (this.#backend = backend),
+      (error: unknown) => {
+        this.#ready = undefined; // a later call may try again (the database may come up)
+        throw error;
+      },
+    );
+    return this.#ready;
+  }
+
+  /** Runs `fn` on the backend, connecting first if need be, as a call in flight (shutdown and flush wait for it). */
+  async #withBackend<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
+    const connected = this.#closed ? undefined : this.#backend;
+    const op = connected ? fn(connected) : this.connect().then(fn);
+    this.#inFlight.add(op);
+    try {
+      return await op;
+    } finally {
+      this.#inFlight.delete(op);
+    }
+  }
+
+  /** Waits for what `settle` names to be written. */
+  static async #settled(backend: Backend, settle: Settle): Promise<void> {
+    if (settle === "none" || !backend.queue) return;
+    if (settle === "all") await backend.queue.flush();
+    else await backend.queue.settledFor(settle.id);
+  }
+
+  /**
+   * A read: after `settle`, on a replica when one may answer it, else on the primary. `missing`
+   * says which answers a replica may lack (they are asked of the primary).
+   */
+  read<T>(settle: Settle, op: (repositories: Repositories) => Promise<T>, missing?: (value: T) => boolean): Promise<T> {
+    return this.#withBackend(async (backend) => {
+      await StoreRuntime.#settled(backend, settle);
+      const replicas = backend.replicas;
+      if (!replicas) return op(backend);
+      return replicas.router.read((db) => replicas.repositories.get(db) ?? backend, op, missing);
+    });
+  }
+
+  /**
+   * A write (or read that must see the primary) after `settle`. With read replicas, the
+   * primary's position after it is noted, whether or not it succeeded (part of it may be
+   * committed), so that this store's later reads never go to a replica that has not replayed it.
+   */
+  onPrimary<T>(settle: Settle, op: (backend: Backend) => Promise<T>): Promise<T> {
+    return this.#withBackend(async (backend) => {
+      await StoreRuntime.#settled(backend, settle);
+      return StoreRuntime.#noting(backend, () => op(backend));
+    });
+  }
+
+  static async #noting<T>(backend: Backend, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } finally {
+      await backend.replicas?.router.noteWrite();
+    }
+  }
+
+  /** One write of the responses table, through the queue where there is one; its own failure is thrown. */
+  write(write: ResponseWrite): Promise<void> {
+    return this.#withBackend(async (backend) => {
+      if (backend.queue) return backend.queue.enqueue(write); // the queue notes its batches
+      const error = await StoreRuntime.#noting(backend, async () => (await backend.responses.write([write], this.#writeAccess)).get(write.id));
+      if (error) throw error;
+    });
+  }
+
+  /**
+   * Runs a write call so that a failure reaches onWriteError and the logs, and so that callers
+   * who do not await never meet an unhandled rejection; awaiting callers still get it.
+   */
+  reporting(operation: string, id: unknown, fn: () => Promise<void>): Promise<void> {
+    const done = fn().catch((error: unknown) => {
+      this.#reportWriteError(operation, error, id);
+      throw error;
+    });
+    done.catch(() => {});
+    return done;
+  }
+
+  #reportWriteError(operation: string, error: unknown, id: unknown): void {
+    const { logger, onWriteError } = this.#options;
+    const write = { id: typeof id === "string" ? id : "(unknown)" };
+    const storeError = isResponsesStoreError(error) ? error : new StorageError(operation, false, { cause: error });
+    const log = storeError instanceof StorageError ? logger.error : logger.warn;
+    log(`openai-responses-store: ${operation} of response ${write.id} failed: ${storeError.message}`);
+    try {
+      onWriteError?.(storeError, write);
+    } catch (hookError) {
+      logger.error("openai-responses-store: onWriteError threw", hookError);
+    }
+  }
+
+  /** Waits until every call started so far has settled, and every queued write. */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    await this.#backend?.queue?.flush();
+  }
+
+  /** The queue's counters and the replicas' routing, or undefined when neither exists. */
+  stats(): (WriteQueueStats & { replicas?: ReplicaStats }) | undefined {
+    const queue = this.#backend?.queue?.stats();
+    const replicas = this.#backend?.replicas?.router.stats(redactUrl);
+    if (!replicas) return queue;
+    return { ...(queue ?? idleQueueStats()), replicas };
+  }
+
+  /** Refuses new calls, drains the queue, waits for calls in flight, then closes replicas and the primary. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#remembered.clear();
+    const ready = this.#ready;
+    const backend = ready ? await ready.catch(() => undefined) : undefined;
+    await backend?.queue?.close(); // drains every queued write
+    await this.flush();
+    backend?.replicas?.router.stop();
+    await Promise.all([...(backend?.replicas?.repositories.keys() ?? [])].map((db) => db.dispose().catch(() => {})));
+    await backend?.db.dispose();
+  }
+}
