@@ -35,12 +35,13 @@ export async function openRaw(provider: ProviderName, url: string): Promise<RawD
       const pool = new pg.Pool({ connectionString: url, max: 10 });
       pool.on("error", () => {}); // an idle connection closed by the server must not crash the run
       return {
-        upsert: async (id, createdAt, json) =>
-          void (await pool.query(
+        upsert: async (id, createdAt, json) => {
+          await pool.query(
             `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES ($1, $2, $3, $4, '')
              ON CONFLICT (id) DO UPDATE SET response_object = EXCLUDED.response_object, created_at = EXCLUDED.created_at, model = EXCLUDED.model`,
             [id, createdAt, json, "gpt-4o"],
-          )),
+          );
+        },
         get: async (id) => (await pool.query(`SELECT response_object FROM openai_responses WHERE id = $1 AND owner_principal = ''`, [id])).rows[0].response_object,
         close: () => pool.end(),
       };
@@ -48,14 +49,15 @@ export async function openRaw(provider: ProviderName, url: string): Promise<RawD
     case "mysql": {
       const pool = mariadb.createPool({ ...mysqlConfig(url), connectionLimit: 10 });
       return {
-        upsert: async (id, createdAt, json) =>
-          void (await pool.execute(
+        upsert: async (id, createdAt, json) => {
+          await pool.execute(
             `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (?, ?, ?, ?, '')
              ON DUPLICATE KEY UPDATE response_object = VALUES(response_object), created_at = VALUES(created_at), model = VALUES(model)`,
             [id, createdAt, json, "gpt-4o"],
-          )),
+          );
+        },
         get: async (id) => {
-          const rows = (await pool.execute(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`, [id])) as { response_object: unknown }[];
+          const rows = await pool.execute<{ response_object: unknown }[]>(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`, [id]);
           const v = rows[0]!.response_object;
           return typeof v === "string" ? JSON.parse(v) : v;
         },

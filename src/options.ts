@@ -142,12 +142,12 @@ const optionsSchema = z.object({
   adapter: z
     .custom<DriverAdapterFactory>(
       (a) => typeof a === "object" && a !== null && typeof (a as DriverAdapterFactory).connect === "function" && ["sqlite", "postgres", "mysql"].includes((a as DriverAdapterFactory).provider),
-      { message: "expected a Prisma driver adapter factory (PrismaPg, PrismaMariaDb or PrismaBetterSqlite3)" },
+      { error: "expected a Prisma driver adapter factory (PrismaPg, PrismaMariaDb or PrismaBetterSqlite3)" },
     )
     .optional(),
   prisma: z
     .custom<PrismaClientLike>((c) => typeof c === "object" && c !== null && typeof (c as PrismaClientLike).$queryRawUnsafe === "function", {
-      message: "expected a PrismaClient",
+      error: "expected a PrismaClient",
     })
     .optional(),
   provider: z.enum(["sqlite", "postgresql", "mysql"]).optional(),
@@ -219,7 +219,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
   const dialect = dialectFor(provider);
   const { enabled = !dialect.exclusiveWrites, ...queue } = parsed.data.queue ?? {};
   const directUrl = parsed.data.directUrl;
-  const schemaOf = dialect.schema?.of ?? (() => undefined);
+  const schemaOf = (of: string) => dialect.schema?.of(of);
   const schema = own ? undefined : schemaOf(url);
   if (directUrl !== undefined) {
     if (providerFromUrl(directUrl) !== provider) throw new ConfigurationError("directUrl", `'directUrl' is a ${providerFromUrl(directUrl)} URL but the store is on ${provider}`);

@@ -1,4 +1,5 @@
 /** The public types of the store's calls: what they take and what they return (schemas' types are in schemas/, options in options.ts). */
+import type { ValidationError } from "./errors.js";
 import type { InputItem } from "./schemas/input-item.js";
 import type { ChatCompletionMessage } from "./schemas/message.js";
 import type { User } from "./schemas/params.js";
@@ -188,5 +189,5 @@ export interface ImportRecord {
 export interface ImportResult {
   inserted: string[];
   skipped: string[];
-  invalid: { id: string; error: import("./errors.js").ValidationError }[];
+  invalid: { id: string; error: ValidationError }[];
 }

@@ -121,8 +121,8 @@ const ruleSchema = z
     unless: conditions.optional(),
     description: z.string().optional(),
   })
-  .refine((r) => Boolean(r.permit) !== Boolean(r.forbid), { message: "a rule has exactly one of 'permit' or 'forbid'" })
-  .refine((r) => !(r.when && r.unless), { message: "a rule has 'when' or 'unless', not both" });
+  .refine((r) => Boolean(r.permit) !== Boolean(r.forbid), { error: "a rule has exactly one of 'permit' or 'forbid'" })
+  .refine((r) => !(r.when && r.unless), { error: "a rule has 'when' or 'unless', not both" });
 
 /**
  * Validates and parses a policy.

@@ -105,7 +105,8 @@ program
         return principal ? { principal } : null;
       },
     });
-    const server = createServer(toNodeListener(handler));
+    const listener = toNodeListener(handler); // never rejects: it answers 500 itself
+    const server = createServer((req, res) => void listener(req, res));
     await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
     const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
     console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
@@ -240,7 +241,10 @@ program
     const store = await createResponsesStore(connectionOf());
     try {
       const stats = await store.storageStats({ allOwners: true });
-      if (opts.json) return console.log(JSON.stringify(stats));
+      if (opts.json) {
+        console.log(JSON.stringify(stats));
+        return;
+      }
       const line = (c: StorageCounts) => `${c.rows} response(s), ${c.bytes} bytes returned, ${c.storedBytes} bytes stored${c.retained ? `, ${c.retained} deleted turn(s) kept for later turns` : ""}`;
       console.log(line(stats));
       for (const m of stats.byModel) console.log(`  ${m.model}: ${line(m)}`);

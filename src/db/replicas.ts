@@ -78,7 +78,7 @@ export interface ReplicaRouterOptions {
 
 /** A PostgreSQL LSN (`16/B374D848`) as a number. */
 export function parseLsn(lsn: unknown): bigint | undefined {
-  const m = /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(String(lsn ?? ""));
+  const m = typeof lsn === "string" ? /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(lsn) : null;
   return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : undefined;
 }
 
@@ -278,8 +278,9 @@ export class ReplicaRouter {
   }
 
   #markDown(replica: Replica, error: unknown): void {
-    if (replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} left the rotation: ${(error as Error)?.message ?? String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    if (replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} left the rotation: ${message}`);
     replica.healthy = false;
-    replica.lastError = (error as Error)?.message ?? String(error);
+    replica.lastError = message;
   }
 }

@@ -18,12 +18,16 @@ import { responseForError } from "../http/error-body.js";
  */
 @Catch()
 export class ResponsesStoreExceptionFilter extends BaseExceptionFilter {
-  constructor(@Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost) {
+  readonly #adapterHost: HttpAdapterHost | undefined;
+
+  constructor(@Optional() @Inject(HttpAdapterHost) adapterHost?: HttpAdapterHost) {
     super(adapterHost?.httpAdapter);
+    this.#adapterHost = adapterHost;
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (!isResponsesStoreError(exception) || host.getType() !== "http" || !this.adapterHost) {
+    const adapter = this.#adapterHost?.httpAdapter;
+    if (!isResponsesStoreError(exception) || host.getType() !== "http" || !adapter) {
       super.catch(exception, host);
       return;
     }
@@ -31,8 +35,8 @@ export class ResponsesStoreExceptionFilter extends BaseExceptionFilter {
     void response.json().then((body) => {
       const res = host.switchToHttp().getResponse<unknown>();
       const retryAfter = response.headers.get("retry-after");
-      if (retryAfter) this.adapterHost!.httpAdapter.setHeader(res, "retry-after", retryAfter);
-      this.adapterHost!.httpAdapter.reply(res, body, response.status);
+      if (retryAfter) adapter.setHeader(res, "retry-after", retryAfter);
+      adapter.reply(res, body, response.status);
     });
   }
 }

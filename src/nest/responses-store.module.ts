@@ -35,14 +35,18 @@ export interface ResponsesStoreModuleAsyncOptions {
 /** Drains and closes the store at the right moments of Nest's shutdown. */
 @Injectable()
 class ResponsesStoreLifecycle implements BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(RESPONSES_STORE) private readonly store: ResponsesStore) {}
+  readonly #store: ResponsesStore;
+
+  constructor(@Inject(RESPONSES_STORE) store: ResponsesStore) {
+    this.#store = store;
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.store.flush();
+    await this.#store.flush();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.store.shutdown();
+    await this.#store.shutdown();
   }
 }
 
@@ -62,6 +66,7 @@ class ResponsesStoreLifecycle implements BeforeApplicationShutdown, OnApplicatio
  * ```
  */
 @Module({})
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class -- Nest modules are classes with static factories
 export class ResponsesStoreModule {
   static forRoot(options: ResponsesStoreModuleOptions = {}): DynamicModule {
     const { isGlobal = false, ...storeOptions } = options;

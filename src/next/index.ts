@@ -14,7 +14,7 @@ type Cache = Map<string, Promise<ResponsesStore>>;
 
 function cache(): Cache {
   const g = globalThis as { [CACHE]?: Cache };
-  return (g[CACHE] ??= new Map());
+  return (g[CACHE] ??= new Map<string, Promise<ResponsesStore>>());
 }
 
 /**

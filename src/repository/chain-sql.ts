@@ -8,7 +8,7 @@ import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
 import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
-import { SqlParams, fromJson, intOrNull, textOrNull } from "./sql.js";
+import { SqlParams, fromJson, intOrNull, statement, textOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
 export interface ChainTable {
@@ -22,7 +22,7 @@ export interface ChainTable {
 /** How the digests of this database's rows are taken (see DigestMode), asked of the server once. */
 export async function digestMode(q: Queryable, dialect: Dialect): Promise<DigestMode> {
   const version = await q.queryRaw({ sql: "SELECT VERSION()", args: [], argTypes: [] }).then(
-    (r) => String(r.rows[0]?.[0] ?? ""),
+    (r) => textOrNull(r.rows[0]?.[0]) ?? "",
     () => "",
   );
   return dialect.jsonKeepsText(version) ? "text" : "canonical";
@@ -126,18 +126,18 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
  */
 export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly string[], operation: string): Promise<number> {
   if (!ids.length) return 0;
-  const c = new SqlParams(t.dialect);
-  const found = await q.queryRaw(c.query(`SELECT id FROM ${t.name} WHERE parent_id IN (${list(c, ids)})${t.dialect.lockRow}`));
+  const found = await q.queryRaw(statement(t.dialect, (p) => `SELECT id FROM ${t.name} WHERE parent_id IN (${list(p, ids)})${t.dialect.lockRow}`));
   const children = found.rows.map((r) => String(r[0]));
   if (!children.length) return 0;
   const rows = await walkChains(q, t, children, { kind: "all" });
   for (const id of children) {
     const row = rows.get(id)!;
-    const u = new SqlParams(t.dialect);
     await q.executeRaw(
-      u.query(
-        `UPDATE ${t.name} SET response_object = ${u.value(JSON.stringify(wholeBlob(row, rows, operation)), "json")}, parent_id = NULL, depth = 0, ` +
-          `input_start = 0, messages_start = 0 WHERE id = ${u.value(id)}`,
+      statement(
+        t.dialect,
+        (p) =>
+          `UPDATE ${t.name} SET response_object = ${p.value(JSON.stringify(wholeBlob(row, rows, operation)), "json")}, parent_id = NULL, depth = 0, ` +
+          `input_start = 0, messages_start = 0 WHERE id = ${p.value(id)}`,
       ),
     );
   }
@@ -153,26 +153,22 @@ export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly 
 export async function deleteTurns(q: Queryable, t: ChainTable, ids: readonly string[], now: number, where?: (p: SqlParams) => string): Promise<string[]> {
   if (!ids.length) return [];
   const T = t.name;
-  const l = new SqlParams(t.dialect);
   const locked = await q.queryRaw(
-    l.query(`SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(l, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(l)}` : ""}${t.dialect.lockRow}`),
+    statement(t.dialect, (p) => `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(p)}` : ""}${t.dialect.lockRow}`),
   );
   const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: textOrNull(r[1]) }));
   if (!live.length) return [];
   // Checked after the lock: a turn being stored on one of these rows holds a share lock on it
   // until it commits, so it is seen here.
-  const c = new SqlParams(t.dialect);
-  const children = await q.queryRaw(c.query(`SELECT parent_id FROM ${T} WHERE parent_id IN (${list(c, live.map((r) => r.id))})${t.dialect.lockShared}`));
+  const children = await q.queryRaw(statement(t.dialect, (p) => `SELECT parent_id FROM ${T} WHERE parent_id IN (${list(p, live.map((r) => r.id))})${t.dialect.lockShared}`));
   const needed = new Set(children.rows.map((r) => String(r[0])));
   const kept = live.filter((r) => needed.has(r.id));
   const gone = live.filter((r) => !needed.has(r.id));
   if (kept.length) {
-    const u = new SqlParams(t.dialect);
-    await q.executeRaw(u.query(`UPDATE ${T} SET deleted_at = ${u.value(String(now), "bigint")} WHERE id IN (${list(u, kept.map((r) => r.id))})`));
+    await q.executeRaw(statement(t.dialect, (p) => `UPDATE ${T} SET deleted_at = ${p.value(String(now), "bigint")} WHERE id IN (${list(p, kept.map((r) => r.id))})`));
   }
   if (gone.length) {
-    const d = new SqlParams(t.dialect);
-    await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, gone.map((r) => r.id))})`));
+    await q.executeRaw(statement(t.dialect, (p) => `DELETE FROM ${T} WHERE id IN (${list(p, gone.map((r) => r.id))})`));
     await collectUnneeded(q, t, gone.flatMap((r) => (r.parentId === null ? [] : [r.parentId])));
   }
   return live.map((r) => r.id);
@@ -183,16 +179,16 @@ export async function collectUnneeded(q: Queryable, t: ChainTable, candidates: r
   const T = t.name;
   let next = candidates;
   while (next.length) {
-    const s = new SqlParams(t.dialect);
     const unneeded = await q.queryRaw(
-      s.query(
-        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(s, [...new Set(next)])}) AND ${T}.deleted_at IS NOT NULL ` +
+      statement(
+        t.dialect,
+        (p) =>
+          `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, [...new Set(next)])}) AND ${T}.deleted_at IS NOT NULL ` +
           `AND NOT EXISTS (SELECT 1 FROM ${T} ch WHERE ch.parent_id = ${T}.id)${t.dialect.lockRow}`,
       ),
     );
     if (!unneeded.rows.length) return;
-    const d = new SqlParams(t.dialect);
-    await q.executeRaw(d.query(`DELETE FROM ${T} WHERE id IN (${list(d, unneeded.rows.map((r) => String(r[0])))})`));
+    await q.executeRaw(statement(t.dialect, (p) => `DELETE FROM ${T} WHERE id IN (${list(p, unneeded.rows.map((r) => String(r[0])))})`));
     next = unneeded.rows.flatMap((r) => textOrNull(r[1]) ?? []);
   }
 }

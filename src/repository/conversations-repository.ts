@@ -1,15 +1,14 @@
 /**
- * The only code that queries the `conversation_messages` table: a conversation's chat messages
- * by conversation id, with the same owner columns and the same access conditions (a
- * RowCondition, decided by the store) as responses. Backend errors are wrapped once into a
- * StorageError.
+ * The only code that queries the `conversation_messages` table: a conversation's chat messages by conversation id.
+ *
+ * Rows carry the same owner columns, and calls the same access conditions (a RowCondition,
+ * decided by the store), as responses. Backend errors are wrapped once, by `runStorage`.
  */
 import type { Db } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
-import { isTransient } from "../db/transient.js";
-import { StorageError, isResponsesStoreError } from "../errors.js";
+import { runStorage } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
-import { SqlParams, fromJson } from "./sql.js";
+import { SqlParams, fromJson, statement } from "./sql.js";
 import { updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
 
 /** A conversation's messages to write. */
@@ -26,13 +25,15 @@ const KEY = "conversation_id";
 
 /** Queries on the conversation messages table through one connection. */
 export class ConversationsRepository {
+  readonly #db: Db;
+  readonly #dialect: Dialect;
   readonly #table: UpsertTable;
   readonly #name: string;
-  constructor(
-    private readonly db: Db,
-    private readonly dialect: Dialect,
-    name = "conversation_messages",
-  ) {
+
+  /** `name`: the table's SQL name (schema-qualified where configured). */
+  constructor(db: Db, dialect: Dialect, name = "conversation_messages") {
+    this.#db = db;
+    this.#dialect = dialect;
     this.#name = name;
     this.#table = {
       name,
@@ -61,21 +62,21 @@ export class ConversationsRepository {
       row.ownerPrincipal,
       row.accessAttributes === null ? null : JSON.stringify(row.accessAttributes),
     ];
-    return this.#run("storeConversationMessages", async () => {
+    return runStorage("storeConversationMessages", async () => {
       if (!mayCreate) {
-        const outcome = await updateOnly(this.db, this.dialect, this.#table, values, writable);
+        const outcome = await updateOnly(this.#db, this.#dialect, this.#table, values, writable);
         return outcome === "updated" ? "stored" : outcome;
       }
-      const refused = await upsertGuarded(this.db, this.dialect, this.#table, [{ rows: [values], writable }]);
+      const refused = await upsertGuarded(this.#db, this.#dialect, this.#table, [{ rows: [values], writable }]);
       return refused.size ? "refused" : "stored";
     });
   }
 
   /** The messages of a visible conversation, or undefined. */
   async find(conversationId: string, visible: RowCondition): Promise<unknown[] | undefined> {
-    return this.#run("getConversationMessages", async () => {
-      const p = new SqlParams(this.dialect);
-      const result = await this.db.queryRaw(
+    return runStorage("getConversationMessages", async () => {
+      const p = new SqlParams(this.#dialect);
+      const result = await this.#db.queryRaw(
         p.query(`SELECT messages FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(visible, this.#name, KEY)}`),
       );
       const row = result.rows[0];
@@ -85,9 +86,9 @@ export class ConversationsRepository {
 
   /** Deletes a visible conversation's messages; false when there were none. */
   async delete(conversationId: string, deletable: RowCondition): Promise<boolean> {
-    return this.#run("deleteConversationMessages", async () => {
-      const p = new SqlParams(this.dialect);
-      const count = await this.db.executeRaw(
+    return runStorage("deleteConversationMessages", async () => {
+      const p = new SqlParams(this.#dialect);
+      const count = await this.#db.executeRaw(
         p.query(`DELETE FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(deletable, this.#name, KEY)}`),
       );
       return count > 0;
@@ -101,20 +102,21 @@ export class ConversationsRepository {
   async prune(storedBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const [selected, n] = await this.#run("pruneConversationMessages", async (): Promise<[number, number]> => {
-        const p = new SqlParams(this.dialect);
-        const ids = await this.db.queryRaw(
+      const [selected, n] = await runStorage("pruneConversationMessages", async (): Promise<[number, number]> => {
+        const p = new SqlParams(this.#dialect);
+        const ids = await this.#db.queryRaw(
           p.query(
             `SELECT ${KEY} FROM ${this.#name} WHERE ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ` +
               `${p.condition(deletable, this.#name, KEY)} ORDER BY updated_at ASC, ${KEY} ASC LIMIT ${batchSize}`,
           ),
         );
         if (!ids.rows.length) return [0, 0];
-        const d = new SqlParams(this.dialect);
-        const count = await this.db.executeRaw(
-          d.query(
-            `DELETE FROM ${this.#name} WHERE ${KEY} IN (${ids.rows.map((r) => d.value(String(r[0]))).join(", ")}) ` +
-              `AND ${this.#name}.updated_at < ${d.value(String(storedBefore), "bigint")} AND ${d.condition(deletable, this.#name, KEY)}`,
+        const count = await this.#db.executeRaw(
+          statement(
+            this.#dialect,
+            (p) =>
+              `DELETE FROM ${this.#name} WHERE ${KEY} IN (${ids.rows.map((r) => p.value(String(r[0]))).join(", ")}) ` +
+              `AND ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ${p.condition(deletable, this.#name, KEY)}`,
           ),
         );
         return [ids.rows.length, count];
@@ -122,15 +124,6 @@ export class ConversationsRepository {
       deleted += n;
       if (selected) onBatch?.(deleted);
       if (selected < batchSize) return deleted;
-    }
-  }
-
-  async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (isResponsesStoreError(error)) throw error;
-      throw new StorageError(operation, isTransient(error), { cause: error });
     }
   }
 }

@@ -12,7 +12,7 @@ import type { User } from "../schemas/params.js";
 import { deleteTurns, lockParent } from "./chain-sql.js";
 import { afterCursor, type Cursor } from "./keyset.js";
 import { nowSeconds, planned, previousOf, rewrite, rowValues, unplanned, type ResponseRow, type ResponsesContext, type StoredBlob } from "./responses-table.js";
-import { SqlParams, fromJson } from "./sql.js";
+import { SqlParams, fromJson, statement } from "./sql.js";
 import { insertValues } from "./upsert.js";
 
 /** Prune, compact and import on the responses table through one connection. */
@@ -141,8 +141,7 @@ export class ResponsesMaintenance {
         const absent = rows.filter((r) => !stored.has(r.id));
         if (!absent.length) return [];
         try {
-          const insert = new SqlParams(dialect);
-          await db.executeRaw(insert.query(insertValues(insert, table.insertOnly, absent.map((r) => rowValues(unplanned(r))))));
+          await db.executeRaw(statement(dialect, (p) => insertValues(p, table.insertOnly, absent.map((r) => rowValues(unplanned(r))))));
           return absent.map((r) => r.id);
         } catch (error) {
           if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile

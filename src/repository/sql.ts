@@ -45,7 +45,7 @@ export class SqlParams {
         return `${col(key)} = ${this.value(c.id)}`;
       case "id-starts":
         // The length is ours (a count of code points, as SUBSTR counts), not caller input.
-        return `SUBSTR(${col(key)}, 1, ${[...c.prefix].length}) = ${this.value(c.prefix)}`;
+        return `SUBSTR(${col(key)}, 1, ${Array.from(c.prefix).length}) = ${this.value(c.prefix)}`;
       case "and":
       case "or":
         return `(${c.items.map((i) => this.condition(i, table, key)).join(c.kind === "and" ? " AND " : " OR ")})`;
@@ -78,6 +78,12 @@ export class SqlParams {
 
 export { fromJson } from "../schemas/json.js";
 
+/** One statement: `write` composes its text, binding each value to `p`. */
+export function statement(dialect: Dialect, write: (p: SqlParams) => string): SqlQuery {
+  const p = new SqlParams(dialect);
+  return p.query(write(p));
+}
+
 /** A SQL boolean as the drivers return it (true, 1, 1n, "1", "t"). */
 export function truthy(value: unknown): boolean {
   return value === true || value === "t" || value === "true" || Number(value) === 1;
@@ -85,7 +91,8 @@ export function truthy(value: unknown): boolean {
 
 /** A nullable text column as the drivers return it (null or undefined for SQL NULL). */
 export function textOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
+  if (value === null || value === undefined) return null;
+  return typeof value === "string" ? value : (value as number | bigint).toString();
 }
 
 /** A nullable integer column as the drivers return it (numbers, bigints or text). */

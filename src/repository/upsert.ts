@@ -12,7 +12,7 @@ import type { Queryable, TransactionalDb } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
-import { SqlParams } from "./sql.js";
+import { SqlParams, statement } from "./sql.js";
 
 /** A table as the upsert writes it. The key is the first column. */
 export interface UpsertTable {
@@ -93,7 +93,10 @@ export async function upsertGuarded(
         ),
       );
       const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
-      for (const row of group.rows) (ok.get(String(row[0])) === false ? refused.add(String(row[0])) : writable.push(row));
+      for (const row of group.rows) {
+        if (ok.get(String(row[0])) === false) refused.add(String(row[0]));
+        else writable.push(row);
+      }
     }
     if (writable.length) {
       const p = new SqlParams(dialect);
@@ -123,7 +126,6 @@ export async function updateOnly(
     p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
   );
   if (count > 0) return "updated";
-  const q = new SqlParams(dialect);
-  const exists = await db.queryRaw(q.query(`SELECT 1 FROM ${table.name} WHERE ${key} = ${q.value(row[0])}`));
+  const exists = await db.queryRaw(statement(dialect, (p) => `SELECT 1 FROM ${table.name} WHERE ${key} = ${p.value(row[0])}`));
   return exists.rows.length ? "refused" : "absent";
 }

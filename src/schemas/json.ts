@@ -40,7 +40,7 @@ function firstProblem(value: unknown, path: (string | number)[]): { message: str
       }
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        return { message: `${(value as object).constructor?.name ?? "object"} is not a plain JSON object`, value };
+        return { message: `${(value.constructor as { name?: string } | undefined)?.name ?? "object"} is not a plain JSON object`, value };
       }
       for (const key in value) {
         if (!Object.hasOwn(value, key)) continue;

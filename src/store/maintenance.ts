@@ -64,7 +64,8 @@ export class MaintenanceOperations {
         rows.push(toRow(toStoredBlob(r.response, r.input, r.messages), ownerColumns(owner)));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        invalid.push({ id: String((r.response as { id?: unknown } | null)?.id ?? "(no id)"), error });
+        const id = (r.response as { id?: unknown } | null)?.id;
+        invalid.push({ id: typeof id === "string" ? id : "(no id)", error });
       }
     }
     const inserted = await this.#runtime.onPrimary("none", async ({ responses }) => {

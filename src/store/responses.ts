@@ -5,7 +5,7 @@ import { ResponseNotFoundError } from "../errors.js";
 import { pageInputItemsOf, type InputItemSlice } from "../repository/input-items.js";
 import type { ListPage } from "../repository/keyset.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
-import { toRow, toStoredBlob, type PageQuery, type StoredBlob } from "../repository/responses-table.js";
+import { toRow, toStoredBlob, type PageQuery } from "../repository/responses-table.js";
 import { validate } from "../schemas/arguments.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { ChatCompletionMessage } from "../schemas/message.js";
@@ -44,7 +44,7 @@ export class ResponseOperations {
     await this.#runtime.write({
       kind: "update",
       id: response.id,
-      response: rest as StoredBlob,
+      response: rest,
       input: input === undefined ? undefined : [...input],
       createdAt: response.created_at,
       model: response.model,
@@ -75,6 +75,6 @@ export class ResponseOperations {
   async inputItems(id: string, slice: InputItemSlice, visible: RowCondition): Promise<ListPage<InputItem>> {
     const page = await this.#runtime.read({ id }, ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id), (p) => p === undefined);
     if (!page) throw new ResponseNotFoundError(id);
-    return page as ListPage<InputItem>;
+    return page;
   }
 }

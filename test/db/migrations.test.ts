@@ -10,14 +10,14 @@ import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
 import { alice, bob, chainTurns, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 import { insertLegacyRows } from "../support/raw-rows.js";
-import { migrationList, openEngine, schemaFiles, type EngineProvider } from "../support/schema-engine.js";
+import { migrationList, openEngine, schemaFiles } from "../support/schema-engine.js";
 
 const FILTERS = { externalTables: [], externalEnums: [] };
 
 async function migrationRows(provider: (typeof PROVIDERS)[number]["name"], url: string) {
   const conn = await dialectFor(provider).openRawConnection(url);
   try {
-    return await conn.query<Record<string, unknown>>(
+    return await conn.query(
       "SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count FROM _prisma_migrations ORDER BY started_at",
     );
   } finally {
@@ -147,7 +147,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     }
   });
 
-  const engineProvider = provider.name === "mysql" ? undefined : (provider.name as EngineProvider);
+  const engineProvider = provider.name === "mysql" ? undefined : (provider.name);
   test.skipIf(!engineProvider)("Prisma's schema engine sees our runner's database as migrated and matching the client's schema", async () => {
     const url = await stores.url();
     await stores.open();

@@ -24,7 +24,8 @@ describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider
   });
 
   async function serve(store: ResponsesStore, basePath?: string) {
-    server = createServer(toNodeListener(createResponsesHandler(store, { authenticate, basePath, onError: () => {} })));
+    const listener = toNodeListener(createResponsesHandler(store, { authenticate, basePath, onError: () => {} }));
+    server = createServer((req, res) => void listener(req, res));
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = (user: string) => new OpenAI({ baseURL: `${origin}${basePath ?? "/v1"}`, apiKey: user, maxRetries: 0 });

@@ -6,7 +6,7 @@ import { Controller, Get, Injectable, Module, Param, Post } from "@nestjs/common
 import { HttpAdapterHost } from "@nestjs/core";
 import { Test } from "@nestjs/testing";
 import { afterAll, describe, expect, test } from "vitest";
-import { ResponsesStore, createResponsesStore, type ResponseObject } from "../../src/index.js";
+import { ResponsesStore, createResponsesStore } from "../../src/index.js";
 import { InjectResponsesStore, RESPONSES_STORE, ResponsesStoreExceptionFilter, ResponsesStoreModule } from "../../src/nest/index.js";
 import { PROVIDERS, freshDatabase } from "../support/databases.js";
 import { listAllIds, makeResponse, silentLogger } from "../support/fixtures.js";
@@ -22,7 +22,7 @@ class HistoryController {
 
   @Post(":n")
   fireAndForget(@Param("n") n: string) {
-    for (let i = 0; i < Number(n); i++) void this.store.storeResponseObject(makeResponse({ id: `resp_ff_${i}` }) as ResponseObject, []);
+    for (let i = 0; i < Number(n); i++) void this.store.storeResponseObject(makeResponse({ id: `resp_ff_${i}` }), []);
     return { queued: Number(n) };
   }
 }
@@ -50,7 +50,7 @@ describe.each(PROVIDERS)("NestJS integration on $label", async (provider) => {
     try {
       const byToken = app.get<ResponsesStore>(RESPONSES_STORE);
       expect(app.get(ResponsesStore)).toBe(byToken);
-      await byToken.storeResponseObject(makeResponse({ id: "resp_nest" }) as ResponseObject, []);
+      await byToken.storeResponseObject(makeResponse({ id: "resp_nest" }), []);
       const ok = await fetch(`${origin}/history/resp_nest`);
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { id: string }).id).toBe("resp_nest");

@@ -2,7 +2,7 @@
 // acknowledgement, read-after-write while writes are queued, order per id, the caller's
 // identity, batching, back-pressure, isolation of a permanent failure, and fire-and-forget
 // failures reaching onWriteError.
-import { describe, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import {
   ResponseIdConflictError,
   StorageError,

@@ -46,7 +46,7 @@ describe.each(PROVIDERS)("lifecycle updates on $label", (provider) => {
     await expect(store.getResponseObject("resp_missing", { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
     await store.storeResponseObject(makeResponse({ id: "resp_1", status: "queued" }), [], [], { user: alice });
     await expect(store.updateResponseObject({ ...makeResponse({ id: "resp_1" }), created_at: 1.5 }, { user: alice })).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.updateResponseObject(makeResponse({ id: "resp_1" }), { user: alice, input: [{ type: "message" } as never] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.updateResponseObject(makeResponse({ id: "resp_1" }), { user: alice, input: [{ type: "message" }] })).rejects.toBeInstanceOf(ValidationError);
     expect((await store.getResponseObject("resp_1", { user: alice })).status).toBe("queued");
   });
 

@@ -243,7 +243,7 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     let previous: string | null = null;
     for (let t = 1; t <= 12; t++) {
       const fresh: InputItem[] = [dup(`msg_${t % 4}`, `t${t}`), dup(null, `anon ${t}`)];
-      if (t % 5 === 0) fresh.push({ type: "compaction", id: `cmp_${t}`, encrypted_content: "x" } as InputItem);
+      if (t % 5 === 0) fresh.push({ type: "compaction", id: `cmp_${t}`, encrypted_content: "x" });
       input = [...input, ...fresh];
       const response = makeResponse({ id: `resp_${t}`, created_at: 1000 + t, previous_response_id: previous, output: [{ type: "message", id: `msg_${t % 3}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: `a${t}`, annotations: [] }] }] });
       await store.storeResponseObject(response, input, [], { user: alice });
@@ -258,7 +258,7 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
           for (const limit of [1, 3, 20]) {
             const expected = (() => {
               try {
-                return pageInputItems(whole as Item[], { ...cursor, order, limit, include: [] }, id);
+                return pageInputItems(whole, { ...cursor, order, limit, include: [] }, id);
               } catch (error) {
                 return error;
               }

@@ -44,9 +44,9 @@ describe.each(PROVIDERS)("remembered history on $label", (provider) => {
     const turns = chainTurns("resp_", 4);
     await storeAll(a, turns.slice(0, 3)); // a remembers resp_3
     const rewritten = { ...turns[2]!.response, output: [{ type: "message", id: "resp__out3b", role: "assistant", status: "completed", content: [{ type: "output_text", text: "another answer", annotations: [] }] }] };
-    await b.storeResponseObject(rewritten as Turn["response"], turns[2]!.input, turns[2]!.messages, { user: alice });
+    await b.storeResponseObject(rewritten, turns[2]!.input, turns[2]!.messages, { user: alice });
     // a's get sees b's version: the row's digest is no longer the one a remembers.
-    await readsBack(a, { response: rewritten as Turn["response"], input: turns[2]!.input, messages: turns[2]!.messages });
+    await readsBack(a, { response: rewritten, input: turns[2]!.input, messages: turns[2]!.messages });
     // From a, with the history a remembers: not what resp_3 holds now, so the input is kept
     // whole (the messages, which b left as they were, still continue resp_3's).
     await storeAll(a, [turns[3]!]);

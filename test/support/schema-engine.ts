@@ -134,7 +134,7 @@ export async function openEngine(provider: EngineProvider, url: string) {
     factory = new PrismaBetterSqlite3({ url: url.replace(/^file:/, "") });
   } else {
     pool = charSafePool(url);
-    factory = new PrismaPg(pool) as unknown as SqlMigrationAwareDriverAdapterFactory;
+    factory = new PrismaPg(pool);
   }
   // Keep what the engine connects, so that close() releases it (engine.free() does not): an
   // in-process engine would otherwise keep its SQLite connection, and its locks, until GC.

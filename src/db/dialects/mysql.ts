@@ -67,12 +67,12 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   (pool as unknown as NodeJS.EventEmitter).on("error", onIdleError); // emitted, though not in the typings
   const on = (conn: Pick<Pool, "execute">): Queryable => ({
     async queryRaw(q) {
-      const rows = (await driver(() => conn.execute(q.sql, driverArgs(q.args, q.argTypes)))) as unknown;
+      const rows = await driver(() => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
     },
     async executeRaw(q) {
-      const result = (await driver(() => conn.execute(q.sql, driverArgs(q.args, q.argTypes)))) as { affectedRows?: number };
-      return Number(result.affectedRows ?? 0);
+      const result = await driver(() => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
+      return result.affectedRows ?? 0;
     },
   });
   return {
@@ -138,7 +138,9 @@ export const mysql: Dialect = {
     const mariadb = await import("mariadb");
     const conn = await mariadb.createConnection({ ...mysqlConfig(url), multipleStatements: true, timezone: "Z" });
     return {
-      exec: async (script) => void (await conn.query(script)),
+      exec: async (script) => {
+        await conn.query(script);
+      },
       query: async <T>(sql: string, params: unknown[] = []) => {
         const rows = (await conn.query(sql, params)) as unknown;
         return (Array.isArray(rows) ? rows : []) as T[];

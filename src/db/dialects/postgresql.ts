@@ -158,7 +158,9 @@ export const postgresql: Dialect = {
     const client = new pg.Client({ connectionString: pgConnection(url).connectionString });
     await client.connect();
     return {
-      exec: async (script) => void (await client.query(script)),
+      exec: async (script) => {
+        await client.query(script);
+      },
       query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
       close: () => client.end(),
     };

@@ -29,7 +29,8 @@ export function sqlitePath(url: string): string {
 
 /** True for SQLite's "database is locked" family of errors. */
 function isBusy(error: unknown): boolean {
-  return /^SQLITE_(BUSY|LOCKED)/.test(String((error as DriverError | null)?.code ?? ""));
+  const code = (error as DriverError | null)?.code;
+  return typeof code === "string" && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
 /**
