@@ -8,13 +8,28 @@ import tseslint from "typescript-eslint";
 /** Imports a folder may not make: [files, patterns, why]. */
 const boundaries = [
   [["src/**"], ["fastq"], "fastq is wrapped by queue/write-queue.ts alone", ["src/queue/write-queue.ts"]],
-  [["src/**"], ["@prisma/*", "better-sqlite3", "pg", "mariadb"], "drivers and Prisma are imported in db/ (and repository/ for Prisma's query types) only", ["src/db/**", "src/repository/**"]],
+  [
+    ["src/**"],
+    ["@prisma/*", "better-sqlite3", "pg", "mariadb"],
+    "drivers and Prisma are imported in db/ (and repository/ for Prisma's query types) only",
+    ["src/db/**", "src/repository/**"],
+  ],
   [["src/**"], ["next", "next/*", "@nestjs/*"], "host frameworks are imported in next/ and nest/ only", ["src/next/**", "src/nest/**"]],
   [["src/index.ts"], ["./next/*", "./nest/*", "./cli/*"], "the root entry loads without the optional host frameworks", []],
 ];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "src/db/generated/**", "examples/nextjs/**", "examples/nest/**", "node_modules/**", "test-output/**", "coverage/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "src/db/generated/**",
+      "examples/nextjs/**",
+      "examples/nest/**",
+      "node_modules/**",
+      "test-output/**",
+      "coverage/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -24,7 +39,10 @@ export default tseslint.config(
       // compiler cannot follow (Map.get after has, array index within bounds).
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true }],
       "@typescript-eslint/no-non-null-assertion": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true, ignoreVoidOperator: true }],
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
       // Public calls are made from JavaScript too: conversions and checks the types call
@@ -34,7 +52,14 @@ export default tseslint.config(
       // async on a synchronous body turns a throw into a rejection, which the Db contract needs.
       "@typescript-eslint/require-await": "off",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-      "no-restricted-syntax": ["error", { selector: "TSParameterProperty[accessibility='private']", message: "Use a #private field: one privacy style" }, { selector: "PropertyDefinition[accessibility='private'], MethodDefinition[accessibility='private']", message: "Use #private: one privacy style" }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSParameterProperty[accessibility='private']", message: "Use a #private field: one privacy style" },
+        {
+          selector: "PropertyDefinition[accessibility='private'], MethodDefinition[accessibility='private']",
+          message: "Use #private: one privacy style",
+        },
+      ],
     },
   },
   ...boundaries.map(([files, patterns, message, allowed]) => ({
@@ -64,6 +89,10 @@ export default tseslint.config(
       "no-restricted-syntax": "off", // Nest controllers in tests use constructor injection as Nest apps do
     },
   },
-  { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked, languageOptions: { globals: globals.node, parserOptions: { projectService: false } } },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.node, parserOptions: { projectService: false } },
+  },
   prettier,
 );

@@ -7,8 +7,7 @@ import { defineConfig } from "prisma/config";
 
 const url = process.env.DATABASE_URL || "file:./responses.db";
 const scheme = url.split(":")[0]!.toLowerCase();
-const provider =
-  process.env.PRISMA_PROVIDER ?? (scheme === "file" ? "sqlite" : scheme.startsWith("postgres") ? "postgresql" : "mysql");
+const provider = process.env.PRISMA_PROVIDER ?? (scheme === "file" ? "sqlite" : scheme.startsWith("postgres") ? "postgresql" : "mysql");
 
 export default defineConfig({
   schema: `prisma/${provider}/schema.prisma`,

@@ -28,7 +28,10 @@ const TURNS = Number(process.env.BENCH_TURNS ?? 1000);
 const REPEAT = 30;
 const ONLY = process.env.BENCH_ONLY_PROVIDER;
 
-const text = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString("base64").slice(0, bytes);
+const text = (bytes: number) =>
+  randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString("base64")
+    .slice(0, bytes);
 const json = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** Median milliseconds of `fn` over `times` runs. */
@@ -72,7 +75,15 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
         model: "gpt-4o",
         status: "completed",
         previous_response_id: previous,
-        output: [{ type: "message", id: `msg_out_${t}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: answer, annotations: [] }] }],
+        output: [
+          {
+            type: "message",
+            id: `msg_out_${t}`,
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: answer, annotations: [] }],
+          },
+        ],
         usage: { input_tokens: 100, output_tokens: 300, total_tokens: 400 },
       };
       const start = performance.now();
@@ -97,10 +108,18 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       const s = storedAt.get(t);
       if (!s) continue;
       const ratio = s.stored / s.added;
-      rows.push([`stored / added bytes at turn ${t}`, `${(s.stored / 1e6).toFixed(2)} MB / ${(s.added / 1e6).toFixed(2)} MB = ${ratio.toFixed(2)}x`, verdict(ratio, 1.5)]);
+      rows.push([
+        `stored / added bytes at turn ${t}`,
+        `${(s.stored / 1e6).toFixed(2)} MB / ${(s.added / 1e6).toFixed(2)} MB = ${ratio.toFixed(2)}x`,
+        verdict(ratio, 1.5),
+      ]);
     }
     const storeRatio = around(TURNS) / around(10);
-    rows.push([`store turn ${TURNS} / turn 10`, `${around(TURNS).toFixed(2)} ms / ${around(10).toFixed(2)} ms = ${storeRatio.toFixed(2)}x`, verdict(storeRatio, 2)]);
+    rows.push([
+      `store turn ${TURNS} / turn 10`,
+      `${around(TURNS).toFixed(2)} ms / ${around(10).toFixed(2)} ms = ${storeRatio.toFixed(2)}x`,
+      verdict(storeRatio, 2),
+    ]);
     // The same turn stored by an instance that does not remember its parent (another app
     // instance, or after a restart): the full prefix check. Forks of the last turn, each cold.
     // (It remembers each fork it stores, never their parent; the first fork warms it up.)
@@ -109,17 +128,28 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
     await other.storeResponseObject(forks.pop()!, last!.input, last!.messages, { user });
     const coldStore = await median(forks.length, () => other.storeResponseObject(forks.pop()!, last!.input, last!.messages, { user }));
     await other.shutdown();
-    rows.push([`store turn ${TURNS} on a store that did not store turn ${TURNS - 1}`, `${coldStore.toFixed(2)} ms = ${(coldStore / around(10)).toFixed(2)}x turn 10`, ""]);
+    rows.push([
+      `store turn ${TURNS} on a store that did not store turn ${TURNS - 1}`,
+      `${coldStore.toFixed(2)} ms = ${(coldStore / around(10)).toFixed(2)}x turn 10`,
+      "",
+    ]);
 
     const lastId = last!.response.id;
     // Another instance (or this one after a restart) remembers nothing: it reads the chain.
     const cold = await createResponsesStore({ url: db.url });
-    for (const [label, reader] of [["", cold], ["  the same, on the store that stored them", store]] as const) {
+    for (const [label, reader] of [
+      ["", cold],
+      ["  the same, on the store that stored them", store],
+    ] as const) {
       const page = (id: string) => () => reader.listResponseInputItems(id, { limit: 20, user });
       await median(REPEAT, page(lastId));
       const pageLast = await median(REPEAT, page(lastId));
       const page10 = await median(REPEAT, page("resp_00010"));
-      rows.push([label || `input-items page (20) turn ${TURNS} / turn 10`, `${pageLast.toFixed(2)} ms / ${page10.toFixed(2)} ms = ${(pageLast / page10).toFixed(2)}x`, verdict(pageLast / page10, 2)]);
+      rows.push([
+        label || `input-items page (20) turn ${TURNS} / turn 10`,
+        `${pageLast.toFixed(2)} ms / ${page10.toFixed(2)} ms = ${(pageLast / page10).toFixed(2)}x`,
+        verdict(pageLast / page10, 2),
+      ]);
     }
 
     const whole = JSON.stringify({ ...last!.response, input: last!.input, messages: last!.messages });
@@ -132,20 +162,37 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
     const rawGet = await median(REPEAT, () => raw.get("raw_whole"));
     await store.deleteResponseObject("raw_whole"); // unowned: every list would carry it
     const mb = (whole.length / 1e6).toFixed(2);
-    rows.push([`get turn ${TURNS} (${mb} MB) / raw driver, one row`, `${coldGet.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(coldGet / rawGet).toFixed(2)}x`, verdict(coldGet / rawGet, 1.5)]);
-    rows.push([`  the same, on the store that stored it`, `${get.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(get / rawGet).toFixed(2)}x`, verdict(get / rawGet, 1.5)]);
+    rows.push([
+      `get turn ${TURNS} (${mb} MB) / raw driver, one row`,
+      `${coldGet.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(coldGet / rawGet).toFixed(2)}x`,
+      verdict(coldGet / rawGet, 1.5),
+    ]);
+    rows.push([
+      `  the same, on the store that stored it`,
+      `${get.toFixed(2)} ms / ${rawGet.toFixed(2)} ms = ${(get / rawGet).toFixed(2)}x`,
+      verdict(get / rawGet, 1.5),
+    ]);
 
     const single = { principal: "single" };
     for (let i = 0; i < 60; i++) {
       const r: ResponseObject = { ...last!.response, id: `resp_single_${i}`, previous_response_id: null, created_at: 1_732_406_400 + i };
-      await store.storeResponseObject(r, [{ type: "message", role: "user", id: `q_${i}`, content: [{ type: "input_text", text: text(300) }] }], [{ role: "user", content: text(300) }], { user: single });
+      await store.storeResponseObject(
+        r,
+        [{ type: "message", role: "user", id: `q_${i}`, content: [{ type: "input_text", text: text(300) }] }],
+        [{ role: "user", content: text(300) }],
+        { user: single },
+      );
     }
     const list = (u: typeof user) => () => store.listResponses({ limit: 50, includeInput: false, user: u });
     await median(REPEAT, list(user));
     await median(REPEAT, list(single));
     const listChain = await median(REPEAT, list(user));
     const listSingle = await median(REPEAT, list(single));
-    rows.push([`list (50, no input), ${TURNS}-turn chain / single turns`, `${listChain.toFixed(2)} ms / ${listSingle.toFixed(2)} ms = ${(listChain / listSingle).toFixed(2)}x`, verdict(listChain / listSingle, 1.5)]);
+    rows.push([
+      `list (50, no input), ${TURNS}-turn chain / single turns`,
+      `${listChain.toFixed(2)} ms / ${listSingle.toFixed(2)} ms = ${(listChain / listSingle).toFixed(2)}x`,
+      verdict(listChain / listSingle, 1.5),
+    ]);
     const listInput = await median(10, () => store.listResponses({ limit: 50, user }));
     rows.push([`list (50, with input), ${TURNS}-turn chain`, `${listInput.toFixed(2)} ms`, ""]);
   } finally {
@@ -157,15 +204,26 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
   process.exit(0);
 }
 
-console.log(`\nlong conversations (linear storage): ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text, Node ${process.version}`);
+console.log(
+  `\nlong conversations (linear storage): ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text, Node ${process.version}`,
+);
 if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
 const table: string[][] = [["database", "measure", "value", "goal"]];
 for (const provider of PROVIDERS) {
-  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name }, encoding: "utf8", maxBuffer: 1 << 26 });
+  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name },
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   for (const row of JSON.parse(out.trim().split("\n").at(-1)!) as Row[]) table.push([provider.label, ...row]);
 }
 const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
 for (const [i, r] of table.entries()) {
-  console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  console.log(
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("  ")
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
 }

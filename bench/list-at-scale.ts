@@ -39,9 +39,18 @@ function rowsSql(provider: ProviderName, from: number, to: number, total: number
     `CASE WHEN n % ${total / ALICE_ROWS} = 0 THEN 'alice' WHEN n % ${total / UNOWNED_ROWS} = 1 THEN '' ELSE ${concat("'user_'", "n % 1000")} END`;
   const json = (concat: (...parts: string[]) => string) =>
     concat(
-      `'{"id":"resp_'`, "n", `'","object":"response","created_at":'`, createdAt, `',"model":"gpt-'`, model,
-      `'","status":"completed","output":[{"type":"message","id":"msg_'`, "n",
-      `'","role":"assistant","content":[{"type":"output_text","text":"row '`, "n", `' '`, pad,
+      `'{"id":"resp_'`,
+      "n",
+      `'","object":"response","created_at":'`,
+      createdAt,
+      `',"model":"gpt-'`,
+      model,
+      `'","status":"completed","output":[{"type":"message","id":"msg_'`,
+      "n",
+      `'","role":"assistant","content":[{"type":"output_text","text":"row '`,
+      "n",
+      `' '`,
+      pad,
       `'"}]}],"input":[{"type":"message","role":"user","content":"hello"}],"messages":[]}'`,
     );
   // Text that differs per row (md5 of n, repeated), so pages hold as many rows as real ones.
@@ -79,7 +88,9 @@ async function fill(provider: ProviderName, url: string, total: number): Promise
   const conn = await dialectFor(provider).openRawConnection(url);
   try {
     if (provider === "mysql") {
-      await conn.exec(`CREATE TABLE bench_digits (d INT PRIMARY KEY); INSERT INTO bench_digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)`);
+      await conn.exec(
+        `CREATE TABLE bench_digits (d INT PRIMARY KEY); INSERT INTO bench_digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)`,
+      );
     }
     const step = provider === "mysql" ? 1_000_000 : 200_000;
     for (let n = 0; n < total; n += step) await conn.exec(rowsSql(provider, n, Math.min(n + step, total), total));
@@ -128,7 +139,9 @@ async function timeHistory(store: ResponsesStore): Promise<number> {
 }
 
 const rows: string[][] = [];
-console.log(`List pages (limit 50) at ${SMALL.toLocaleString("en-US")} and ${LARGE.toLocaleString("en-US")} rows; ${ITERATIONS} pages per measurement`);
+console.log(
+  `List pages (limit 50) at ${SMALL.toLocaleString("en-US")} and ${LARGE.toLocaleString("en-US")} rows; ${ITERATIONS} pages per measurement`,
+);
 if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
 for (const provider of PROVIDERS) {
   const times = new Map<number, Map<string, number>>();
@@ -137,7 +150,9 @@ for (const provider of PROVIDERS) {
     try {
       const started = performance.now();
       await fill(provider.name, db.url, size);
-      process.stdout.write(`${provider.label}: ${size.toLocaleString("en-US")} rows in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      process.stdout.write(
+        `${provider.label}: ${size.toLocaleString("en-US")} rows in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
       // A store started on the filled table, as after a deploy: what it does on its own at
       // startup applies; nothing is tuned by hand.
       const store = await built.createResponsesStore({ url: db.url, migrate: false });
@@ -153,7 +168,14 @@ for (const provider of PROVIDERS) {
   for (const [name, small] of times.get(SMALL)!) {
     const large = times.get(LARGE)!.get(name)!;
     const ratio = large / small;
-    rows.push([provider.label, name, small.toFixed(3), large.toFixed(3), `${ratio.toFixed(2)}x`, `<= ${GOAL}x ${ratio <= GOAL ? "met" : "MISSED"}`]);
+    rows.push([
+      provider.label,
+      name,
+      small.toFixed(3),
+      large.toFixed(3),
+      `${ratio.toFixed(2)}x`,
+      `<= ${GOAL}x ${ratio <= GOAL ? "met" : "MISSED"}`,
+    ]);
   }
 }
 

@@ -26,7 +26,15 @@ function response(prefix: string, i: number): ResponseObject {
     created_at: 1_732_406_400 + (i % 100),
     model: "gpt-4o",
     status: "completed",
-    output: [{ type: "message", id: `msg_${i}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: "lorem ipsum ".repeat(250), annotations: [] }] }],
+    output: [
+      {
+        type: "message",
+        id: `msg_${i}`,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "lorem ipsum ".repeat(250), annotations: [] }],
+      },
+    ],
   };
 }
 const input = [{ type: "message", role: "user" as const, id: "msg_in", content: [{ type: "input_text", text: "question ".repeat(60) }] }];
@@ -67,7 +75,10 @@ if (!provider) {
       values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, '')`);
       args.push(`${prefix}_${i}`, 1_732_406_400 + (i % 100), blob(prefix, i), "gpt-4o");
     }
-    await pool.query(`INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES ${values.join(", ")}`, args);
+    await pool.query(
+      `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES ${values.join(", ")}`,
+      args,
+    );
   };
   /** (b): WRITES rows in multi-row INSERTs of 100, 4 statements at a time. */
   const batches = async (prefix: string) => {
@@ -85,7 +96,10 @@ if (!provider) {
     return WRITES / ((performance.now() - start) / 1000);
   };
   const paths: [string, (round: string) => Promise<number>][] = [
-    ["store with write queue (batches of <=100, 4 workers)", (r) => writers((i) => queued.storeResponseObject(response(`q${r}`, i), input))],
+    [
+      "store with write queue (batches of <=100, 4 workers)",
+      (r) => writers((i) => queued.storeResponseObject(response(`q${r}`, i), input)),
+    ],
     ["(a) raw pg: one INSERT per call, no queue (the reference's path)", (r) => writers((i) => insertOne(`a${r}`, i))],
     ["(a') store with the queue off: one upsert per call", (r) => writers((i) => direct.storeResponseObject(response(`d${r}`, i), input))],
     ["(b) raw pg: multi-row INSERTs of 100 rows, 4 at a time", (r) => batches(`b${r}`)],
@@ -110,13 +124,20 @@ if (!provider) {
       retries: after.retries,
     };
 
-    console.log(`PostgreSQL, ${WRITERS} concurrent writers, ${ROUNDS} rounds of ${WRITES} writes of ~${(blob("x", 0).length / 1024).toFixed(1)} KB each per path\n`);
+    console.log(
+      `PostgreSQL, ${WRITERS} concurrent writers, ${ROUNDS} rounds of ${WRITES} writes of ~${(blob("x", 0).length / 1024).toFixed(1)} KB each per path\n`,
+    );
     const width = Math.max(...results.map(([n]) => n.length));
-    for (const [name, rate] of results) console.log(`${name.padEnd(width)}  ${Math.round(rate).toLocaleString("en-US").padStart(7)} writes/s`);
+    for (const [name, rate] of results)
+      console.log(`${name.padEnd(width)}  ${Math.round(rate).toLocaleString("en-US").padStart(7)} writes/s`);
     const [q, a, , b] = results.map(([, r]) => r) as [number, number, number, number];
     const verdict = (met: boolean) => (met ? "met" : "MISSED");
-    console.log(`\nqueue vs (a): ${(q / a).toFixed(2)}x (goal >= 2x: ${verdict(q / a >= 2)}); queue vs (b): ${((q / b) * 100).toFixed(0)}% (goal >= 60%: ${verdict(q / b >= 0.6)})`);
-    console.log(`queue: ${stats.batches} batches, mean ${(stats.rowsInBatches / stats.batches).toFixed(1)} rows, max ${stats.maxBatchSize}; mean latency ${stats.meanLatencyMs.toFixed(1)} ms, max ${stats.maxLatencyMs.toFixed(0)} ms; retries ${stats.retries}`);
+    console.log(
+      `\nqueue vs (a): ${(q / a).toFixed(2)}x (goal >= 2x: ${verdict(q / a >= 2)}); queue vs (b): ${((q / b) * 100).toFixed(0)}% (goal >= 60%: ${verdict(q / b >= 0.6)})`,
+    );
+    console.log(
+      `queue: ${stats.batches} batches, mean ${(stats.rowsInBatches / stats.batches).toFixed(1)} rows, max ${stats.maxBatchSize}; mean latency ${stats.meanLatencyMs.toFixed(1)} ms, max ${stats.maxLatencyMs.toFixed(0)} ms; retries ${stats.retries}`,
+    );
   } finally {
     await queued.shutdown();
     await direct.shutdown();

@@ -42,7 +42,9 @@ export async function openRaw(provider: ProviderName, url: string): Promise<RawD
             [id, createdAt, json, "gpt-4o"],
           );
         },
-        get: async (id) => (await pool.query(`SELECT response_object FROM openai_responses WHERE id = $1 AND owner_principal = ''`, [id])).rows[0].response_object,
+        get: async (id) =>
+          (await pool.query(`SELECT response_object FROM openai_responses WHERE id = $1 AND owner_principal = ''`, [id])).rows[0]
+            .response_object,
         close: () => pool.end(),
       };
     }
@@ -57,7 +59,10 @@ export async function openRaw(provider: ProviderName, url: string): Promise<RawD
           );
         },
         get: async (id) => {
-          const rows = await pool.execute<{ response_object: unknown }[]>(`SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`, [id]);
+          const rows = await pool.execute<{ response_object: unknown }[]>(
+            `SELECT response_object FROM openai_responses WHERE id = ? AND owner_principal = ''`,
+            [id],
+          );
           const v = rows[0]!.response_object;
           return typeof v === "string" ? JSON.parse(v) : v;
         },

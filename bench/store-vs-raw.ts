@@ -23,7 +23,15 @@ function response(i: number): ResponseObject {
     created_at: 1_732_406_400 + (i % 97),
     model: "gpt-4o",
     status: "completed",
-    output: [{ type: "message", id: `msg_${i}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: "lorem ipsum ".repeat(160), annotations: [] }] }],
+    output: [
+      {
+        type: "message",
+        id: `msg_${i}`,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "lorem ipsum ".repeat(160), annotations: [] }],
+      },
+    ],
     usage: { input_tokens: 10, output_tokens: 400, total_tokens: 410 },
   };
 }
@@ -83,11 +91,16 @@ if (!ONLY) {
   // would run the store's shared code (SQL building, the repository) on three dialects, and the
   // JIT's mixed type feedback would slow the later ones (seen: MySQL gets 1.3x alone, 1.7x after
   // PostgreSQL in the same process).
-  console.log(`openai-responses-store benchmark: ${OPS} ops per measurement, ~${(blob(0).length / 1024).toFixed(1)} KB per response, Node ${process.version}`);
+  console.log(
+    `openai-responses-store benchmark: ${OPS} ops per measurement, ~${(blob(0).length / 1024).toFixed(1)} KB per response, Node ${process.version}`,
+  );
   if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
   const { execFileSync } = await import("node:child_process");
   for (const provider of PROVIDERS) {
-    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], { env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name }, encoding: "utf8" });
+    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+      env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name },
+      encoding: "utf8",
+    });
     rows.push(...(JSON.parse(out.trim().split("\n").at(-1)!) as string[][]));
   }
 }

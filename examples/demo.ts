@@ -23,7 +23,9 @@ do {
 } while (after);
 
 const stored = await store.getResponseObject("resp_demo_alice_3", { user: alice });
-console.log(`\nresp_demo_alice_3: ${stored.input.length} input items, ${stored.messages?.length ?? 0} chat message(s), status ${stored.status}`);
+console.log(
+  `\nresp_demo_alice_3: ${stored.input.length} input items, ${stored.messages?.length ?? 0} chat message(s), status ${stored.status}`,
+);
 
 const items = await store.listResponseInputItems("resp_demo_alice_3", { user: alice, order: "asc", limit: 1 });
 console.log(`its first input item: ${JSON.stringify(items.data[0])} (has_more=${items.has_more})`);

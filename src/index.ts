@@ -31,7 +31,14 @@ export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } fr
 export { createResponsesHandler, type ResponsesApi, type ResponsesHandlerOptions } from "./http/handler.js";
 export { toNodeListener } from "./http/node.js";
 export { importLlamaStackResponses, type LlamaStackImportOptions, type LlamaStackImportResult } from "./import/llama-stack.js";
-export { migrate, migrationStatus, bundledMigrations, type MigrateOptions, type MigrationResult, type MigrationStatus } from "./db/migrate.js";
+export {
+  migrate,
+  migrationStatus,
+  bundledMigrations,
+  type MigrateOptions,
+  type MigrationResult,
+  type MigrationStatus,
+} from "./db/migrate.js";
 export { providerFromUrl, type ProviderName } from "./db/providers.js";
 export { DEFAULT_POLICY, parsePolicy, type AccessRule, type Action, type Scope } from "./access/policy.js";
 export { isAllowed, type ResourceView } from "./access/decide.js";

@@ -141,7 +141,11 @@ const optionsSchema = z.object({
     .optional(),
   adapter: z
     .custom<DriverAdapterFactory>(
-      (a) => typeof a === "object" && a !== null && typeof (a as DriverAdapterFactory).connect === "function" && ["sqlite", "postgres", "mysql"].includes((a as DriverAdapterFactory).provider),
+      (a) =>
+        typeof a === "object" &&
+        a !== null &&
+        typeof (a as DriverAdapterFactory).connect === "function" &&
+        ["sqlite", "postgres", "mysql"].includes((a as DriverAdapterFactory).provider),
       { error: "expected a Prisma driver adapter factory (PrismaPg, PrismaMariaDb or PrismaBetterSqlite3)" },
     )
     .optional(),
@@ -200,10 +204,14 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
   const { adapter, prisma } = parsed.data;
   if (adapter && prisma) throw new ConfigurationError("prisma", "Give 'adapter' or 'prisma', not both");
   if (prisma && !parsed.data.provider) {
-    throw new ConfigurationError("provider", "With 'prisma', say which database it talks to: provider: \"sqlite\" | \"postgresql\" | \"mysql\"");
+    throw new ConfigurationError(
+      "provider",
+      'With \'prisma\', say which database it talks to: provider: "sqlite" | "postgresql" | "mysql"',
+    );
   }
   const adapterProvider =
-    parsed.data.provider ?? (adapter && ({ sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const)[adapter.provider as "sqlite"]);
+    parsed.data.provider ??
+    (adapter && ({ sqlite: "sqlite", postgres: "postgresql", mysql: "mysql" } as const)[adapter.provider as "sqlite"]);
   const own = adapter ? "adapter" : prisma ? "prisma" : undefined;
   if (own && parsed.data.migrate !== false && !parsed.data.url) {
     throw new ConfigurationError(
@@ -214,7 +222,10 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
   const url = parsed.data.url ?? (own ? `${adapterProvider}://(host ${own})` : defaultUrl());
   const provider = adapterProvider ?? providerFromUrl(url);
   if (adapterProvider && parsed.data.url && providerFromUrl(parsed.data.url) !== adapterProvider) {
-    throw new ConfigurationError("url", `'url' is a ${providerFromUrl(parsed.data.url)} URL but '${own ?? "provider"}' is for ${adapterProvider}`);
+    throw new ConfigurationError(
+      "url",
+      `'url' is a ${providerFromUrl(parsed.data.url)} URL but '${own ?? "provider"}' is for ${adapterProvider}`,
+    );
   }
   const dialect = dialectFor(provider);
   const { enabled = !dialect.exclusiveWrites, ...queue } = parsed.data.queue ?? {};
@@ -222,10 +233,14 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
   const schemaOf = (of: string) => dialect.schema?.of(of);
   const schema = own ? undefined : schemaOf(url);
   if (directUrl !== undefined) {
-    if (providerFromUrl(directUrl) !== provider) throw new ConfigurationError("directUrl", `'directUrl' is a ${providerFromUrl(directUrl)} URL but the store is on ${provider}`);
+    if (providerFromUrl(directUrl) !== provider)
+      throw new ConfigurationError("directUrl", `'directUrl' is a ${providerFromUrl(directUrl)} URL but the store is on ${provider}`);
     const direct = schemaOf(directUrl);
     if (direct !== undefined && direct !== schema) {
-      throw new ConfigurationError("directUrl", `'directUrl' names schema '${direct}' but 'url' names ${schema === undefined ? "none" : `'${schema}'`}: give both the same ?schema=`);
+      throw new ConfigurationError(
+        "directUrl",
+        `'directUrl' names schema '${direct}' but 'url' names ${schema === undefined ? "none" : `'${schema}'`}: give both the same ?schema=`,
+      );
     }
   }
   const replicas = parsed.data.replicas ?? [];
@@ -233,7 +248,8 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     throw new ConfigurationError("replicas", `Read replicas are supported on PostgreSQL (streaming replicas), not on ${provider}`);
   }
   for (const replica of replicas) {
-    if (providerFromUrl(replica) !== provider) throw new ConfigurationError("replicas", `Replica URL ${redactUrl(replica)} is not a postgresql:// URL`);
+    if (providerFromUrl(replica) !== provider)
+      throw new ConfigurationError("replicas", `Replica URL ${redactUrl(replica)} is not a postgresql:// URL`);
   }
   return {
     url,

@@ -12,7 +12,10 @@
  * stop(); // the handlers are gone again
  * ```
  */
-export function shutdownOnSignals(store: { shutdown(): Promise<void> }, signals: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"]): () => void {
+export function shutdownOnSignals(
+  store: { shutdown(): Promise<void> },
+  signals: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+): () => void {
   const onSignal = () => {
     store.shutdown().then(
       () => process.exit(0),

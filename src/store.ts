@@ -86,7 +86,12 @@ export class ResponsesStore implements AsyncDisposable {
     const remembered = new RememberedTurns(resolved.historyCacheBytes);
     this.#provider = resolved.provider;
     this.#allowed = new AllowedRows(resolved.policy);
-    this.#runtime = new StoreRuntime(resolved, () => openBackend(resolved, remembered, this.#allowed.writeAccess), remembered, this.#allowed.writeAccess);
+    this.#runtime = new StoreRuntime(
+      resolved,
+      () => openBackend(resolved, remembered, this.#allowed.writeAccess),
+      remembered,
+      this.#allowed.writeAccess,
+    );
     this.#responses = new ResponseOperations(this.#runtime, remembered);
     this.#conversations = new ConversationOperations(this.#runtime);
     this.#maintenance = new MaintenanceOperations(this.#runtime, (owner) => this.#allowed.rows("read", owner));
@@ -126,7 +131,12 @@ export class ResponsesStore implements AsyncDisposable {
    * @throws ValidationError (nothing written), AccessDeniedError (may not create),
    *   ResponseIdConflictError (stored, and the caller may not update it), StorageError
    */
-  storeResponseObject(response: ResponseObject, input: readonly InputItem[], messages: readonly ChatCompletionMessage[] = [], options: CallOptions = {}): Promise<void> {
+  storeResponseObject(
+    response: ResponseObject,
+    input: readonly InputItem[],
+    messages: readonly ChatCompletionMessage[] = [],
+    options: CallOptions = {},
+  ): Promise<void> {
     return this.#runtime.reporting("storeResponseObject", idOf(response), async () => {
       const user = parseUser(options.user);
       validate("response", response);
@@ -232,12 +242,19 @@ export class ResponsesStore implements AsyncDisposable {
    * @throws ValidationError (nothing written), ConversationIdConflictError (another owner's id),
    *   AccessDeniedError (may not create)
    */
-  async storeConversationMessages(conversationId: string, messages: readonly ChatCompletionMessage[], options: CallOptions = {}): Promise<void> {
+  async storeConversationMessages(
+    conversationId: string,
+    messages: readonly ChatCompletionMessage[],
+    options: CallOptions = {},
+  ): Promise<void> {
     const user = parseUser(options.user);
     validate("conversation_id", conversationId);
     validate("messages", messages);
     const type = "conversation_messages";
-    await this.#conversations.store(conversationId, messages, user, { mayCreate: this.#allowed.mayCreate(conversationId, user, type), writable: this.#allowed.rows("update", user, type) });
+    await this.#conversations.store(conversationId, messages, user, {
+      mayCreate: this.#allowed.mayCreate(conversationId, user, type),
+      writable: this.#allowed.rows("update", user, type),
+    });
   }
 
   /**
@@ -274,7 +291,12 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async pruneConversationMessages(params: PruneParams): Promise<{ deleted: number }> {
     const [user, cutoff, batchSize] = [parseUser(params.user), parseOlderThan(params.olderThan), parseBatchSize(params.batchSize)];
-    return this.#maintenance.pruneConversationMessages(cutoff, this.#allowed.prunable(params, user, "conversation_messages"), batchSize, params.onProgress);
+    return this.#maintenance.pruneConversationMessages(
+      cutoff,
+      this.#allowed.prunable(params, user, "conversation_messages"),
+      batchSize,
+      params.onProgress,
+    );
   }
 
   /**

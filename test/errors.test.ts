@@ -19,7 +19,13 @@ describe("errors", () => {
       new ValidationError("input", [{ path: [0, "role"], message: "Invalid option" }]),
       new StorageError("getResponseObject", true, { cause: new Error("connection reset") }),
     ];
-    expect(errors.map((e) => e.code)).toEqual(["RESPONSE_NOT_FOUND", "INPUT_ITEM_NOT_FOUND", "INVALID_PARAMETER", "VALIDATION_FAILED", "STORAGE_FAILED"]);
+    expect(errors.map((e) => e.code)).toEqual([
+      "RESPONSE_NOT_FOUND",
+      "INPUT_ITEM_NOT_FOUND",
+      "INVALID_PARAMETER",
+      "VALIDATION_FAILED",
+      "STORAGE_FAILED",
+    ]);
     for (const e of errors) {
       expect(e).toBeInstanceOf(ResponsesStoreError);
       expect(e).toBeInstanceOf(Error);
@@ -33,7 +39,9 @@ describe("errors", () => {
   test("messages keep the reference's wording", () => {
     expect(new ResponseNotFoundError("resp_1").message).toBe("Response with id resp_1 not found");
     expect(new InputItemNotFoundError("msg_1", "resp_1").message).toBe("Input item with id 'msg_1' not found for response 'resp_1'");
-    expect(new ValidationError("input", [{ path: [0, "role"], message: "Invalid option" }]).message).toBe("Invalid input: 0.role: Invalid option");
+    expect(new ValidationError("input", [{ path: [0, "role"], message: "Invalid option" }]).message).toBe(
+      "Invalid input: 0.role: Invalid option",
+    );
   });
 
   test("the brand check works across copies of the package and rejects look-alikes", () => {

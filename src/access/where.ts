@@ -107,7 +107,12 @@ function resourceOnRow(pattern: string | undefined, type: ResourceType): RowCond
  * // or(owner-is alice, not(owned))
  * ```
  */
-export function allowedRows(policy: readonly CompiledRule[], action: Action, user: User | null, type: ResourceType = "openai_responses"): RowCondition {
+export function allowedRows(
+  policy: readonly CompiledRule[],
+  action: Action,
+  user: User | null,
+  type: ResourceType = "openai_responses",
+): RowCondition {
   let rest: RowCondition = FALSE;
   for (const rule of [...policy].reverse()) {
     if (!rule.actions.has(action)) continue;
@@ -120,15 +125,18 @@ export function allowedRows(policy: readonly CompiledRule[], action: Action, use
       // Fail closed, as decide.ts: a permit rule needs certainty, a forbid rule applies on doubt.
       const applies =
         rule.effect === "permit"
-          ? rule.conditions.mode === "when" ? allTrue : someFalse
-          : rule.conditions.mode === "when" ? not(someFalse) : not(allTrue);
+          ? rule.conditions.mode === "when"
+            ? allTrue
+            : someFalse
+          : rule.conditions.mode === "when"
+            ? not(someFalse)
+            : not(allTrue);
       match = and(match, applies);
     }
     rest = rule.effect === "permit" ? or(match, rest) : and(not(match), rest);
   }
   return rest;
 }
-
 
 /**
  * The owners whose rows a visibility condition selects, when it is exactly "owner is one of

@@ -16,7 +16,15 @@ function response(id: string, createdAt: number, text: string): ResponseObject {
     created_at: createdAt,
     model: "gpt-4o-mini",
     status: "completed",
-    output: [{ type: "message", id: `msg_out_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }],
+    output: [
+      {
+        type: "message",
+        id: `msg_out_${id}`,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text, annotations: [] }],
+      },
+    ],
   };
 }
 

@@ -15,7 +15,17 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Command, InvalidArgumentError } from "commander";
 import cliProgress from "cli-progress";
-import { createResponsesHandler, createResponsesStore, isResponsesStoreError, migrate, migrationStatus, providerFromUrl, shutdownOnSignals, toNodeListener, type StorageCounts } from "../index.js";
+import {
+  createResponsesHandler,
+  createResponsesStore,
+  isResponsesStoreError,
+  migrate,
+  migrationStatus,
+  providerFromUrl,
+  shutdownOnSignals,
+  toNodeListener,
+  type StorageCounts,
+} from "../index.js";
 import { defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
@@ -32,12 +42,15 @@ const program = new Command("responses-store")
   .option("--replica-urls <urls>", "comma-separated read replica URLs (PostgreSQL; default: DATABASE_REPLICA_URLS)")
   .showHelpAfterError();
 
-const urlOf = () => (program.opts<{ url?: string }>().url ?? defaultUrl());
+const urlOf = () => program.opts<{ url?: string }>().url ?? defaultUrl();
 /** Store options from the global flags: the URL, and the direct URL migrations use. */
 const connectionOf = () => {
   const opts = program.opts<{ directUrl?: string; replicaUrls?: string }>();
   const directUrl = opts.directUrl ?? (process.env.DIRECT_URL || undefined);
-  const replicas = (opts.replicaUrls ?? process.env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+  const replicas = (opts.replicaUrls ?? process.env.DATABASE_REPLICA_URLS ?? "")
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
   return { url: urlOf(), ...(directUrl ? { directUrl } : {}), ...(replicas.length ? { replicas } : {}) };
 };
 /** Where migrations connect, and the schema (the URL's) they apply in. */
@@ -54,7 +67,10 @@ const int = (name: string) => (v: string) => {
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 const bar = (label: string) =>
-  new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} {detail}`, hideCursor: true, noTTYOutput: false }, cliProgress.Presets.shades_classic);
+  new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} {detail}`, hideCursor: true, noTTYOutput: false },
+    cliProgress.Presets.shades_classic,
+  );
 
 const migrateCmd = program.command("migrate").description("Prisma-compatible migrations, without Prisma's native engine");
 migrateCmd
@@ -82,11 +98,16 @@ migrateCmd
 program
   .command("serve")
   .description("serve the Responses API (GET/DELETE /v1/responses/{id}, /input_items, GET /v1/responses)")
-  .option("--port <port>", "port (0: any free one)", (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("port must be an integer from 0 to 65535");
-    return n;
-  }, 8321)
+  .option(
+    "--port <port>",
+    "port (0: any free one)",
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("port must be an integer from 0 to 65535");
+      return n;
+    },
+    8321,
+  )
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--base-path <path>", "where the API is mounted", "/v1")
   .option("--user-header <name>", "take the caller's principal from this request header (behind a trusted proxy only)")
@@ -118,13 +139,21 @@ program
  * What a reader of serve's output needs to see stored responses: how many there are and whose,
  * and a curl line that shows some (as their owner, when a user header is set).
  */
-async function firstRunHints(store: Awaited<ReturnType<typeof createResponsesStore>>, api: string, header: string | undefined): Promise<string[]> {
+async function firstRunHints(
+  store: Awaited<ReturnType<typeof createResponsesStore>>,
+  api: string,
+  header: string | undefined,
+): Promise<string[]> {
   const owners = await store.ownerCounts({ limit: 1000 });
   const total = owners.reduce((n, o) => n + o.rows, 0);
   const unowned = owners.find((o) => o.owner === "")?.rows ?? 0;
   const top = owners.find((o) => o.owner !== "");
   const more = owners.length > 5 ? `, and ${owners.length === 1000 ? "1000+" : owners.length - 5} more owners` : "";
-  const describe = owners.slice(0, 5).map((o) => `${o.owner || "(no user)"}: ${o.rows}`).join(", ") + more;
+  const describe =
+    owners
+      .slice(0, 5)
+      .map((o) => `${o.owner || "(no user)"}: ${o.rows}`)
+      .join(", ") + more;
   if (!total) {
     return [
       "The database holds no responses yet. Store some with store.storeResponseObject() (README, Use),",
@@ -136,7 +165,8 @@ async function firstRunHints(store: Awaited<ReturnType<typeof createResponsesSto
     return [`${total} stored responses, by owner: ${describe}.`, `Try: curl -s -H '${header}: ${top.owner}' '${api}/responses?limit=5'`];
   }
   const lines = [`${total} stored responses, by owner: ${describe}; ${unowned} visible without a user.`];
-  if (top && !header) lines.push("Rows stored for a user are visible only to that user: restart with --user-header x-user and send -H 'x-user: <owner>'.");
+  if (top && !header)
+    lines.push("Rows stored for a user are visible only to that user: restart with --user-header x-user and send -H 'x-user: <owner>'.");
   lines.push(`Try: curl -s '${api}/responses?limit=5'`);
   return lines;
 }
@@ -209,7 +239,9 @@ program
 
 program
   .command("compact")
-  .description("rewrite responses stored before linear storage so that each conversation turn keeps only its new items (batched, resumable)")
+  .description(
+    "rewrite responses stored before linear storage so that each conversation turn keeps only its new items (batched, resumable)",
+  )
   .option("--batch-size <n>", "rows per round", int("batch-size"), 500)
   .action(async (opts: { batchSize: number }) => {
     const store = await createResponsesStore(connectionOf());
@@ -227,7 +259,9 @@ program
       });
       if (started) progress.stop();
       const after = await store.storageStats({ allOwners: true });
-      console.log(`compacted ${compacted} response(s), ${linked} now continue their parent; stored ${mb(before.storedBytes)} -> ${mb(after.storedBytes)} (reads return ${mb(after.bytes)})`);
+      console.log(
+        `compacted ${compacted} response(s), ${linked} now continue their parent; stored ${mb(before.storedBytes)} -> ${mb(after.storedBytes)} (reads return ${mb(after.bytes)})`,
+      );
     } finally {
       await store.shutdown();
     }
@@ -245,7 +279,8 @@ program
         console.log(JSON.stringify(stats));
         return;
       }
-      const line = (c: StorageCounts) => `${c.rows} response(s), ${c.bytes} bytes returned, ${c.storedBytes} bytes stored${c.retained ? `, ${c.retained} deleted turn(s) kept for later turns` : ""}`;
+      const line = (c: StorageCounts) =>
+        `${c.rows} response(s), ${c.bytes} bytes returned, ${c.storedBytes} bytes stored${c.retained ? `, ${c.retained} deleted turn(s) kept for later turns` : ""}`;
       console.log(line(stats));
       for (const m of stats.byModel) console.log(`  ${m.model}: ${line(m)}`);
     } finally {

@@ -96,7 +96,12 @@ export async function migrate(provider: ProviderName, url: string, options: Migr
 }
 
 /** `migrate()` with a given list of migrations (tests build a database as an earlier release left it). */
-export async function applyMigrations(provider: ProviderName, url: string, migrations: BundledMigration[], options: MigrateOptions = {}): Promise<MigrationResult> {
+export async function applyMigrations(
+  provider: ProviderName,
+  url: string,
+  migrations: BundledMigration[],
+  options: MigrateOptions = {},
+): Promise<MigrationResult> {
   const dialect = dialectFor(provider);
   const schema = options.schema ?? dialect.schema?.of(url);
   let conn: RawConnection;
@@ -224,9 +229,7 @@ async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void>
 async function applyPending(conn: RawConnection, dialect: Dialect, migrations: BundledMigration[]): Promise<MigrationResult> {
   const p = (i: number) => dialect.param(i);
   await conn.exec(dialect.migrationsTableDdl);
-  const rows = await conn.query<MigrationRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM _prisma_migrations`,
-  );
+  const rows = await conn.query<MigrationRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM _prisma_migrations`);
   const failed = rows.find((r) => r.finished_at == null && r.rolled_back_at == null);
   if (failed) {
     throw new MigrationError(

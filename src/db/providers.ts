@@ -122,7 +122,13 @@ export interface Dialect {
    * means "try again shortly". A transactional lock cannot outlive its transaction, even
    * through a pooler that hands the server connection to someone else afterwards.
    */
-  readonly migrationLock: { acquire: readonly string[]; release: string; abort: string; transactional: boolean; busy(error: unknown): boolean };
+  readonly migrationLock: {
+    acquire: readonly string[];
+    release: string;
+    abort: string;
+    transactional: boolean;
+    busy(error: unknown): boolean;
+  };
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
 

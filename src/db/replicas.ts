@@ -99,11 +99,21 @@ export class ReplicaRouter {
   #next = 0;
   #timer: NodeJS.Timeout | undefined;
   #probing: Promise<void> | undefined;
-  readonly #stats = { replicaReads: 0, primaryFallbacks: { "behind-own-writes": 0, lagging: 0, unavailable: 0, "not-found-on-replica": 0 } };
+  readonly #stats = {
+    replicaReads: 0,
+    primaryFallbacks: { "behind-own-writes": 0, lagging: 0, unavailable: 0, "not-found-on-replica": 0 },
+  };
 
   constructor(primary: Db, replicas: { url: string; db: Db }[], options: ReplicaRouterOptions) {
     this.#primary = primary;
-    this.#replicas = replicas.map((r) => ({ ...r, replayed: undefined, lagMs: undefined, healthy: true, lastError: undefined, sampling: undefined }));
+    this.#replicas = replicas.map((r) => ({
+      ...r,
+      replayed: undefined,
+      lagMs: undefined,
+      healthy: true,
+      lastError: undefined,
+      sampling: undefined,
+    }));
     this.#options = options;
   }
 
@@ -261,14 +271,17 @@ export class ReplicaRouter {
   async #takeSample(replica: Replica): Promise<void> {
     try {
       const result = await replica.db.queryRaw(
-        rawQuery("SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text"),
+        rawQuery(
+          "SELECT pg_last_wal_replay_lsn()::text, (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::float8::text",
+        ),
       );
       const replayed = parseLsn(result.rows[0]?.[0]);
       if (replayed === undefined) throw new Error("not a streaming replica (pg_last_wal_replay_lsn() is null)");
       replica.replayed = replayed;
       const primaryAt = this.#primaryAt;
       const replayAge = Number(result.rows[0]?.[1]);
-      replica.lagMs = primaryAt === undefined || replayed >= primaryAt ? 0 : Number.isFinite(replayAge) ? Math.max(0, replayAge) : undefined;
+      replica.lagMs =
+        primaryAt === undefined || replayed >= primaryAt ? 0 : Number.isFinite(replayAge) ? Math.max(0, replayAge) : undefined;
       if (!replica.healthy) this.#options.warn(`openai-responses-store: replica ${replica.url} is back in rotation`);
       replica.healthy = true;
       replica.lastError = undefined;

@@ -51,5 +51,9 @@ export function responseForError(error: unknown): Response {
   const retryable = error.code === "STORAGE_FAILED" && (error as { retryable?: boolean }).retryable;
   const param =
     "param" in error && typeof error.param === "string" ? error.param : error.code === "INPUT_ITEM_NOT_FOUND" ? null : (m.param ?? null);
-  return errorResponse(retryable ? 503 : m.status, { message: error.message, type: m.type, param, code: m.code }, retryable ? { "retry-after": "1" } : {});
+  return errorResponse(
+    retryable ? 503 : m.status,
+    { message: error.message, type: m.type, param, code: m.code },
+    retryable ? { "retry-after": "1" } : {},
+  );
 }

@@ -38,7 +38,10 @@ export interface ResponsesHandlerOptions {
  * // Next.js: export const GET = handler, DELETE = handler (see openai-responses-store/next)
  * ```
  */
-export function createResponsesHandler(store: ResponsesApi, options: ResponsesHandlerOptions = {}): (request: Request) => Promise<Response> {
+export function createResponsesHandler(
+  store: ResponsesApi,
+  options: ResponsesHandlerOptions = {},
+): (request: Request) => Promise<Response> {
   const base = (options.basePath ?? "/v1").replace(/\/+$/, "");
   const authenticate = options.authenticate ?? (() => null);
   const onError = options.onError ?? ((error: unknown) => console.error("openai-responses-store: request failed", error));
@@ -60,7 +63,12 @@ export function createResponsesHandler(store: ResponsesApi, options: ResponsesHa
       const allow = Object.keys(match.route.methods).join(", ");
       return errorResponse(
         405,
-        { message: `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${allow}`, type: "invalid_request_error", param: null, code: "method_not_allowed" },
+        {
+          message: `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${allow}`,
+          type: "invalid_request_error",
+          param: null,
+          code: "method_not_allowed",
+        },
         { allow },
       );
     }

@@ -70,7 +70,9 @@ export async function importLlamaStackResponses(store: ResponsesStore, options: 
     const total = Number(n);
     let after = "";
     for (;;) {
-      const rows = await source.query<SourceRow>(`SELECT * FROM ${table} WHERE id > ${dialect.param(1)} ORDER BY id LIMIT ${batchSize}`, [after]);
+      const rows = await source.query<SourceRow>(`SELECT * FROM ${table} WHERE id > ${dialect.param(1)} ORDER BY id LIMIT ${batchSize}`, [
+        after,
+      ]);
       if (!rows.length) break;
       after = String(rows[rows.length - 1]!.id);
       const records: ImportRecord[] = [];

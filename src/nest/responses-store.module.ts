@@ -80,7 +80,6 @@ export class ResponsesStoreModule {
       options.isGlobal ?? false,
     );
   }
-
 }
 
 function dynamicModule(optionsProviders: Provider[], imports: NonNullable<DynamicModule["imports"]>, global: boolean): DynamicModule {

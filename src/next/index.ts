@@ -30,7 +30,10 @@ function cache(): Cache {
  */
 export function getResponsesStore(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
   if (process.env.NEXT_RUNTIME === "edge") {
-    throw new ConfigurationError("runtime", 'openai-responses-store needs the Node.js runtime: add `export const runtime = "nodejs"` to the route');
+    throw new ConfigurationError(
+      "runtime",
+      'openai-responses-store needs the Node.js runtime: add `export const runtime = "nodejs"` to the route',
+    );
   }
   const url = options.url ?? defaultUrl();
   const stores = cache();

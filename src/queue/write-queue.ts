@@ -77,7 +77,6 @@ export type BatchWriter = (writes: readonly ResponseWrite[]) => Promise<Map<stri
 /** Writes that must be waiting before another worker joins those already writing. */
 const PARALLEL_BATCH_THRESHOLD = 16;
 
-
 /**
  * Batches, retries and acknowledges writes. Wrapped by ResponsesStore; not exported as API.
  */
@@ -100,7 +99,17 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   readonly #roomWaiters: (() => void)[] = [];
   #closed = false;
   #inFlightBatches = 0;
-  #stats = { written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, latencySum: 0, maxLatencyMs: 0 };
+  #stats = {
+    written: 0,
+    failed: 0,
+    batches: 0,
+    rowsInBatches: 0,
+    maxBatchSize: 0,
+    retries: 0,
+    splitBatches: 0,
+    latencySum: 0,
+    maxLatencyMs: 0,
+  };
 
   constructor(write: BatchWriter, options: WriteQueueOptions = {}, retry: RetryPolicy = DEFAULT_RETRY) {
     super();

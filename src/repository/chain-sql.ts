@@ -7,7 +7,15 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { MAX_CHAIN_DEPTH, rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
+import {
+  MAX_CHAIN_DEPTH,
+  rebuildInput,
+  rebuildMessages,
+  wholeRowFacts,
+  type ChainRow,
+  type DigestMode,
+  type ParentFacts,
+} from "./chain.js";
 import { SqlParams, fromJson, intOrNull, statement, textOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -50,7 +58,13 @@ function int(n: number): string {
  * any anchor does (parents of rows already read). Ancestors are read whatever their owner and
  * even when deleted: their items are part of the turns built on them.
  */
-export async function walkChains(q: Queryable, t: ChainTable, anchors: readonly string[], follow: Follow, visible?: RowCondition): Promise<Map<string, ChainRow>> {
+export async function walkChains(
+  q: Queryable,
+  t: ChainTable,
+  anchors: readonly string[],
+  follow: Follow,
+  visible?: RowCondition,
+): Promise<Map<string, ChainRow>> {
   const rows = new Map<string, ChainRow>();
   if (!anchors.length) return rows;
   const p = new SqlParams(t.dialect);
@@ -126,7 +140,9 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
  */
 export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly string[], operation: string): Promise<number> {
   if (!ids.length) return 0;
-  const found = await q.queryRaw(statement(t.dialect, (p) => `SELECT id FROM ${t.name} WHERE parent_id IN (${list(p, ids)})${t.dialect.lockRow}`));
+  const found = await q.queryRaw(
+    statement(t.dialect, (p) => `SELECT id FROM ${t.name} WHERE parent_id IN (${list(p, ids)})${t.dialect.lockRow}`),
+  );
   const children = found.rows.map((r) => String(r[0]));
   if (!children.length) return 0;
   const rows = await walkChains(q, t, children, { kind: "all" });
@@ -150,26 +166,67 @@ export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly 
  * again); the others go, and with them every deleted ancestor no remaining turn needs.
  * Returns the ids deleted (marked or gone).
  */
-export async function deleteTurns(q: Queryable, t: ChainTable, ids: readonly string[], now: number, where?: (p: SqlParams) => string): Promise<string[]> {
+export async function deleteTurns(
+  q: Queryable,
+  t: ChainTable,
+  ids: readonly string[],
+  now: number,
+  where?: (p: SqlParams) => string,
+): Promise<string[]> {
   if (!ids.length) return [];
   const T = t.name;
   const locked = await q.queryRaw(
-    statement(t.dialect, (p) => `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(p)}` : ""}${t.dialect.lockRow}`),
+    statement(
+      t.dialect,
+      (p) =>
+        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(p)}` : ""}${t.dialect.lockRow}`,
+    ),
   );
   const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: textOrNull(r[1]) }));
   if (!live.length) return [];
   // Checked after the lock: a turn being stored on one of these rows holds a share lock on it
   // until it commits, so it is seen here.
-  const children = await q.queryRaw(statement(t.dialect, (p) => `SELECT parent_id FROM ${T} WHERE parent_id IN (${list(p, live.map((r) => r.id))})${t.dialect.lockShared}`));
+  const children = await q.queryRaw(
+    statement(
+      t.dialect,
+      (p) =>
+        `SELECT parent_id FROM ${T} WHERE parent_id IN (${list(
+          p,
+          live.map((r) => r.id),
+        )})${t.dialect.lockShared}`,
+    ),
+  );
   const needed = new Set(children.rows.map((r) => String(r[0])));
   const kept = live.filter((r) => needed.has(r.id));
   const gone = live.filter((r) => !needed.has(r.id));
   if (kept.length) {
-    await q.executeRaw(statement(t.dialect, (p) => `UPDATE ${T} SET deleted_at = ${p.value(String(now), "bigint")} WHERE id IN (${list(p, kept.map((r) => r.id))})`));
+    await q.executeRaw(
+      statement(
+        t.dialect,
+        (p) =>
+          `UPDATE ${T} SET deleted_at = ${p.value(String(now), "bigint")} WHERE id IN (${list(
+            p,
+            kept.map((r) => r.id),
+          )})`,
+      ),
+    );
   }
   if (gone.length) {
-    await q.executeRaw(statement(t.dialect, (p) => `DELETE FROM ${T} WHERE id IN (${list(p, gone.map((r) => r.id))})`));
-    await collectUnneeded(q, t, gone.flatMap((r) => (r.parentId === null ? [] : [r.parentId])));
+    await q.executeRaw(
+      statement(
+        t.dialect,
+        (p) =>
+          `DELETE FROM ${T} WHERE id IN (${list(
+            p,
+            gone.map((r) => r.id),
+          )})`,
+      ),
+    );
+    await collectUnneeded(
+      q,
+      t,
+      gone.flatMap((r) => (r.parentId === null ? [] : [r.parentId])),
+    );
   }
   return live.map((r) => r.id);
 }
@@ -188,7 +245,16 @@ export async function collectUnneeded(q: Queryable, t: ChainTable, candidates: r
       ),
     );
     if (!unneeded.rows.length) return;
-    await q.executeRaw(statement(t.dialect, (p) => `DELETE FROM ${T} WHERE id IN (${list(p, unneeded.rows.map((r) => String(r[0])))})`));
+    await q.executeRaw(
+      statement(
+        t.dialect,
+        (p) =>
+          `DELETE FROM ${T} WHERE id IN (${list(
+            p,
+            unneeded.rows.map((r) => String(r[0])),
+          )})`,
+      ),
+    );
     next = unneeded.rows.flatMap((r) => textOrNull(r[1]) ?? []);
   }
 }

@@ -177,7 +177,13 @@ interface ListPlan {
  * linked when the list starts with exactly those items. A `known` prefix of the same digest
  * and count stands in for serialising and hashing them again.
  */
-function planList(items: readonly unknown[], mode: DigestMode, count: number, digest: string | null, known: RememberedPrefix | undefined): ListPlan {
+function planList(
+  items: readonly unknown[],
+  mode: DigestMode,
+  count: number,
+  digest: string | null,
+  known: RememberedPrefix | undefined,
+): ListPlan {
   if (digest === null || count < 0 || items.length < count) {
     return { start: 0, ownInner: serialise(items).inner, inherited: 0, state: undefined, bytes: undefined };
   }
@@ -186,7 +192,13 @@ function planList(items: readonly unknown[], mode: DigestMode, count: number, di
   const ownBytes = () => Buffer.byteLength(own);
   if (known && known.count === count && known.digest === digest) {
     const inherited = known.bytes + (known.bytes && own ? 1 : 0);
-    return { start: count, ownInner: own, inherited, state: known.state.fork().add(digestInner(mode, ownItems, own)), bytes: inherited + ownBytes() };
+    return {
+      start: count,
+      ownInner: own,
+      inherited,
+      state: known.state.fork().add(digestInner(mode, ownItems, own)),
+      bytes: inherited + ownBytes(),
+    };
   }
   const headItems = items.slice(0, count);
   const head = serialise(headItems).inner;
@@ -232,7 +244,8 @@ export function planTurn(
   const inputPlan = planList(input, mode, k, linkable ? parent.historyDigest : null, known.input);
   // Messages: [parent messages | own].
   const pm = parent?.messagesCount ?? 0;
-  const messagesPlan = messages === undefined ? undefined : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, known.messages);
+  const messagesPlan =
+    messages === undefined ? undefined : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, known.messages);
 
   const fields = restJson.slice(1, -1);
   const json = `{${fields}${fields ? "," : ""}"input":[${inputPlan.ownInner}]${messagesPlan === undefined ? "" : `,"messages":[${messagesPlan.ownInner}]`}}`;
@@ -312,7 +325,7 @@ export function brokenChain(operation: string, id: string, why: string): Storage
 /** The rows from `leaf` up to the first that holds its part whole, nearest first. */
 function lineage(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, linked: (row: ChainRow) => boolean, operation: string): ChainRow[] {
   const path = [leaf];
-  for (let row = leaf; linked(row); ) {
+  for (let row = leaf; linked(row);) {
     const parent = row.parentId === null ? undefined : rows.get(row.parentId);
     if (!parent) throw brokenChain(operation, leaf.id, `its ancestor ${row.parentId ?? "(none)"} is missing`);
     if (path.length > MAX_CHAIN_DEPTH + 1) throw brokenChain(operation, leaf.id, "its ancestors form a cycle or exceed the depth limit");
@@ -340,7 +353,8 @@ export function rebuildInput(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>
     if (i < path.length - 1) {
       const parent = path[i + 1]!;
       push(parent.blob.output);
-      if (position !== row.inputStart) throw brokenChain(operation, leaf.id, `response ${row.id} continues ${row.inputStart} items, its parent holds ${position}`);
+      if (position !== row.inputStart)
+        throw brokenChain(operation, leaf.id, `response ${row.id} continues ${row.inputStart} items, its parent holds ${position}`);
     }
     push(row.blob.input);
   }
@@ -355,7 +369,11 @@ export function rebuildMessages(leaf: ChainRow, rows: ReadonlyMap<string, ChainR
   for (let i = path.length - 1; i >= 0; i--) {
     const row = path[i]!;
     if (i < path.length - 1 && messages.length !== row.messagesStart) {
-      throw brokenChain(operation, leaf.id, `response ${row.id} continues ${row.messagesStart} messages, its parent holds ${messages.length}`);
+      throw brokenChain(
+        operation,
+        leaf.id,
+        `response ${row.id} continues ${row.messagesStart} messages, its parent holds ${messages.length}`,
+      );
     }
     messages.push(...(row.blob.messages ?? []));
   }

@@ -77,7 +77,9 @@ export class ConversationsRepository {
     return runStorage("getConversationMessages", async () => {
       const p = new SqlParams(this.#dialect);
       const result = await this.#db.queryRaw(
-        p.query(`SELECT messages FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(visible, this.#name, KEY)}`),
+        p.query(
+          `SELECT messages FROM ${this.#name} WHERE ${KEY} = ${p.value(conversationId)} AND ${p.condition(visible, this.#name, KEY)}`,
+        ),
       );
       const row = result.rows[0];
       return row ? (fromJson(row[0]) as unknown[]) : undefined;

@@ -57,7 +57,10 @@ export function snapshot(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map(snapshot);
   const keys = Object.keys(value);
-  return new CopiedObject(keys, keys.map((key) => snapshot((value as Record<string, unknown>)[key])));
+  return new CopiedObject(
+    keys,
+    keys.map((key) => snapshot((value as Record<string, unknown>)[key])),
+  );
 }
 
 /** Plain JSON data again from a snapshot(): new objects and arrays, the caller's to change. */
@@ -181,7 +184,13 @@ export class RememberedTurns {
       inputCount: lists.input.length,
       messages:
         plan.messages && lists.messages && digests.messages !== null
-          ? { items: copied(lists.messages, matched.messages), count: lists.messages.length, digest: digests.messages, state: plan.messages.state, bytes: plan.messages.bytes }
+          ? {
+              items: copied(lists.messages, matched.messages),
+              count: lists.messages.length,
+              digest: digests.messages,
+              state: plan.messages.state,
+              bytes: plan.messages.bytes,
+            }
           : null,
     };
     this.#turns.set(known.id, known);
@@ -197,7 +206,11 @@ export class RememberedTurns {
    * (read with it, under the reader's visibility) are the remembered ones: the same content,
    * without reading its ancestors. Undefined otherwise.
    */
-  read(id: string, historyDigest: string | null, messagesDigest: string | null): { input: unknown[]; messages: unknown[] | undefined } | undefined {
+  read(
+    id: string,
+    historyDigest: string | null,
+    messagesDigest: string | null,
+  ): { input: unknown[]; messages: unknown[] | undefined } | undefined {
     const turn = this.#holding(id, historyDigest);
     if (!turn || (turn.messages?.digest ?? null) !== messagesDigest) return undefined;
     return { input: inputOf(turn, 0), messages: turn.messages ? (thaw(turn.messages.items) as unknown[]) : undefined };

@@ -11,7 +11,17 @@ import type { RowCondition } from "../access/where.js";
 import type { User } from "../schemas/params.js";
 import { deleteTurns, lockParent } from "./chain-sql.js";
 import { afterCursor, type Cursor } from "./keyset.js";
-import { nowSeconds, planned, previousOf, rewrite, rowValues, unplanned, type ResponseRow, type ResponsesContext, type StoredBlob } from "./responses-table.js";
+import {
+  nowSeconds,
+  planned,
+  previousOf,
+  rewrite,
+  rowValues,
+  unplanned,
+  type ResponseRow,
+  type ResponsesContext,
+  type StoredBlob,
+} from "./responses-table.js";
 import { SqlParams, fromJson, statement } from "./sql.js";
 import { insertValues } from "./upsert.js";
 
@@ -29,7 +39,12 @@ export class ResponsesMaintenance {
    * and how many rows matched at the start (counted only when someone listens).
    * Returns how many rows were deleted.
    */
-  async prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number, total: number) => void): Promise<number> {
+  async prune(
+    createdBefore: number,
+    deletable: RowCondition,
+    batchSize: number,
+    onBatch?: (deleted: number, total: number) => void,
+  ): Promise<number> {
     const { db, dialect, table } = this.#c;
     const T = table.name;
     const olderAndDeletable = (p: SqlParams) => `${T}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.live(deletable, T)}`;
@@ -45,11 +60,15 @@ export class ResponsesMaintenance {
     for (;;) {
       const ids = await runStorage("pruneResponses", async () => {
         const p = new SqlParams(dialect);
-        const rows = await db.queryRaw(p.query(`SELECT id FROM ${T} WHERE ${olderAndDeletable(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`));
+        const rows = await db.queryRaw(
+          p.query(`SELECT id FROM ${T} WHERE ${olderAndDeletable(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`),
+        );
         return rows.rows.map((r) => String(r[0]));
       });
       if (!ids.length) return deleted;
-      deleted += await runStorage("pruneResponses", () => db.transaction(async (tx) => (await deleteTurns(tx, table.chains, ids, nowSeconds(), olderAndDeletable)).length));
+      deleted += await runStorage("pruneResponses", () =>
+        db.transaction(async (tx) => (await deleteTurns(tx, table.chains, ids, nowSeconds(), olderAndDeletable)).length),
+      );
       onBatch?.(deleted, Math.max(total, deleted));
       if (ids.length < batchSize) return deleted;
     }
@@ -73,7 +92,8 @@ export class ResponsesMaintenance {
     if (only && !only.length) return { compacted: 0, linked: 0 };
     const { db, dialect, table } = this.#c;
     const T = table.name;
-    const unexamined = (p: SqlParams) => `${T}.input_count IS NULL${only ? ` AND ${T}.id IN (${only.map((id) => p.value(id)).join(", ")})` : ""}`;
+    const unexamined = (p: SqlParams) =>
+      `${T}.input_count IS NULL${only ? ` AND ${T}.id IN (${only.map((id) => p.value(id)).join(", ")})` : ""}`;
     const total = await runStorage("compactResponses", async () => {
       const p = new SqlParams(dialect);
       const found = await db.queryRaw(p.query(`SELECT COUNT(*) FROM ${T} WHERE ${unexamined(p)}`));
@@ -86,7 +106,9 @@ export class ResponsesMaintenance {
       const found = await runStorage("compactResponses", async () => {
         const p = new SqlParams(dialect);
         const beyond = after ? ` AND ${afterCursor(p, T, after, "asc")}` : "";
-        const rows = await db.queryRaw(p.query(`SELECT id, created_at FROM ${T} WHERE ${unexamined(p)}${beyond} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`));
+        const rows = await db.queryRaw(
+          p.query(`SELECT id, created_at FROM ${T} WHERE ${unexamined(p)}${beyond} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`),
+        );
         return rows.rows.map((r) => ({ id: String(r[0]), createdAt: String(r[1]) }));
       });
       after = found.at(-1);
@@ -106,7 +128,9 @@ export class ResponsesMaintenance {
     const T = table.name;
     const p = new SqlParams(dialect);
     const found = await tx.queryRaw(
-      p.query(`SELECT response_object, owner_principal, access_attributes, created_at, model FROM ${T} WHERE id = ${p.value(id)} AND ${T}.input_count IS NULL${dialect.lockRow}`),
+      p.query(
+        `SELECT response_object, owner_principal, access_attributes, created_at, model FROM ${T} WHERE id = ${p.value(id)} AND ${T}.input_count IS NULL${dialect.lockRow}`,
+      ),
     );
     const r = found.rows[0];
     if (!r) return undefined;
@@ -120,7 +144,8 @@ export class ResponsesMaintenance {
       accessAttributes: r[2] === null || r[2] === undefined ? null : (fromJson(r[2]) as Record<string, string[]>),
     };
     const previous = previousOf(blob);
-    const parent = previous === undefined || previous === id ? undefined : await lockParent(tx, table.chains, previous, readableBy(writerOf(row)));
+    const parent =
+      previous === undefined || previous === id ? undefined : await lockParent(tx, table.chains, previous, readableBy(writerOf(row)));
     const plan = planned(row, parent, digests);
     await tx.executeRaw(rewrite(dialect, table, plan, false));
     return plan.chain.parentId ? "linked" : "whole";
@@ -136,12 +161,22 @@ export class ResponsesMaintenance {
     return runStorage("importResponses", async () => {
       for (let attempt = 0; ; attempt++) {
         const p = new SqlParams(dialect);
-        const existing = await db.queryRaw(p.query(`SELECT id FROM ${table.name} WHERE id IN (${rows.map((r) => p.value(r.id)).join(", ")})`));
+        const existing = await db.queryRaw(
+          p.query(`SELECT id FROM ${table.name} WHERE id IN (${rows.map((r) => p.value(r.id)).join(", ")})`),
+        );
         const stored = new Set(existing.rows.map((r) => String(r[0])));
         const absent = rows.filter((r) => !stored.has(r.id));
         if (!absent.length) return [];
         try {
-          await db.executeRaw(statement(dialect, (p) => insertValues(p, table.insertOnly, absent.map((r) => rowValues(unplanned(r))))));
+          await db.executeRaw(
+            statement(dialect, (p) =>
+              insertValues(
+                p,
+                table.insertOnly,
+                absent.map((r) => rowValues(unplanned(r))),
+              ),
+            ),
+          );
           return absent.map((r) => r.id);
         } catch (error) {
           if (!isUniqueViolation(error) || attempt >= 2) throw error; // someone else inserted one meanwhile

@@ -68,12 +68,22 @@ export class ResponsesRepository {
   }
 
   /** See ResponsesMaintenance.prune. */
-  prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number, total: number) => void): Promise<number> {
+  prune(
+    createdBefore: number,
+    deletable: RowCondition,
+    batchSize: number,
+    onBatch?: (deleted: number, total: number) => void,
+  ): Promise<number> {
     return this.#maintenance.prune(createdBefore, deletable, batchSize, onBatch);
   }
 
   /** See ResponsesMaintenance.compact. */
-  compact(batchSize: number, readableBy: (writer: User | null) => RowCondition, onBatch?: (done: number, total: number) => void, only?: readonly string[]): Promise<{ compacted: number; linked: number }> {
+  compact(
+    batchSize: number,
+    readableBy: (writer: User | null) => RowCondition,
+    onBatch?: (done: number, total: number) => void,
+    only?: readonly string[],
+  ): Promise<{ compacted: number; linked: number }> {
     return this.#maintenance.compact(batchSize, readableBy, onBatch, only);
   }
 
@@ -88,7 +98,8 @@ export class ResponsesRepository {
    */
   #visibleById(p: SqlParams, id: string, visible: RowCondition, columns: readonly string[]): string {
     const T = this.#c.table.name;
-    if (!this.#c.dialect.lookUpByKeyFirst) return `SELECT ${columns.join(", ")} FROM ${T} WHERE id = ${p.value(id)} AND ${p.live(visible, T)}`;
+    if (!this.#c.dialect.lookUpByKeyFirst)
+      return `SELECT ${columns.join(", ")} FROM ${T} WHERE id = ${p.value(id)} AND ${p.live(visible, T)}`;
     const wanted = [...new Set([...columns, "owner_principal", "access_attributes", "deleted_at", "id"])];
     return `SELECT ${columns.map((c) => `r.${c}`).join(", ")} FROM (SELECT ${wanted.join(", ")} FROM ${T} WHERE id = ${p.value(id)} LIMIT 1) AS r WHERE ${p.live(visible, "r")}`;
   }
@@ -99,15 +110,32 @@ export class ResponsesRepository {
     return runStorage("getResponseObject", async () => {
       // The row first (most are stored whole: one plain read), then its ancestors if it has any.
       const p = new SqlParams(dialect);
-      const columns = ["response_object", "parent_id", "input_start", "messages_start", ...(remembered.enabled ? ["history_digest", "messages_digest"] : [])];
+      const columns = [
+        "response_object",
+        "parent_id",
+        "input_start",
+        "messages_start",
+        ...(remembered.enabled ? ["history_digest", "messages_digest"] : []),
+      ];
       const found = await db.queryRaw(p.query(this.#visibleById(p, id, visible, columns)));
       const r = found.rows[0];
       if (!r) return undefined;
-      const row: ChainRow = { id, parentId: textOrNull(r[1]), inputStart: Number(r[2]), messagesStart: Number(r[3]), blob: fromJson(r[0]) as StoredBlob };
+      const row: ChainRow = {
+        id,
+        parentId: textOrNull(r[1]),
+        inputStart: Number(r[2]),
+        messagesStart: Number(r[3]),
+        blob: fromJson(r[0]) as StoredBlob,
+      };
       if (row.parentId === null || (row.inputStart === 0 && row.messagesStart === 0)) return fromStoredBlob(row.blob as StoredBlob);
       // A turn this store remembers, whose digests say the row holds what it remembers.
       const kept = remembered.read(id, textOrNull(r[4]), textOrNull(r[5]));
-      if (kept) return fromStoredBlob({ ...(row.blob as StoredBlob), input: kept.input, ...(kept.messages === undefined ? {} : { messages: kept.messages }) });
+      if (kept)
+        return fromStoredBlob({
+          ...(row.blob as StoredBlob),
+          input: kept.input,
+          ...(kept.messages === undefined ? {} : { messages: kept.messages }),
+        });
       const rows = await walkChains(db, table.chains, [row.parentId], { kind: "all" });
       return fromStoredBlob(wholeBlob(row, rows, "getResponseObject") as StoredBlob);
     });
@@ -119,11 +147,17 @@ export class ResponsesRepository {
    * `unique` whether no item id repeats among them (null when unknown). Undefined when there
    * is no such row.
    */
-  async inputFrom(id: string, visible: RowCondition, from: (count: number | null, unique: boolean | null) => number): Promise<InputWindow | undefined> {
+  async inputFrom(
+    id: string,
+    visible: RowCondition,
+    from: (count: number | null, unique: boolean | null) => number,
+  ): Promise<InputWindow | undefined> {
     const { db, dialect, table, remembered } = this.#c;
     return runStorage("listResponseInputItems", async () => {
       const p = new SqlParams(dialect);
-      const facts = await db.queryRaw(p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique", ...(remembered.enabled ? ["history_digest"] : [])])));
+      const facts = await db.queryRaw(
+        p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique", ...(remembered.enabled ? ["history_digest"] : [])])),
+      );
       const f = facts.rows[0];
       if (!f) return undefined;
       const unique = f[1] === null || f[1] === undefined ? null : truthy(f[1]);
@@ -138,7 +172,12 @@ export class ResponsesRepository {
       const leaf = rows.get(id);
       if (!leaf) return undefined; // deleted meanwhile
       const count = leaf.inputStart + (leaf.blob.input?.length ?? 0);
-      return { items: rebuildInput(leaf, rows, "listResponseInputItems", Math.min(start, count)), from: Math.min(start, count), count, unique };
+      return {
+        items: rebuildInput(leaf, rows, "listResponseInputItems", Math.min(start, count)),
+        from: Math.min(start, count),
+        count,
+        unique,
+      };
     });
   }
 
@@ -150,7 +189,9 @@ export class ResponsesRepository {
     const { db, table, remembered } = this.#c;
     remembered.forget(id);
     return runStorage("deleteResponseObject", () =>
-      db.transaction(async (tx) => (await deleteTurns(tx, table.chains, [id], nowSeconds(), (p) => p.condition(visible, table.name))).length > 0),
+      db.transaction(
+        async (tx) => (await deleteTurns(tx, table.chains, [id], nowSeconds(), (p) => p.condition(visible, table.name))).length > 0,
+      ),
     );
   }
 
@@ -168,7 +209,8 @@ export class ResponsesRepository {
       if (query.after) {
         const p = new SqlParams(dialect);
         const found = await db.queryRaw(p.query(this.#visibleById(p, query.after, visible, ["created_at"])));
-        if (!found.rows.length) throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
+        if (!found.rows.length)
+          throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
         cursor = { createdAt: String(found.rows[0]![0]), id: query.after };
       }
       const p = new SqlParams(dialect);
@@ -195,15 +237,27 @@ export class ResponsesRepository {
         sql = `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start FROM ${T} WHERE ${[p.condition(visible, T), ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await db.queryRaw(p.query(sql));
-      const rows: ChainRow[] = result.rows.map((r) => ({ id: String(r[1]), parentId: textOrNull(r[2]), inputStart: Number(r[3]), messagesStart: 0, blob: fromJson(r[0]) as StoredBlob }));
+      const rows: ChainRow[] = result.rows.map((r) => ({
+        id: String(r[1]),
+        parentId: textOrNull(r[2]),
+        inputStart: Number(r[3]),
+        messagesStart: 0,
+        blob: fromJson(r[0]) as StoredBlob,
+      }));
       let blobs = rows.map((r) => r.blob as StoredBlob);
       if (query.includeInput) {
         // Every continued turn's input from one walk over all their chains.
         const continued = rows.filter((r) => r.inputStart > 0);
         const parents = await walkChains(db, table.chains, [...new Set(continued.map((r) => r.parentId!))], { kind: "input", from: 0 });
-        blobs = rows.map((r) => (r.inputStart > 0 ? { ...(r.blob as StoredBlob), input: rebuildInput(r, parents, "listResponses") } : (r.blob as StoredBlob)));
+        blobs = rows.map((r) =>
+          r.inputStart > 0 ? { ...(r.blob as StoredBlob), input: rebuildInput(r, parents, "listResponses") } : (r.blob as StoredBlob),
+        );
       }
-      return assemblePage(blobs.map((b) => listed(b, query.includeInput)), query.limit, (item) => item.id);
+      return assemblePage(
+        blobs.map((b) => listed(b, query.includeInput)),
+        query.limit,
+        (item) => item.id,
+      );
     });
   }
 
@@ -225,7 +279,13 @@ export class ResponsesRepository {
             `SUM(${stored}), SUM(CASE WHEN ${live} THEN 0 ELSE 1 END) FROM ${T} WHERE ${p.condition(visible, T)} GROUP BY model ORDER BY model`,
         ),
       );
-      return result.rows.map((r) => ({ model: String(r[0]), rows: Number(r[1] ?? 0), bytes: Number(r[2] ?? 0), storedBytes: Number(r[3] ?? 0), retained: Number(r[4] ?? 0) }));
+      return result.rows.map((r) => ({
+        model: String(r[0]),
+        rows: Number(r[1] ?? 0),
+        bytes: Number(r[2] ?? 0),
+        storedBytes: Number(r[3] ?? 0),
+        retained: Number(r[4] ?? 0),
+      }));
     });
   }
 
@@ -238,7 +298,11 @@ export class ResponsesRepository {
     const { db, dialect, table } = this.#c;
     return runStorage("ownerCounts", async () => {
       const p = new SqlParams(dialect);
-      const result = await db.queryRaw(p.query(`SELECT owner_principal, COUNT(*) AS n FROM ${table.name} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`));
+      const result = await db.queryRaw(
+        p.query(
+          `SELECT owner_principal, COUNT(*) AS n FROM ${table.name} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`,
+        ),
+      );
       return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));
     });
   }

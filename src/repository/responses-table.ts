@@ -64,7 +64,15 @@ export type ResponseWrite =
        */
       remembered?: MatchedPrefix;
     }
-  | { kind: "update"; id: string; response: StoredBlob; input: unknown[] | undefined; createdAt: number; model: string; writer: User | null };
+  | {
+      kind: "update";
+      id: string;
+      response: StoredBlob;
+      input: unknown[] | undefined;
+      createdAt: number;
+      model: string;
+      writer: User | null;
+    };
 
 /** A store write. */
 export type StoreWrite = Extract<ResponseWrite, { kind: "store" }>;
@@ -121,7 +129,11 @@ export function tableRef(dialect: Dialect, name: string, digests: DigestMode): T
   return {
     name,
     // A stored id written again is live again (a deleted turn's id may be reused).
-    upsert: { name, columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS], replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)] },
+    upsert: {
+      name,
+      columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS],
+      replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)],
+    },
     insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
     chains: { dialect, name, digests },
   };
@@ -129,7 +141,20 @@ export function tableRef(dialect: Dialect, name: string, digests: DigestMode): T
 
 /** A row's chain columns in CHAIN_COLUMNS order. */
 function chainValues(c: ChainColumns): unknown[] {
-  return [c.parentId, c.depth, c.inputStart, c.inputCount, c.outputCount, c.messagesStart, c.messagesCount, c.historyDigest, c.messagesDigest, c.inputIdsUnique, String(c.fullBytes), null];
+  return [
+    c.parentId,
+    c.depth,
+    c.inputStart,
+    c.inputCount,
+    c.outputCount,
+    c.messagesStart,
+    c.messagesCount,
+    c.historyDigest,
+    c.messagesDigest,
+    c.inputIdsUnique,
+    String(c.fullBytes),
+    null,
+  ];
 }
 
 /** A row as written: the stored JSON (own items only, for a turn that continues its parent) and its chain columns. */
@@ -144,7 +169,14 @@ export type LinkedRow = PlannedRow & { chain: ChainColumns; continuation: Planne
 
 /** A row's values in the upsert's column order (of the insert-only shape when it is not planned). */
 export function rowValues({ row: r, json, chain }: PlannedRow): unknown[] {
-  const base = [r.id, String(r.createdAt), json, r.model, r.ownerPrincipal, r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes)];
+  const base = [
+    r.id,
+    String(r.createdAt),
+    json,
+    r.model,
+    r.ownerPrincipal,
+    r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes),
+  ];
   return chain ? [...base, ...chainValues(chain)] : base;
 }
 
@@ -166,11 +198,19 @@ export function planned(row: ResponseRow, parent: ParentFacts | undefined, mode:
 }
 
 /** UPDATE of a row's stored JSON and chain columns (and its created_at and model, with `all`). */
-export function rewrite(dialect: Dialect, table: TableRef, { row, json, chain }: PlannedRow & { chain: ChainColumns }, all: boolean): SqlQuery {
+export function rewrite(
+  dialect: Dialect,
+  table: TableRef,
+  { row, json, chain }: PlannedRow & { chain: ChainColumns },
+  all: boolean,
+): SqlQuery {
   const p = new SqlParams(dialect);
   const values = chainValues(chain);
   // Placeholders in text order: MySQL and SQLite number them by position.
-  const sets = [`response_object = ${p.value(json, "json")}`, ...CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`)];
+  const sets = [
+    `response_object = ${p.value(json, "json")}`,
+    ...CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`),
+  ];
   if (all) sets.push(`created_at = ${p.value(String(row.createdAt), "bigint")}`, `model = ${p.value(row.model)}`);
   return p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
 }
@@ -182,12 +222,19 @@ export function previousOf(blob: StoredBlob): string | undefined {
 }
 
 /** The blob stored for a response: the response object with its input and (unless null) its messages. */
-export function toStoredBlob(response: ResponseObject, input: readonly unknown[], messages: readonly unknown[] | null | undefined): StoredBlob & Pick<ResponseObject, "created_at" | "model"> {
+export function toStoredBlob(
+  response: ResponseObject,
+  input: readonly unknown[],
+  messages: readonly unknown[] | null | undefined,
+): StoredBlob & Pick<ResponseObject, "created_at" | "model"> {
   return { ...response, input: input as unknown[], ...(messages == null ? {} : { messages: messages as unknown[] }) };
 }
 
 /** A row of `blob`, with its owner columns. */
-export function toRow(blob: StoredBlob & Pick<ResponseObject, "created_at" | "model">, owner: Pick<ResponseRow, "ownerPrincipal" | "accessAttributes">): ResponseRow {
+export function toRow(
+  blob: StoredBlob & Pick<ResponseObject, "created_at" | "model">,
+  owner: Pick<ResponseRow, "ownerPrincipal" | "accessAttributes">,
+): ResponseRow {
   return { id: blob.id, createdAt: blob.created_at, model: blob.model, responseObject: blob, ...owner };
 }
 

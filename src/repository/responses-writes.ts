@@ -72,16 +72,28 @@ export class ResponseWrites {
     const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
     const { db, dialect } = this.#c;
     if (dialect.exclusiveWrites) {
-      return db.transaction(async (tx) => this.#storeLinked(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed));
+      return db.transaction(async (tx) =>
+        this.#storeLinked(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed),
+      );
     }
     const rest = await this.#insertNew(db, stores, simple, access);
     if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
   }
 
   /** Inserts the `simple` stores (new ids, no parent) in one statement; returns the stores still to write (the rest, and ids found stored). */
-  async #insertNew(db: TransactionalDb, stores: readonly StoreWrite[], simple: readonly StoreWrite[], access: WriteAccess): Promise<StoreWrite[]> {
+  async #insertNew(
+    db: TransactionalDb,
+    stores: readonly StoreWrite[],
+    simple: readonly StoreWrite[],
+    access: WriteAccess,
+  ): Promise<StoreWrite[]> {
     if (!simple.length) return [...stores];
-    const stored = await this.#upsertMany(db, simple.map((w) => unplanned(w.row)), (row) => access(writerOf(row)).update, true);
+    const stored = await this.#upsertMany(
+      db,
+      simple.map((w) => unplanned(w.row)),
+      (row) => access(writerOf(row)).update,
+      true,
+    );
     return stores.filter((w) => !simple.includes(w) || stored.has(w.id));
   }
 
@@ -91,7 +103,13 @@ export class ResponseWrites {
    * children seen next include it) and their children stored whole; each turn is planned
    * against its parent, locked and readable by its writer.
    */
-  async #storeLinked(tx: Queryable, rest: readonly StoreWrite[], parentOf: (w: StoreWrite) => string | undefined, access: WriteAccess, failed: Failures): Promise<void> {
+  async #storeLinked(
+    tx: Queryable,
+    rest: readonly StoreWrite[],
+    parentOf: (w: StoreWrite) => string | undefined,
+    access: WriteAccess,
+    failed: Failures,
+  ): Promise<void> {
     if (!rest.length) return;
     const { dialect, table, digests, remembered } = this.#c;
     const ids = rest.map((w) => w.id);
@@ -109,12 +127,19 @@ export class ResponseWrites {
       // parent row of the same digest, that is, of the same content.
       if (w.remembered && plan.continuation) {
         const { chain } = plan;
-        remembered.remember({ id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row) }, plan.items, plan.continuation, { history: chain.historyDigest!, messages: chain.messagesDigest }, w.remembered);
+        remembered.remember(
+          { id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row) },
+          plan.items,
+          plan.continuation,
+          { history: chain.historyDigest!, messages: chain.messagesDigest },
+          w.remembered,
+        );
       }
     }
     const creating = rows.filter((_, i) => rest[i]!.mayCreate);
     if (creating.length) {
-      for (const id of await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update)) failed.set(id, new ResponseIdConflictError(id));
+      for (const id of await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update))
+        failed.set(id, new ResponseIdConflictError(id));
     }
     for (const [i, w] of rest.entries()) {
       if (w.mayCreate) continue;
@@ -132,7 +157,12 @@ export class ResponseWrites {
    * update the row already stored under them (those rows are untouched). Rows are grouped by
    * writer, one multi-row statement per group (atomic each; on MySQL one transaction for all).
    */
-  async #upsertMany(db: TransactionalDb, rows: readonly PlannedRow[], writableBy: (row: ResponseRow) => RowCondition, insertOnly = false): Promise<Set<string>> {
+  async #upsertMany(
+    db: TransactionalDb,
+    rows: readonly PlannedRow[],
+    writableBy: (row: ResponseRow) => RowCondition,
+    insertOnly = false,
+  ): Promise<Set<string>> {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const plannedRow of rows) {
       const row = plannedRow.row;
@@ -149,14 +179,19 @@ export class ResponseWrites {
    * A lifecycle update, read-modify-write under a row lock; the error that refused it, if any.
    * The turn is rebuilt whole, changed, and planned again against its parent.
    */
-  async #update(w: Extract<ResponseWrite, { kind: "update" }>, access: { read: RowCondition; update: RowCondition }): Promise<ResponsesStoreError | undefined> {
+  async #update(
+    w: Extract<ResponseWrite, { kind: "update" }>,
+    access: { read: RowCondition; update: RowCondition },
+  ): Promise<ResponsesStoreError | undefined> {
     const { db, dialect, table, digests, remembered } = this.#c;
     const T = table.name;
     return runStorage("updateResponseObject", () =>
       db.transaction(async (tx) => {
         const p = new SqlParams(dialect);
         const found = await tx.queryRaw(
-          p.query(`SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`),
+          p.query(
+            `SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`,
+          ),
         );
         const row = found.rows[0];
         if (!row) return new ResponseNotFoundError(w.id);
@@ -166,10 +201,18 @@ export class ResponseWrites {
         const formerParents = await parentsOf(tx, table.chains, [w.id]);
         const chain = await walkChains(tx, table.chains, [w.id], { kind: "all" });
         const stored = wholeBlob(chain.get(w.id)!, chain, "updateResponseObject") as StoredBlob;
-        const blob = { ...w.response, input: w.input ?? stored.input ?? [], ...(stored.messages === undefined ? {} : { messages: stored.messages }) } as StoredBlob;
+        const blob = {
+          ...w.response,
+          input: w.input ?? stored.input ?? [],
+          ...(stored.messages === undefined ? {} : { messages: stored.messages }),
+        } as StoredBlob;
         const previous = previousOf(blob);
         const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, table.chains, previous, access.read);
-        const plan = planned({ id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null }, parent, digests);
+        const plan = planned(
+          { id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null },
+          parent,
+          digests,
+        );
         await tx.executeRaw(rewrite(dialect, table, plan, true));
         await collectUnneeded(tx, table.chains, formerParents);
         return undefined;

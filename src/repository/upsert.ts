@@ -74,7 +74,15 @@ export async function upsertGuarded(
   // group in one round trip; only a duplicate key sends them down the locking path.
   try {
     const p = new SqlParams(dialect);
-    await db.executeRaw(p.query(insertValues(p, table, groups.flatMap((g) => g.rows))));
+    await db.executeRaw(
+      p.query(
+        insertValues(
+          p,
+          table,
+          groups.flatMap((g) => g.rows),
+        ),
+      ),
+    );
     return refused;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -100,9 +108,7 @@ export async function upsertGuarded(
     }
     if (writable.length) {
       const p = new SqlParams(dialect);
-      await tx.executeRaw(
-        p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, dialect)}`),
-      );
+      await tx.executeRaw(p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, dialect)}`));
     }
     return refused;
   });
@@ -121,7 +127,9 @@ export async function updateOnly(
 ): Promise<"updated" | "refused" | "absent"> {
   const key = keyOf(table);
   const p = new SqlParams(dialect);
-  const sets = table.replace.map((c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`);
+  const sets = table.replace.map(
+    (c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`,
+  );
   const count = await db.executeRaw(
     p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
   );

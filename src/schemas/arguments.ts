@@ -41,7 +41,10 @@ export function validate(argument: StoredArgument, value: unknown, from = 0): vo
   if (!result.success) {
     throw new ValidationError(
       argument,
-      result.error.issues.map((i) => ({ path: i.path.map((key, n) => pathKey(n === 0 && typeof key === "number" ? key + offset : key)), message: i.message })),
+      result.error.issues.map((i) => ({
+        path: i.path.map((key, n) => pathKey(n === 0 && typeof key === "number" ? key + offset : key)),
+        message: i.message,
+      })),
     );
   }
 }

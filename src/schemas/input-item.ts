@@ -31,8 +31,7 @@ const functionCallOutput = z.looseObject({
   id: nullableString,
 });
 
-const withId = (type: string, shape: z.core.$ZodLooseShape = {}) =>
-  z.looseObject({ type: z.literal(type), id: z.string(), ...shape });
+const withId = (type: string, shape: z.core.$ZodLooseShape = {}) => z.looseObject({ type: z.literal(type), id: z.string(), ...shape });
 
 /** Required fields per item type; a type not listed here is accepted as a loose object. */
 const itemSchemas: Record<string, z.ZodType> = {
@@ -63,16 +62,14 @@ const itemSchemas: Record<string, z.ZodType> = {
  * inputItemSchema.parse({ type: "message", role: "user", content: "hi", id: "msg_1" });
  * ```
  */
-export const inputItemSchema = z
-  .looseObject({ type: z.string().optional(), id: nullableString })
-  .superRefine((item, ctx) => {
-    const schema = itemSchemas[item.type ?? "message"];
-    if (!schema) return;
-    const result = schema.safeParse(item);
-    if (!result.success) {
-      for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
-    }
-  });
+export const inputItemSchema = z.looseObject({ type: z.string().optional(), id: nullableString }).superRefine((item, ctx) => {
+  const schema = itemSchemas[item.type ?? "message"];
+  if (!schema) return;
+  const result = schema.safeParse(item);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  }
+});
 
 /**
  * An input item as stored and returned: the SDK's `ResponseInputItem`/`ResponseItem` objects

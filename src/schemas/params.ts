@@ -60,7 +60,10 @@ export const listResponsesParamsSchema = z.object({
     .nullish()
     .transform((v) => v ?? true),
   limit: limit(50),
-  model: z.string({ error: "model must be a string" }).nullish().transform((v) => v || undefined),
+  model: z
+    .string({ error: "model must be a string" })
+    .nullish()
+    .transform((v) => v || undefined),
   order: order.nullish().transform((v) => v ?? "desc"),
 });
 
@@ -69,7 +72,11 @@ export const listInputItemsParamsSchema = z.object({
   after: cursor,
   before: cursor,
   include: z
-    .array(z.enum(INCLUDE_VALUES, { error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}` }))
+    .array(
+      z.enum(INCLUDE_VALUES, {
+        error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}`,
+      }),
+    )
     .nullish()
     .transform((v) => v ?? []),
   limit: limit(20),
@@ -126,7 +133,10 @@ export function parseUser(user: unknown): User | null {
   if (user == null) return null;
   const result = userSchema.safeParse(user);
   if (!result.success) {
-    throw new ValidationError("user", result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })));
+    throw new ValidationError(
+      "user",
+      result.error.issues.map((i) => ({ path: i.path.map(pathKey), message: i.message })),
+    );
   }
   return result.data ?? null;
 }
@@ -153,7 +163,8 @@ export function parseBatchSize(batchSize = 500): number {
 /** A prune's cutoff in unix seconds, from a Date or unix seconds, checked. */
 export function parseOlderThan(olderThan: Date | number): number {
   const cutoff = olderThan instanceof Date ? Math.floor(olderThan.getTime() / 1000) : olderThan;
-  if (!Number.isFinite(cutoff)) throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
+  if (!Number.isFinite(cutoff))
+    throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
   return cutoff;
 }
 

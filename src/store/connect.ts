@@ -17,7 +17,13 @@ import type { WriteAccess } from "../repository/responses-table.js";
 import type { Backend, Repositories } from "./runtime.js";
 
 /** The repositories over `db`, with the tables named as configured. */
-function repositoriesOn(db: Db, dialect: Dialect, options: ResolvedOptions, digests: DigestMode, remembered: RememberedTurns): Repositories {
+function repositoriesOn(
+  db: Db,
+  dialect: Dialect,
+  options: ResolvedOptions,
+  digests: DigestMode,
+  remembered: RememberedTurns,
+): Repositories {
   const table = (name: string) => qualifiedTable(dialect, options.schema, name);
   return {
     // Remembered turns answer reads on replicas too, under the same digest check against the replica's row.
@@ -41,16 +47,32 @@ async function openPrimary(options: ResolvedOptions): Promise<Db> {
 }
 
 /** Connects the read replicas and starts sampling their replay positions. */
-async function openReplicas(primary: Db, dialect: Dialect, options: ResolvedOptions, digests: DigestMode, remembered: RememberedTurns): Promise<Backend["replicas"]> {
+async function openReplicas(
+  primary: Db,
+  dialect: Dialect,
+  options: ResolvedOptions,
+  digests: DigestMode,
+  remembered: RememberedTurns,
+): Promise<Backend["replicas"]> {
   const { pool, logger, provider, maxReplicaLagMs } = options;
   const repositories = new Map<Db, Repositories>();
   const opened: { url: string; db: Db }[] = [];
   for (const url of options.replicas) {
-    const db = await openDriverDb(provider, url, { ...pool, timeoutMs: REPLICA_TIMEOUT_MS }, () => {}, (message) => logger.warn(message));
+    const db = await openDriverDb(
+      provider,
+      url,
+      { ...pool, timeoutMs: REPLICA_TIMEOUT_MS },
+      () => {},
+      (message) => logger.warn(message),
+    );
     repositories.set(db, repositoriesOn(db, dialect, options, digests, remembered));
     opened.push({ url: redactUrl(url), db });
   }
-  const router = new ReplicaRouter(primary, opened, { maxLagMs: maxReplicaLagMs, probeIntervalMs: REPLICA_PROBE_MS, warn: (m) => logger.warn(m) });
+  const router = new ReplicaRouter(primary, opened, {
+    maxLagMs: maxReplicaLagMs,
+    probeIntervalMs: REPLICA_PROBE_MS,
+    warn: (m) => logger.warn(m),
+  });
   await router.start();
   return { router, repositories };
 }

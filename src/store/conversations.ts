@@ -15,16 +15,27 @@ export class ConversationOperations {
   }
 
   /** Stores validated messages for `user`: creates when `mayCreate`, else replaces a row in `writable`. */
-  async store(conversationId: string, messages: readonly ChatCompletionMessage[], user: User | null, access: { mayCreate: boolean; writable: RowCondition }): Promise<void> {
+  async store(
+    conversationId: string,
+    messages: readonly ChatCompletionMessage[],
+    user: User | null,
+    access: { mayCreate: boolean; writable: RowCondition },
+  ): Promise<void> {
     const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
-    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.store(row, access.writable, access.mayCreate));
+    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) =>
+      conversations.store(row, access.writable, access.mayCreate),
+    );
     if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
     if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
   }
 
   /** The messages of a visible conversation, or null. */
   async get(conversationId: string, visible: RowCondition): Promise<ChatCompletionMessage[] | null> {
-    const found = await this.#runtime.read("none", ({ conversations }) => conversations.find(conversationId, visible), (m) => m === undefined);
+    const found = await this.#runtime.read(
+      "none",
+      ({ conversations }) => conversations.find(conversationId, visible),
+      (m) => m === undefined,
+    );
     return (found as ChatCompletionMessage[] | undefined) ?? null;
   }
 

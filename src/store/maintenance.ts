@@ -23,14 +23,26 @@ export class MaintenanceOperations {
   }
 
   /** Deletes prunable responses created before `cutoff`, after every queued write lands. */
-  async pruneResponses(cutoff: number, prunable: RowCondition, batchSize: number, onProgress?: (deleted: number, total: number) => void): Promise<{ deleted: number }> {
+  async pruneResponses(
+    cutoff: number,
+    prunable: RowCondition,
+    batchSize: number,
+    onProgress?: (deleted: number, total: number) => void,
+  ): Promise<{ deleted: number }> {
     const deleted = await this.#runtime.onPrimary("all", ({ responses }) => responses.prune(cutoff, prunable, batchSize, onProgress));
     return { deleted };
   }
 
   /** Deletes prunable conversation messages last stored before `cutoff` (`onProgress` hears the running total as both numbers). */
-  async pruneConversationMessages(cutoff: number, prunable: RowCondition, batchSize: number, onProgress?: (deleted: number, total: number) => void): Promise<{ deleted: number }> {
-    const deleted = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.prune(cutoff, prunable, batchSize, (k) => onProgress?.(k, k)));
+  async pruneConversationMessages(
+    cutoff: number,
+    prunable: RowCondition,
+    batchSize: number,
+    onProgress?: (deleted: number, total: number) => void,
+  ): Promise<{ deleted: number }> {
+    const deleted = await this.#runtime.onPrimary("none", ({ conversations }) =>
+      conversations.prune(cutoff, prunable, batchSize, (k) => onProgress?.(k, k)),
+    );
     return { deleted };
   }
 

@@ -29,7 +29,13 @@ export class ResponseOperations {
    * equal to those of the remembered parent turn were validated when it was stored). The owner
    * is captured here, at the call: a queued write never takes it from elsewhere.
    */
-  async store(response: ResponseObject, input: readonly InputItem[], messages: readonly ChatCompletionMessage[], user: User | null, mayCreate: boolean): Promise<void> {
+  async store(
+    response: ResponseObject,
+    input: readonly InputItem[],
+    messages: readonly ChatCompletionMessage[],
+    user: User | null,
+    mayCreate: boolean,
+  ): Promise<void> {
     const owner = ownerColumns(user);
     const remembered = this.#remembered.match(response.previous_response_id, ownerKey(owner), input, messages) ?? {};
     validate("input", input, remembered.validInput);
@@ -54,7 +60,11 @@ export class ResponseOperations {
 
   /** The visible response `id`, read after its queued writes. */
   async get(id: string, visible: RowCondition): Promise<StoredResponse> {
-    const found = await this.#runtime.read({ id }, ({ responses }) => responses.find(id, visible), (f) => f === undefined);
+    const found = await this.#runtime.read(
+      { id },
+      ({ responses }) => responses.find(id, visible),
+      (f) => f === undefined,
+    );
     if (!found) throw new ResponseNotFoundError(id);
     return found;
   }
@@ -73,7 +83,11 @@ export class ResponseOperations {
 
   /** A page of the input items of the visible response `id`, read after its queued writes. */
   async inputItems(id: string, slice: InputItemSlice, visible: RowCondition): Promise<ListPage<InputItem>> {
-    const page = await this.#runtime.read({ id }, ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id), (p) => p === undefined);
+    const page = await this.#runtime.read(
+      { id },
+      ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id),
+      (p) => p === undefined,
+    );
     if (!page) throw new ResponseNotFoundError(id);
     return page;
   }

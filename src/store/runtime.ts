@@ -41,7 +41,20 @@ export type Opener = () => Promise<Backend>;
 
 /** Queue counters when writes go straight to the database (replica stats still report). */
 function idleQueueStats(): WriteQueueStats {
-  return { depth: 0, waitingForRoom: 0, inFlightBatches: 0, written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, meanLatencyMs: 0, maxLatencyMs: 0 };
+  return {
+    depth: 0,
+    waitingForRoom: 0,
+    inFlightBatches: 0,
+    written: 0,
+    failed: 0,
+    batches: 0,
+    rowsInBatches: 0,
+    maxBatchSize: 0,
+    retries: 0,
+    splitBatches: 0,
+    meanLatencyMs: 0,
+    maxLatencyMs: 0,
+  };
 }
 
 /** The plumbing under one ResponsesStore. */
@@ -132,7 +145,9 @@ export class StoreRuntime {
   write(write: ResponseWrite): Promise<void> {
     return this.#withBackend(async (backend) => {
       if (backend.queue) return backend.queue.enqueue(write); // the queue notes its batches
-      const error = await StoreRuntime.#noting(backend, async () => (await backend.responses.write([write], this.#writeAccess)).get(write.id));
+      const error = await StoreRuntime.#noting(backend, async () =>
+        (await backend.responses.write([write], this.#writeAccess)).get(write.id),
+      );
       if (error) throw error;
     });
   }

@@ -53,23 +53,26 @@ describe.each(PROVIDERS)("injection attempts on $label", (provider) => {
 
   test("hostile ids, cursors and models are plain values", async () => {
     const store = await stores.open();
-    for (const [i, value] of NASTY.entries()) await store.storeResponseObject(makeResponse({ id: `id ${value}`, model: value, created_at: i }), []);
+    for (const [i, value] of NASTY.entries())
+      await store.storeResponseObject(makeResponse({ id: `id ${value}`, model: value, created_at: i }), []);
     for (const value of NASTY) {
       expect((await store.getResponseObject(`id ${value}`)).model).toBe(value);
       expect((await store.listResponses({ model: value })).data.map((r) => r.id)).toEqual([`id ${value}`]);
     }
     const all = await listAllIds(store, { limit: 2 });
     expect(all).toHaveLength(NASTY.length);
-    await expect(store.listResponses({ after: "' OR '1'='1" })).rejects.toThrow("Record with id='' OR '1'='1' not found in table 'openai_responses'");
+    await expect(store.listResponses({ after: "' OR '1'='1" })).rejects.toThrow(
+      "Record with id='' OR '1'='1' not found in table 'openai_responses'",
+    );
     expect(await store.deleteResponseObject(`id ${NASTY[1]}`)).toMatchObject({ deleted: true });
     expect(await listAllIds(store)).toHaveLength(NASTY.length - 1);
   });
 
   test("attribute keys in rules must be identifiers, so no key ever reaches a JSON path unchecked", () => {
     for (const key of ["teams')", "a.b", "$", "te ams", '"x"', "a[0]"]) {
-      expect(() => new ResponsesStore({ url: "file:./never.db", policy: [{ permit: { actions: ["read"] }, when: `user in owners ${key}` }] })).toThrow(
-        PolicyError,
-      );
+      expect(
+        () => new ResponsesStore({ url: "file:./never.db", policy: [{ permit: { actions: ["read"] }, when: `user in owners ${key}` }] }),
+      ).toThrow(PolicyError);
     }
   });
 });

@@ -19,10 +19,9 @@ const ATTRIBUTES = ["roles", "teams"] as const;
 const VALUES = ["a", "b", "x"] as const;
 const PRINCIPALS = ["alice", "bob", "carol"] as const;
 
-const attributesArb = fc.option(
-  fc.record({ roles: fc.subarray([...VALUES]), teams: fc.subarray([...VALUES]) }, { requiredKeys: [] }),
-  { nil: null },
-);
+const attributesArb = fc.option(fc.record({ roles: fc.subarray([...VALUES]), teams: fc.subarray([...VALUES]) }, { requiredKeys: [] }), {
+  nil: null,
+});
 const usersArb = fc.tuple(...PRINCIPALS.map((principal) => attributesArb.map((attributes): User => ({ principal, attributes }))));
 
 const conditionArb = fc.oneof(
@@ -71,7 +70,10 @@ const rowsArb = fc.uniqueArray(
 
 /** What each row was given: a conversation turn continuing the row it names (if earlier). */
 function turnsOf(rows: readonly { id: string; createdAt: number; continues?: number | undefined }[]) {
-  const given = new Map<string, { response: ReturnType<typeof makeResponse>; input: InputItem[]; messages: { role: "user" | "assistant"; content: string }[] }>();
+  const given = new Map<
+    string,
+    { response: ReturnType<typeof makeResponse>; input: InputItem[]; messages: { role: "user" | "assistant"; content: string }[] }
+  >();
   rows.forEach((r, i) => {
     const parent = r.continues !== undefined && i > 0 ? rows[r.continues % i]! : undefined;
     const before = parent ? given.get(parent.id)! : undefined;
@@ -79,10 +81,24 @@ function turnsOf(rows: readonly { id: string; createdAt: number; continues?: num
       id: r.id,
       created_at: r.createdAt,
       previous_response_id: parent?.id ?? null,
-      output: [{ type: "message", id: `${r.id}_out`, role: "assistant", status: "completed", content: [{ type: "output_text", text: `secret answer of ${r.id}`, annotations: [] }] }],
+      output: [
+        {
+          type: "message",
+          id: `${r.id}_out`,
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: `secret answer of ${r.id}`, annotations: [] }],
+        },
+      ],
     });
-    const input = [...(before ? [...before.input, ...(before.response.output as InputItem[])] : []), userMessage(`${r.id}_in`, `secret question of ${r.id}`)];
-    const messages = [...(before ? [...before.messages, { role: "assistant" as const, content: `secret answer of ${parent!.id}` }] : []), { role: "user" as const, content: `secret question of ${r.id}` }];
+    const input = [
+      ...(before ? [...before.input, ...(before.response.output as InputItem[])] : []),
+      userMessage(`${r.id}_in`, `secret question of ${r.id}`),
+    ];
+    const messages = [
+      ...(before ? [...before.messages, { role: "assistant" as const, content: `secret answer of ${parent!.id}` }] : []),
+      { role: "user" as const, content: `secret question of ${r.id}` },
+    ];
     given.set(r.id, { response, input, messages });
   });
   return given;
@@ -115,14 +131,22 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
         const readsExactly = async (user: User | null, visible: (r: (typeof rows)[number]) => boolean, gone = new Set<string>()) => {
           for (const r of rows) {
             const turn = given.get(r.id)!;
-            const got = await store.getResponseObject(r.id, { user }).catch((e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? undefined : Promise.reject(e)));
-            const items = await store.listResponseInputItems(r.id, { user, limit, order: "asc" }).catch((e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? undefined : Promise.reject(e)));
+            const got = await store
+              .getResponseObject(r.id, { user })
+              .catch((e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? undefined : Promise.reject(e)));
+            const items = await store
+              .listResponseInputItems(r.id, { user, limit, order: "asc" })
+              .catch((e: { code?: string }) => (e.code === "RESPONSE_NOT_FOUND" ? undefined : Promise.reject(e)));
             if (gone.has(r.id) || !visible(r)) {
               expect(got, `get ${r.id} as ${user?.principal ?? "nobody"}`).toBeUndefined();
               expect(items).toBeUndefined();
               continue;
             }
-            expect(got, `get ${r.id} as ${user?.principal ?? "nobody"}`).toEqual({ ...turn.response, input: turn.input, messages: turn.messages });
+            expect(got, `get ${r.id} as ${user?.principal ?? "nobody"}`).toEqual({
+              ...turn.response,
+              input: turn.input,
+              messages: turn.messages,
+            });
             expect(items!.data.map((item) => item.id)).toEqual(turn.input.slice(0, limit).map((item) => (item as { id?: string }).id));
           }
         };
@@ -152,20 +176,31 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
               );
               expect(got, `get ${r.id} as ${user?.principal ?? "nobody"}`).toBe(may("read", r, user));
               const conversation = await store.getConversationMessages(r.id, { user });
-              expect(conversation !== null, `conversation ${r.id} as ${user?.principal ?? "nobody"}`).toBe(mayConversation("read", r, user));
+              expect(conversation !== null, `conversation ${r.id} as ${user?.principal ?? "nobody"}`).toBe(
+                mayConversation("read", r, user),
+              );
             }
           }
 
           // One caller re-stores one row, then tries to delete every row.
           const user = [...users, null][pick % 4]!;
           const target = rows[pick % rows.length]!;
-          const restore = await store.storeResponseObject(makeResponse({ id: target.id, created_at: target.createdAt, status: "restored", output: [] }), [], [], { user }).then(
-            () => "ok",
-            (e: { code?: string }) => e.code,
-          );
+          const restore = await store
+            .storeResponseObject(makeResponse({ id: target.id, created_at: target.createdAt, status: "restored", output: [] }), [], [], {
+              user,
+            })
+            .then(
+              () => "ok",
+              (e: { code?: string }) => e.code,
+            );
           // The id is stored, so re-storing it needs `update` only (create or not).
           expect(restore).toBe(may("update", target, user) ? "ok" : "RESPONSE_ID_CONFLICT");
-          if (restore === "ok") given.set(target.id, { response: makeResponse({ id: target.id, created_at: target.createdAt, status: "restored", output: [] }), input: [], messages: [] });
+          if (restore === "ok")
+            given.set(target.id, {
+              response: makeResponse({ id: target.id, created_at: target.createdAt, status: "restored", output: [] }),
+              input: [],
+              messages: [],
+            });
           const stored = await seeder.listResponses({ limit: 100, user: ownerOf(target.owner) });
           const after = stored.data.find((d) => d.id === target.id);
           if (after) expect(after.status).toBe(restore === "ok" ? "restored" : "completed"); // ownership unchanged: its owner still sees it
@@ -181,7 +216,9 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
               () => true,
               (e: { code?: string }) => (e.code === "CONVERSATION_NOT_FOUND" ? false : Promise.reject(e)),
             );
-            expect(deletedConversation, `delete conversation ${r.id}`).toBe(mayConversation("read", r, user) && mayConversation("delete", r, user));
+            expect(deletedConversation, `delete conversation ${r.id}`).toBe(
+              mayConversation("read", r, user) && mayConversation("delete", r, user),
+            );
             if (deleted) gone.add(r.id);
           }
           // Turns whose ancestors were re-stored or deleted still read back whole; deleted ones are gone for everyone.

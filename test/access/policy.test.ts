@@ -6,8 +6,12 @@ import { DEFAULT_POLICY, PolicyError, isAllowed, parsePolicy, type AccessRule, t
 
 const model = (owner: ResourceView["owner"], id = "mymodel"): ResourceView => ({ id, owner });
 const u = (principal: string, attributes: Record<string, string[]> | null = null): User => ({ principal, attributes });
-const allowed = (rules: AccessRule[], resource: ResourceView, user: User | null, action: "read" | "create" | "update" | "delete" = "read") =>
-  isAllowed(parsePolicy(rules), action, resource, user);
+const allowed = (
+  rules: AccessRule[],
+  resource: ResourceView,
+  user: User | null,
+  action: "read" | "create" | "update" | "delete" = "read",
+) => isAllowed(parsePolicy(rules), action, resource, user);
 
 describe("reference policy cases", () => {
   test("permit when user in owners namespaces", () => {
@@ -20,7 +24,10 @@ describe("reference policy cases", () => {
 
   test("permit unless two conditions (the owner has no teams: unknown, so no opening)", () => {
     const rules: AccessRule[] = [
-      { permit: { principal: "user-1", actions: ["read"], resource: "sql_record::*" }, unless: ["user not in owners namespaces", "user in owners teams"] },
+      {
+        permit: { principal: "user-1", actions: ["read"], resource: "sql_record::*" },
+        unless: ["user not in owners namespaces", "user in owners teams"],
+      },
     ];
     const r = model({ principal: "testuser", attributes: { namespaces: ["foo"] } });
     expect(allowed(rules, r, u("user-1", { namespaces: ["foo"] }))).toBe(true);
@@ -143,7 +150,11 @@ describe("policy validation at startup", () => {
     [[{ permit: { actions: ["read"] }, forbid: { actions: ["create"] } }], 0, "exactly one of 'permit' or 'forbid'"],
     [[{ when: "user is owner" }], 0, "exactly one"],
     [[{ permit: { actions: ["read"] }, when: "user is owner", unless: "user with admin in roles" }], 0, "'when' or 'unless', not both"],
-    [[{ permit: { actions: ["read"] } }, { permit: { actions: ["read"] }, when: "random words that are not valid" }], 1, "unknown condition"],
+    [
+      [{ permit: { actions: ["read"] } }, { permit: { actions: ["read"] }, when: "random words that are not valid" }],
+      1,
+      "unknown condition",
+    ],
     [[{ permit: { actions: ["fly"] } }], 0, "actions"],
     [[{ permit: { actions: [] } }], 0, "actions"],
     [[{ permit: { actions: ["read"], resourse: "x" } }], 0, "resourse"],

@@ -34,8 +34,18 @@ async function pgQuery(url: string, sql: string): Promise<Record<string, unknown
 /** Rows as llama-stack's ResponsesStore stored them (pydantic dumps, NULL/'' owners, 'null' attributes). */
 function llamaRows() {
   const blob = (id: string, extra: object = {}) => ({
-    id, object: "response", created_at: 1_759_000_000, model: "llama-3", status: "completed", output: [], error: null,
-    parallel_tool_calls: false, previous_response_id: null, temperature: null, top_p: null, truncation: null,
+    id,
+    object: "response",
+    created_at: 1_759_000_000,
+    model: "llama-3",
+    status: "completed",
+    output: [],
+    error: null,
+    parallel_tool_calls: false,
+    previous_response_id: null,
+    temperature: null,
+    top_p: null,
+    truncation: null,
     text: { format: { type: "text" } },
     input: [{ type: "message", role: "user", content: "hi", id: `msg_${id}`, status: null }],
     messages: [{ role: "user", content: "hi", name: null }],
@@ -75,7 +85,9 @@ describe("responses-store CLI", () => {
     const url = await stores.url();
     const sourcePath = sqlitePath(url).replace(/test\.db$/, "llama.db");
     const db = new Database(sourcePath);
-    db.exec(`CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`);
+    db.exec(
+      `CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`,
+    );
     const insert = db.prepare(`INSERT INTO openai_responses VALUES (?, ?, ?, ?, ?, ?)`);
     for (const r of llamaRows()) insert.run(r.id, 1_759_000_000, JSON.stringify(r.blob), "llama-3", JSON.stringify(r.attrs), r.owner);
     db.close();
@@ -88,14 +100,22 @@ describe("responses-store CLI", () => {
     expect(second.out).toContain("copied 0, skipped 4 (already present), invalid 1");
 
     const store = await stores.open();
-    expect(await listAllIds(store, { user: { principal: "alice" } })).toEqual(["resp-public-null", "resp-public-empty", "resp-alice-2", "resp-alice"]);
+    expect(await listAllIds(store, { user: { principal: "alice" } })).toEqual([
+      "resp-public-null",
+      "resp-public-empty",
+      "resp-alice-2",
+      "resp-alice",
+    ]);
     expect(await listAllIds(store)).toEqual(["resp-public-null", "resp-public-empty"]);
     const alices = await store.getResponseObject("resp-alice", { user: { principal: "alice" } });
     expect(alices.messages).toEqual([{ role: "user", content: "hi", name: null }]);
     expect((await store.getResponseObject("resp-public-empty")).messages).toBeUndefined();
     const turn2 = llamaRows()[1]!.blob as { input: unknown[]; messages: unknown[] };
     expect(await store.getResponseObject("resp-alice-2", { user: { principal: "alice" } })).toEqual(turn2);
-    expect(await storedRow("sqlite", url, "resp-alice-2")).toMatchObject({ parentId: "resp-alice", stored: { input: [turn2.input.at(-1)], messages: [turn2.messages.at(-1)] } });
+    expect(await storedRow("sqlite", url, "resp-alice-2")).toMatchObject({
+      parentId: "resp-alice",
+      stored: { input: [turn2.input.at(-1)], messages: [turn2.messages.at(-1)] },
+    });
   });
 
   const pgProvider = PROVIDERS.find((p) => p.name === "postgresql");
@@ -104,9 +124,18 @@ describe("responses-store CLI", () => {
     try {
       const client = new pg.Client({ connectionString: source.url });
       await client.connect();
-      await client.query(`CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`);
+      await client.query(
+        `CREATE TABLE openai_responses (id VARCHAR PRIMARY KEY, created_at INTEGER, response_object JSON, model VARCHAR, access_attributes JSON, owner_principal VARCHAR)`,
+      );
       for (const r of llamaRows()) {
-        await client.query(`INSERT INTO openai_responses VALUES ($1, $2, $3, $4, $5, $6)`, [r.id, 1_759_000_000, JSON.stringify(r.blob), "llama-3", JSON.stringify(r.attrs), r.owner]);
+        await client.query(`INSERT INTO openai_responses VALUES ($1, $2, $3, $4, $5, $6)`, [
+          r.id,
+          1_759_000_000,
+          JSON.stringify(r.blob),
+          "llama-3",
+          JSON.stringify(r.attrs),
+          r.owner,
+        ]);
       }
       await client.end();
       const url = await stores.url();
@@ -139,17 +168,27 @@ describe("responses-store CLI", () => {
     const now = Math.floor(Date.now() / 1000);
     const owners = [{ principal: "alice" }, { principal: "bob" }, null];
     for (let i = 0; i < 30; i++) {
-      await store.storeResponseObject(makeResponse({ id: `old_${i}`, created_at: now - 40 * 86_400, model: i % 2 ? "a" : "b" }), [], [], { user: owners[i % 3] });
+      await store.storeResponseObject(makeResponse({ id: `old_${i}`, created_at: now - 40 * 86_400, model: i % 2 ? "a" : "b" }), [], [], {
+        user: owners[i % 3],
+      });
     }
     await store.storeResponseObject(makeResponse({ id: "new_1", created_at: now, model: "a" }), []);
     await store.shutdown();
 
-    const stats = JSON.parse((await cli(url, "stats", "--json")).out) as { rows: number; byModel: { model: string; rows: number; bytes: number }[] };
+    const stats = JSON.parse((await cli(url, "stats", "--json")).out) as {
+      rows: number;
+      byModel: { model: string; rows: number; bytes: number }[];
+    };
     expect(stats.rows).toBe(31);
-    expect(stats.byModel.map((m) => [m.model, m.rows])).toEqual([["a", 16], ["b", 15]]);
+    expect(stats.byModel.map((m) => [m.model, m.rows])).toEqual([
+      ["a", 16],
+      ["b", 15],
+    ]);
     expect(stats.byModel.every((m) => m.bytes > 0)).toBe(true);
 
-    expect((await cli(url, "prune", "--older-than", "30d", "--user", "alice", "--batch-size", "3")).out).toContain("deleted 10 response(s)");
+    expect((await cli(url, "prune", "--older-than", "30d", "--user", "alice", "--batch-size", "3")).out).toContain(
+      "deleted 10 response(s)",
+    );
     expect((await cli(url, "prune", "--older-than", "30d", "--batch-size", "7")).out).toContain("deleted 20 response(s)");
     expect((await cli(url, "prune", "--older-than", "30d")).out).toContain("deleted 0 response(s)");
     expect((await cli(url, "stats")).out).toContain("1 response(s)");
@@ -160,14 +199,26 @@ describe("responses-store CLI", () => {
     const url = await stores.url();
     await createResponsesStore({ url, logger: silentLogger }).then((s) => s.shutdown()); // migrated
     const turns = chainTurns("resp_", 12);
-    await insertLegacyRows("sqlite", url, turns.map((t) => ({ ...t, user: alice })));
+    await insertLegacyRows(
+      "sqlite",
+      url,
+      turns.map((t) => ({ ...t, user: alice })),
+    );
     const first = await cli(url, "compact", "--batch-size", "5");
-    expect(first).toMatchObject({ code: 0, out: expect.stringMatching(/compacted 12 response\(s\), 11 now continue their parent; stored [\d.]+ MB -> [\d.]+ MB/) });
+    expect(first).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/compacted 12 response\(s\), 11 now continue their parent; stored [\d.]+ MB -> [\d.]+ MB/),
+    });
     expect((await cli(url, "compact")).out).toContain("compacted 0 response(s)");
     expect((await cli(url, "stats")).out).toMatch(/12 response\(s\), \d+ bytes returned, \d+ bytes stored/);
     const store = await createResponsesStore({ url, logger: silentLogger });
     try {
-      for (const t of turns) expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      for (const t of turns)
+        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+          ...t.response,
+          input: t.input,
+          messages: t.messages,
+        });
     } finally {
       await store.shutdown();
     }
@@ -175,7 +226,9 @@ describe("responses-store CLI", () => {
 
   /** Starts `serve` on a free port; resolves with the child, its origin and what it printed so far. */
   async function startServe(url: string, ...args: string[]) {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -208,7 +261,13 @@ describe("responses-store CLI", () => {
     expect(served.output()).toContain("Stored 6 demo responses");
     expect(served.output()).toContain("6 stored responses, by owner: alice: 5, bob: 1.");
     const page = (await (await runPrintedCurl(served.output())).json()) as { data: { id: string }[] };
-    expect(page.data.map((r) => r.id)).toEqual(["resp_demo_alice_5", "resp_demo_alice_4", "resp_demo_alice_3", "resp_demo_alice_2", "resp_demo_alice_1"]);
+    expect(page.data.map((r) => r.id)).toEqual([
+      "resp_demo_alice_5",
+      "resp_demo_alice_4",
+      "resp_demo_alice_3",
+      "resp_demo_alice_2",
+      "resp_demo_alice_1",
+    ]);
     expect(await served.stop()).toBe(0);
     // A second start finds rows and stores no more samples.
     const again = await startServe(url, "--user-header", "x-user", "--demo");

@@ -23,7 +23,8 @@ describe.each(PROVIDERS)("the store's driver connection on $label", (provider) =
         `INSERT INTO openai_responses (id, created_at, response_object, model, owner_principal) VALUES (${p.value(id)}, ${p.value(createdAt, "bigint")}, ${p.value('{"secret":"do not log"}', "json")}, ${p.value("m")}, '')`,
       );
     };
-    const ids = async () => (await db.queryRaw({ sql: "SELECT id FROM openai_responses ORDER BY id", args: [], argTypes: [] })).rows.map((r) => String(r[0]));
+    const ids = async () =>
+      (await db.queryRaw({ sql: "SELECT id FROM openai_responses ORDER BY id", args: [], argTypes: [] })).rows.map((r) => String(r[0]));
     return { db, insert, ids, close: async () => (await db.dispose(), await fresh.drop()) };
   }
 
@@ -72,7 +73,9 @@ describe.each(PROVIDERS)("the store's driver connection on $label", (provider) =
       const error = await db.executeRaw(insert("dup")).catch((e: unknown) => e);
       expect(isUniqueViolation(error)).toBe(true);
       const p = new SqlParams(dialectFor(provider.name));
-      const found = await db.queryRaw(p.query(`SELECT created_at FROM openai_responses WHERE created_at = ${p.value(String(Number.MAX_SAFE_INTEGER), "bigint")}`));
+      const found = await db.queryRaw(
+        p.query(`SELECT created_at FROM openai_responses WHERE created_at = ${p.value(String(Number.MAX_SAFE_INTEGER), "bigint")}`),
+      );
       expect(String(found.rows[0]?.[0])).toBe(String(Number.MAX_SAFE_INTEGER));
       // What reaches messages and logs names the failure, not the stored content.
       expect(new StorageError("storeResponseObject", false, { cause: error }).message).not.toContain("do not log");
@@ -84,7 +87,11 @@ describe.each(PROVIDERS)("the store's driver connection on $label", (provider) =
 
 describe("PostgreSQL URL parameters Prisma users write", () => {
   test("schema and pgbouncer are read and taken out before pg sees the URL", () => {
-    expect(pgConnection("postgresql://u:p@h:5432/db")).toEqual({ connectionString: "postgresql://u:p@h:5432/db", prepared: true, schema: undefined });
+    expect(pgConnection("postgresql://u:p@h:5432/db")).toEqual({
+      connectionString: "postgresql://u:p@h:5432/db",
+      prepared: true,
+      schema: undefined,
+    });
     expect(pgConnection("postgresql://u:p@h:5432/db?schema=tenant_a&pgbouncer=true&sslmode=disable")).toEqual({
       connectionString: "postgresql://u:p@h:5432/db?sslmode=disable",
       prepared: false,

@@ -20,7 +20,11 @@ describe.each(PROVIDERS)("generated Prisma client on $label", (provider) => {
       const row = await prisma.openAIResponse.findUniqueOrThrow({ where: { id: "resp_store" } });
       expect(row).toMatchObject({ id: "resp_store", createdAt: 4_102_444_800n, model: "gpt-4o", ownerPrincipal: "alice" });
       expect(row.accessAttributes).toEqual(alice.attributes);
-      expect(row.responseObject).toEqual({ ...response, input: [userMessage("m1", "NUL\u0000é😀")], messages: [{ role: "user", content: "hi" }] });
+      expect(row.responseObject).toEqual({
+        ...response,
+        input: [userMessage("m1", "NUL\u0000é😀")],
+        messages: [{ role: "user", content: "hi" }],
+      });
 
       const written = makeResponse({ id: "resp_client", created_at: 1 });
       await prisma.openAIResponse.create({
@@ -31,9 +35,15 @@ describe.each(PROVIDERS)("generated Prisma client on $label", (provider) => {
 
       await store.storeConversationMessages("conv_store", [{ role: "user", content: "NUL\u0000é😀" }], { user: alice });
       const conversation = await prisma.conversationMessages.findUniqueOrThrow({ where: { conversationId: "conv_store" } });
-      expect(conversation).toMatchObject({ conversationId: "conv_store", ownerPrincipal: "alice", messages: [{ role: "user", content: "NUL\u0000é😀" }] });
+      expect(conversation).toMatchObject({
+        conversationId: "conv_store",
+        ownerPrincipal: "alice",
+        messages: [{ role: "user", content: "NUL\u0000é😀" }],
+      });
       expect(conversation.updatedAt).toBe(conversation.createdAt);
-      await prisma.conversationMessages.create({ data: { conversationId: "conv_client", messages: [{ role: "user", content: "hi" }], createdAt: 1n, updatedAt: 1n } });
+      await prisma.conversationMessages.create({
+        data: { conversationId: "conv_client", messages: [{ role: "user", content: "hi" }], createdAt: 1n, updatedAt: 1n },
+      });
       expect(await store.getConversationMessages("conv_client")).toEqual([{ role: "user", content: "hi" }]);
     } finally {
       await prisma.$disconnect();

@@ -147,30 +147,39 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     }
   });
 
-  const engineProvider = provider.name === "mysql" ? undefined : (provider.name);
-  test.skipIf(!engineProvider)("Prisma's schema engine sees our runner's database as migrated and matching the client's schema", async () => {
-    const url = await stores.url();
-    await stores.open();
-    const { engine, close, explain } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
-    try {
-      const status = await engine.diagnoseMigrationHistory({ migrationsList: migrationList(engineProvider!), optInToShadowDatabase: false, filters: FILTERS });
-      expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
-      expect((await engine.applyMigrations({ migrationsList: migrationList(engineProvider!), filters: FILTERS })).appliedMigrationNames).toEqual([]);
-      const drift = await engine.diff({
-        from: { tag: "schemaDatasource", files: schemaFiles(engineProvider!), configDir: process.cwd() },
-        to: { tag: "schemaDatamodel", files: schemaFiles(engineProvider!) },
-        script: true,
-        shadowDatabaseUrl: null,
-        exitCode: true,
-        filters: FILTERS,
-      });
-      expect(drift.exitCode, `drift between the migrated database and schema.prisma`).toBe(0);
-    } catch (error) {
-      throw new Error(explain(error));
-    } finally {
-      await close();
-    }
-  });
+  const engineProvider = provider.name === "mysql" ? undefined : provider.name;
+  test.skipIf(!engineProvider)(
+    "Prisma's schema engine sees our runner's database as migrated and matching the client's schema",
+    async () => {
+      const url = await stores.url();
+      await stores.open();
+      const { engine, close, explain } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+      try {
+        const status = await engine.diagnoseMigrationHistory({
+          migrationsList: migrationList(engineProvider!),
+          optInToShadowDatabase: false,
+          filters: FILTERS,
+        });
+        expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+        expect(
+          (await engine.applyMigrations({ migrationsList: migrationList(engineProvider!), filters: FILTERS })).appliedMigrationNames,
+        ).toEqual([]);
+        const drift = await engine.diff({
+          from: { tag: "schemaDatasource", files: schemaFiles(engineProvider!), configDir: process.cwd() },
+          to: { tag: "schemaDatamodel", files: schemaFiles(engineProvider!) },
+          script: true,
+          shadowDatabaseUrl: null,
+          exitCode: true,
+          filters: FILTERS,
+        });
+        expect(drift.exitCode, `drift between the migrated database and schema.prisma`).toBe(0);
+      } catch (error) {
+        throw new Error(explain(error));
+      } finally {
+        await close();
+      }
+    },
+  );
 
   test.skipIf(!engineProvider)("a database migrated by Prisma's engine is taken as up to date by initialize()", async () => {
     const url = await stores.url();
@@ -195,7 +204,12 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
   async function storePreviousReleaseRows(url: string) {
     const conversation = chainTurns("resp_c", 3, 200);
     const rows = [
-      { response: makeResponse({ id: "resp_a", created_at: 100 }), input: [userMessage("in_a", "α\u0000β")], messages: [{ role: "user" as const, content: "hi" }], user: alice },
+      {
+        response: makeResponse({ id: "resp_a", created_at: 100 }),
+        input: [userMessage("in_a", "α\u0000β")],
+        messages: [{ role: "user" as const, content: "hi" }],
+        user: alice,
+      },
       { response: makeResponse({ id: "resp_b", created_at: 101 }), input: [], messages: [], user: bob },
       { response: makeResponse({ id: "resp_n", created_at: 102 }), input: [userMessage("in_n")], messages: [], user: null },
       ...conversation.map((turn) => ({ ...turn, user: alice })),
@@ -205,9 +219,17 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
       const store = await stores.open();
       const readAll = async () => {
         for (const r of rows) {
-          expect(await store.getResponseObject(r.response.id, { user: r.user })).toEqual({ ...r.response, input: r.input, messages: r.messages });
+          expect(await store.getResponseObject(r.response.id, { user: r.user })).toEqual({
+            ...r.response,
+            input: r.input,
+            messages: r.messages,
+          });
         }
-        expect((await store.listResponses({ user: alice, limit: 3 })).data.map((d) => [d.id, d.input.length])).toEqual([["resp_c3", 5], ["resp_c2", 3], ["resp_c1", 1]]);
+        expect((await store.listResponses({ user: alice, limit: 3 })).data.map((d) => [d.id, d.input.length])).toEqual([
+          ["resp_c3", 5],
+          ["resp_c2", 3],
+          ["resp_c1", 1],
+        ]);
       };
       await readAll();
       await store.storeConversationMessages("conv_1", [{ role: "user", content: "new table" }], { user: alice });
@@ -224,37 +246,53 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     };
   }
 
-  test.each([1, 2])("a database made and filled by the release with %i migration(s) upgrades whole through the store's runner", async (previous) => {
-    const url = await stores.url();
-    expect(await applyMigrations(provider.name, url, expected.slice(0, previous))).toEqual({ applied: expected.slice(0, previous).map((m) => m.name) });
-    const readBack = await storePreviousReleaseRows(url);
-    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(previous).map((m) => m.name) });
-    await readBack();
-    const rows = await migrationRows(provider.name, url);
-    expect(rows.map((r) => [r.migration_name, r.checksum, Number(r.applied_steps_count), r.finished_at === null])).toEqual(expected.map((m) => [m.name, m.checksum, 1, false]));
-  });
+  test.each([1, 2])(
+    "a database made and filled by the release with %i migration(s) upgrades whole through the store's runner",
+    async (previous) => {
+      const url = await stores.url();
+      expect(await applyMigrations(provider.name, url, expected.slice(0, previous))).toEqual({
+        applied: expected.slice(0, previous).map((m) => m.name),
+      });
+      const readBack = await storePreviousReleaseRows(url);
+      expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(previous).map((m) => m.name) });
+      await readBack();
+      const rows = await migrationRows(provider.name, url);
+      expect(rows.map((r) => [r.migration_name, r.checksum, Number(r.applied_steps_count), r.finished_at === null])).toEqual(
+        expected.map((m) => [m.name, m.checksum, 1, false]),
+      );
+    },
+  );
 
-  test.skipIf(!engineProvider).each([1, 2])("a database `prisma migrate deploy` made and filled at the release with %i migration(s) upgrades whole", async (count) => {
-    const url = await stores.url();
-    const list = migrationList(engineProvider!);
-    const { engine, close } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
-    try {
-      const previous = { ...list, migrationDirectories: list.migrationDirectories.slice(0, count) };
-      expect((await engine.applyMigrations({ migrationsList: previous, filters: FILTERS })).appliedMigrationNames).toEqual(expected.slice(0, count).map((m) => m.name));
-    } finally {
-      await close();
-    }
-    const readBack = await storePreviousReleaseRows(url);
-    expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(count).map((m) => m.name) });
-    await readBack();
-    const after = await openEngine(engineProvider!, url.replace(/^file:/, ""));
-    try {
-      const status = await after.engine.diagnoseMigrationHistory({ migrationsList: list, optInToShadowDatabase: false, filters: FILTERS });
-      expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
-    } finally {
-      await after.close();
-    }
-  });
+  test.skipIf(!engineProvider).each([1, 2])(
+    "a database `prisma migrate deploy` made and filled at the release with %i migration(s) upgrades whole",
+    async (count) => {
+      const url = await stores.url();
+      const list = migrationList(engineProvider!);
+      const { engine, close } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+      try {
+        const previous = { ...list, migrationDirectories: list.migrationDirectories.slice(0, count) };
+        expect((await engine.applyMigrations({ migrationsList: previous, filters: FILTERS })).appliedMigrationNames).toEqual(
+          expected.slice(0, count).map((m) => m.name),
+        );
+      } finally {
+        await close();
+      }
+      const readBack = await storePreviousReleaseRows(url);
+      expect(await migrate(provider.name, url)).toEqual({ applied: expected.slice(count).map((m) => m.name) });
+      await readBack();
+      const after = await openEngine(engineProvider!, url.replace(/^file:/, ""));
+      try {
+        const status = await after.engine.diagnoseMigrationHistory({
+          migrationsList: list,
+          optInToShadowDatabase: false,
+          filters: FILTERS,
+        });
+        expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
+      } finally {
+        await after.close();
+      }
+    },
+  );
 
   test("a failing migration is recorded as Prisma records it, and undone where the database can undo DDL", async () => {
     const url = await stores.url();
@@ -269,7 +307,10 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     expect(String(row.logs)).toMatch(/no_such_table/);
     const conn = await dialectFor(provider.name).openRawConnection(url);
     try {
-      const halfDone = await conn.query("SELECT 1 FROM half_done").then(() => true, () => false);
+      const halfDone = await conn.query("SELECT 1 FROM half_done").then(
+        () => true,
+        () => false,
+      );
       expect(halfDone).toBe(!dialectFor(provider.name).migrationLock.transactional); // MySQL commits DDL as it goes
     } finally {
       await conn.close();

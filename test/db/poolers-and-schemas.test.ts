@@ -55,17 +55,27 @@ describe.skipIf(!pgProvider)(`PostgreSQL ?schema= ${pgProvider ? "" : "(skipped:
         `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
       );
       expect(tables).toEqual(
-        ["tenant b", "tenant_a"].flatMap((schema) => ["_prisma_migrations", "conversation_messages", "openai_responses"].map((name) => ({ schema, name }))),
+        ["tenant b", "tenant_a"].flatMap((schema) =>
+          ["_prisma_migrations", "conversation_messages", "openai_responses"].map((name) => ({ schema, name })),
+        ),
       );
       // What `prisma migrate status` reads with the same URL: Prisma's engine on that schema.
       const { engine, close } = await openEngine("postgresql", withParams(db.url, { options: "-c search_path=tenant_a" }));
       try {
-        const status = await engine.diagnoseMigrationHistory({ migrationsList: migrationList("postgresql"), optInToShadowDatabase: false, filters: { externalTables: [], externalEnums: [] } });
+        const status = await engine.diagnoseMigrationHistory({
+          migrationsList: migrationList("postgresql"),
+          optInToShadowDatabase: false,
+          filters: { externalTables: [], externalEnums: [] },
+        });
         expect(status).toMatchObject({ editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true, history: null });
       } finally {
         await close();
       }
-      expect(await migrationStatus("postgresql", withParams(db.url, { schema: "tenant_a" }))).toMatchObject({ pending: [], failed: [], edited: [] });
+      expect(await migrationStatus("postgresql", withParams(db.url, { schema: "tenant_a" }))).toMatchObject({
+        pending: [],
+        failed: [],
+        edited: [],
+      });
       expect((await migrationStatus("postgresql", db.url)).pending).toHaveLength(bundledMigrations("postgresql").length); // nothing in public
     } finally {
       await db.drop();
@@ -74,44 +84,65 @@ describe.skipIf(!pgProvider)(`PostgreSQL ?schema= ${pgProvider ? "" : "(skipped:
 
   test("directUrl must name the same schema as url", async () => {
     const url = withParams(pgProvider!.serverUrl!, { schema: "a" });
-    await expect(createResponsesStore({ url, directUrl: withParams(pgProvider!.serverUrl!, { schema: "b" }) })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(createResponsesStore({ url, directUrl: withParams(pgProvider!.serverUrl!, { schema: "b" }) })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
   });
 });
 
 describe.skipIf(!pgProvider || !canRunPgBouncer)(
   `PostgreSQL through PgBouncer in transaction mode ${!pgProvider ? "(skipped: set TEST_POSTGRES_URL)" : !canRunPgBouncer ? "(skipped: apt-get install pgbouncer)" : ""}`,
   () => {
-    test("eight processes starting at once through the pooler migrate, write and read; no lock is left; a later start goes through", { timeout: 180_000 }, async () => {
-      const db = await freshDatabase(pgProvider!);
-      const bouncer = await startPgBouncer(db.url, 3);
-      try {
-        // Half say ?pgbouncer=true; the others find out when a named statement goes missing.
-        // Half migrate through the pooler; the others through a directUrl. All in ?schema=app.
-        const pooled = withParams(bouncer.url(db.url), { schema: "app" });
-        const workers = Array.from({ length: 8 }, (_, i) =>
-          run(process.execPath, ["--import", "tsx", WORKER, i % 2 ? withParams(pooled, { pgbouncer: "true" }) : pooled, ...(i % 4 < 2 ? [] : [withParams(db.url, { schema: "app" })])], {
-            timeout: 120_000,
-          }),
-        );
-        const outcomes = await Promise.allSettled(workers);
-        const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [String((o.reason as { stderr?: string }).stderr ?? o.reason)] : []));
-        expect(failures).toEqual([]);
-        expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.stdout.trim() : ""))).toEqual(Array(8).fill("ok 40"));
+    test(
+      "eight processes starting at once through the pooler migrate, write and read; no lock is left; a later start goes through",
+      { timeout: 180_000 },
+      async () => {
+        const db = await freshDatabase(pgProvider!);
+        const bouncer = await startPgBouncer(db.url, 3);
+        try {
+          // Half say ?pgbouncer=true; the others find out when a named statement goes missing.
+          // Half migrate through the pooler; the others through a directUrl. All in ?schema=app.
+          const pooled = withParams(bouncer.url(db.url), { schema: "app" });
+          const workers = Array.from({ length: 8 }, (_, i) =>
+            run(
+              process.execPath,
+              [
+                "--import",
+                "tsx",
+                WORKER,
+                i % 2 ? withParams(pooled, { pgbouncer: "true" }) : pooled,
+                ...(i % 4 < 2 ? [] : [withParams(db.url, { schema: "app" })]),
+              ],
+              {
+                timeout: 120_000,
+              },
+            ),
+          );
+          const outcomes = await Promise.allSettled(workers);
+          const failures = outcomes.flatMap((o) =>
+            o.status === "rejected" ? [String((o.reason as { stderr?: string }).stderr ?? o.reason)] : [],
+          );
+          expect(failures).toEqual([]);
+          expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.stdout.trim() : ""))).toEqual(Array(8).fill("ok 40"));
 
-        const locks = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`);
-        expect(Number(locks[0]!.n)).toBe(0);
-        const rows = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM app.openai_responses`);
-        expect(Number(rows[0]!.n)).toBe(320);
-        const migrations = await query<{ migration_name: string }>(db.url, `SELECT migration_name FROM app._prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1`);
-        expect(migrations.map((m) => m.migration_name)).toEqual(bundledMigrations("postgresql").map((m) => m.name));
+          const locks = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`);
+          expect(Number(locks[0]!.n)).toBe(0);
+          const rows = await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM app.openai_responses`);
+          expect(Number(rows[0]!.n)).toBe(320);
+          const migrations = await query<{ migration_name: string }>(
+            db.url,
+            `SELECT migration_name FROM app._prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1`,
+          );
+          expect(migrations.map((m) => m.migration_name)).toEqual(bundledMigrations("postgresql").map((m) => m.name));
 
-        const later = await createResponsesStore({ url: pooled, logger: silentLogger });
-        expect((await later.listResponses({ user: null })).data).toEqual([]);
-        await later.shutdown();
-      } finally {
-        await bouncer.stop();
-        await db.drop();
-      }
-    });
+          const later = await createResponsesStore({ url: pooled, logger: silentLogger });
+          expect((await later.listResponses({ user: null })).data).toEqual([]);
+          await later.shutdown();
+        } finally {
+          await bouncer.stop();
+          await db.drop();
+        }
+      },
+    );
   },
 );

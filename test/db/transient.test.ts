@@ -32,7 +32,9 @@ describe("transient error classification", () => {
   test("unique violations are recognised from adapters and from Prisma", () => {
     expect(isUniqueViolation(err("x", { cause: { kind: "UniqueConstraintViolation" } }))).toBe(true);
     expect(isUniqueViolation(err("x", { code: "P2002" }))).toBe(true);
-    expect(isUniqueViolation(err("x", { code: "P2010", meta: { driverAdapterError: { cause: { kind: "UniqueConstraintViolation" } } } }))).toBe(true);
+    expect(
+      isUniqueViolation(err("x", { code: "P2010", meta: { driverAdapterError: { cause: { kind: "UniqueConstraintViolation" } } } })),
+    ).toBe(true);
     expect(isUniqueViolation(err("x"))).toBe(false);
   });
 });

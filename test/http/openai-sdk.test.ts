@@ -45,7 +45,9 @@ describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider
     expect(got).not.toHaveProperty("messages");
     expect(got.output_text).toBe("Hello!"); // the SDK's own addition works on our body
 
-    const notYours = await client("bob").responses.retrieve("resp_1").catch((e: unknown) => e);
+    const notYours = await client("bob")
+      .responses.retrieve("resp_1")
+      .catch((e: unknown) => e);
     expect(notYours).toBeInstanceOf(OpenAI.NotFoundError);
     expect(notYours).toMatchObject({ status: 404, code: "response_not_found", param: "response_id", type: "invalid_request_error" });
     expect((notYours as Error).message).toContain("Response with id resp_1 not found");
@@ -90,14 +92,23 @@ describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider
     const badLimit = await c.responses.inputItems.list("resp_1", { limit: 0 }).catch((e: unknown) => e);
     expect(badLimit).toBeInstanceOf(OpenAI.BadRequestError);
     expect(badLimit).toMatchObject({ status: 400, param: "limit", code: "invalid_parameter" });
-    await expect(c.responses.inputItems.list("resp_1", { include: ["nope" as never] })).rejects.toMatchObject({ status: 400, param: "include" });
-    await expect(c.responses.inputItems.list("resp_1", { after: "msg_zzz" })).rejects.toMatchObject({ status: 404, code: "input_item_not_found" });
-    await expect(c.responses.inputItems.list("resp_1", { after: "msg_1", before: "msg_2" } as never)).rejects.toMatchObject({ status: 400 });
+    await expect(c.responses.inputItems.list("resp_1", { include: ["nope" as never] })).rejects.toMatchObject({
+      status: 400,
+      param: "include",
+    });
+    await expect(c.responses.inputItems.list("resp_1", { after: "msg_zzz" })).rejects.toMatchObject({
+      status: 404,
+      code: "input_item_not_found",
+    });
+    await expect(c.responses.inputItems.list("resp_1", { after: "msg_1", before: "msg_2" } as never)).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   test("the list extension, routing and a custom base path over plain fetch", async () => {
     const store = await stores.open();
-    for (let i = 0; i < 5; i++) await store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: i, model: i % 2 ? "a" : "b" }), [userMessage(`m${i}`)]);
+    for (let i = 0; i < 5; i++)
+      await store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: i, model: i % 2 ? "a" : "b" }), [userMessage(`m${i}`)]);
     const { origin } = await serve(store, "/api/openai/v1/");
     const get = async (path: string, init?: RequestInit) => {
       const res = await fetch(`${origin}/api/openai/v1${path}`, init);

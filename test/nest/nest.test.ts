@@ -57,7 +57,12 @@ describe.each(PROVIDERS)("NestJS integration on $label", async (provider) => {
       const missing = await fetch(`${origin}/history/resp_nope`);
       expect(missing.status).toBe(404);
       expect(await missing.json()).toEqual({
-        error: { message: "Response with id resp_nope not found", type: "invalid_request_error", param: "response_id", code: "response_not_found" },
+        error: {
+          message: "Response with id resp_nope not found",
+          type: "invalid_request_error",
+          param: "response_id",
+          code: "response_not_found",
+        },
       });
       expect((await fetch(`${origin}/nowhere`)).status).toBe(404); // Nest's own errors still work
     } finally {
@@ -69,7 +74,11 @@ describe.each(PROVIDERS)("NestJS integration on $label", async (provider) => {
     @Module({ providers: [{ provide: Config, useValue: new Config(db.url) }], exports: [Config] })
     class ConfigModule {}
     const { app } = await start(
-      ResponsesStoreModule.forRootAsync({ imports: [ConfigModule], inject: [Config], useFactory: (c: Config) => ({ url: c.url, logger: silentLogger }) }),
+      ResponsesStoreModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [Config],
+        useFactory: (c: Config) => ({ url: c.url, logger: silentLogger }),
+      }),
     );
     try {
       expect(app.get<ResponsesStore>(RESPONSES_STORE).provider).toBe(provider.name);
@@ -79,7 +88,9 @@ describe.each(PROVIDERS)("NestJS integration on $label", async (provider) => {
   });
 
   test("on close, writes queued by requests drain: flush before the HTTP server stops, shutdown after", async () => {
-    const { app, origin } = await start(ResponsesStoreModule.forRoot({ url: db.url, logger: silentLogger, queue: { enabled: true, batchSize: 5, concurrency: 1 } }));
+    const { app, origin } = await start(
+      ResponsesStoreModule.forRoot({ url: db.url, logger: silentLogger, queue: { enabled: true, batchSize: 5, concurrency: 1 } }),
+    );
     const store = app.get<ResponsesStore>(RESPONSES_STORE);
     const events: string[] = [];
     const flush = store.flush.bind(store);

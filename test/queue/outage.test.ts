@@ -51,7 +51,12 @@ describe.skipIf(!canRunThrowawayPostgres)("a PostgreSQL outage during a write lo
     expect(acknowledged.length).toBeGreaterThan(duringOutage + 50); // and writing resumed after it
     expect(store.stats()!.retries).toBeGreaterThan(0);
     for (const error of failures) expect(isResponsesStoreError(error)).toBe(true);
-    expect(failures.map((e) => `${(e as Error).message} ${JSON.stringify((e as { cause?: unknown }).cause, Object.getOwnPropertyNames((e as { cause?: object }).cause ?? {}))}`)).toEqual([]); // the 60 s deadline outlasts a 4 s outage: every write got through
+    expect(
+      failures.map(
+        (e) =>
+          `${(e as Error).message} ${JSON.stringify((e as { cause?: unknown }).cause, Object.getOwnPropertyNames((e as { cause?: object }).cause ?? {}))}`,
+      ),
+    ).toEqual([]); // the 60 s deadline outlasts a 4 s outage: every write got through
 
     // Every acknowledged write is stored, read through a fresh store.
     await store.shutdown();

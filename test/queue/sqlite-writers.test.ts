@@ -23,7 +23,7 @@ describe("SQLite with writers in several processes", () => {
     const results = await Promise.allSettled(
       ["p1", "p2", "p3"].map((prefix) => run(process.execPath, ["--import", "tsx", writer, url, prefix, "150"], { cwd: process.cwd() })),
     );
-    for (const r of results) expect(r.status, r.status === "rejected" ? String((r).reason) : "").toBe("fulfilled");
+    for (const r of results) expect(r.status, r.status === "rejected" ? String(r.reason) : "").toBe("fulfilled");
     expect(await listAllIds(store)).toHaveLength(450);
     const { default: Database } = await import("better-sqlite3");
     const db = new Database(sqlitePath(url), { readonly: true });

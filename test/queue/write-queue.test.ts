@@ -22,7 +22,9 @@ describeProviders(SERVER_PROVIDERS, "write queue on $label", (provider) => {
 
   test("is on by default, and batches concurrent writers into few transactions", async () => {
     const store = await stores.open();
-    await Promise.all(Array.from({ length: 400 }, (_, i) => store.storeResponseObject(makeResponse({ id: `resp_${i}` }), [userMessage(`m${i}`)])));
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) => store.storeResponseObject(makeResponse({ id: `resp_${i}` }), [userMessage(`m${i}`)])),
+    );
     const stats = store.stats()!;
     expect(stats.written).toBe(400);
     expect(stats.failed).toBe(0);
@@ -34,14 +36,18 @@ describeProviders(SERVER_PROVIDERS, "write queue on $label", (provider) => {
 
   test("a resolved store call is committed: a second store instance sees every write", async () => {
     const writer = await stores.open();
-    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.storeResponseObject(makeResponse({ id: `resp_${i}` }), [], [], { user: alice })));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => writer.storeResponseObject(makeResponse({ id: `resp_${i}` }), [], [], { user: alice })),
+    );
     const reader = await stores.open({ queue: { enabled: false } });
     expect(new Set(await listAllIds(reader, { user: alice })).size).toBe(200);
   });
 
   test("reads by the same instance see writes that are still queued", async () => {
     const store = await stores.open({ queue: { concurrency: 1, batchSize: 5 } });
-    const pending = Array.from({ length: 100 }, (_, i) => store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: i }), [userMessage(`m${i}`)]));
+    const pending = Array.from({ length: 100 }, (_, i) =>
+      store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: i }), [userMessage(`m${i}`)]),
+    );
     // Not awaited: every read below must still see the writes made before it.
     expect((await store.getResponseObject("resp_99")).input).toEqual([userMessage("m99")]);
     expect((await store.listResponseInputItems("resp_42")).data).toEqual([userMessage("m42")]);
@@ -98,13 +104,17 @@ describeProviders(SERVER_PROVIDERS, "write queue on $label", (provider) => {
         await conn.exec(`CREATE FUNCTION reject_poison() RETURNS trigger AS $$ BEGIN IF NEW.id = 'resp_poison' THEN RAISE EXCEPTION 'poison row'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
           CREATE TRIGGER reject_poison BEFORE INSERT OR UPDATE ON openai_responses FOR EACH ROW EXECUTE FUNCTION reject_poison();`);
       } else {
-        await conn.exec(`CREATE TRIGGER reject_poison BEFORE INSERT ON openai_responses FOR EACH ROW BEGIN IF NEW.id = 'resp_poison' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison row'; END IF; END`);
+        await conn.exec(
+          `CREATE TRIGGER reject_poison BEFORE INSERT ON openai_responses FOR EACH ROW BEGIN IF NEW.id = 'resp_poison' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'poison row'; END IF; END`,
+        );
       }
     } finally {
       await conn.close();
     }
     const first = store.storeResponseObject(makeResponse({ id: "resp_first" }), []); // occupies the worker
-    const batch = Array.from({ length: 20 }, (_, i) => store.storeResponseObject(makeResponse({ id: i === 7 ? "resp_poison" : `resp_${i}` }), []));
+    const batch = Array.from({ length: 20 }, (_, i) =>
+      store.storeResponseObject(makeResponse({ id: i === 7 ? "resp_poison" : `resp_${i}` }), []),
+    );
     const results = await Promise.allSettled([first, ...batch]);
     const rejected = results.filter((r) => r.status === "rejected");
     expect(rejected).toHaveLength(1);
@@ -169,6 +179,8 @@ describeProviders(SERVER_PROVIDERS, "write queue on $label", (provider) => {
     const reader = await stores.open({ queue: { enabled: false } });
     expect((await reader.listResponses({ limit: 100 })).has_more).toBe(true);
     expect(await listAllIds(reader)).toHaveLength(500);
-    await expect(store.storeResponseObject(makeResponse({ id: "late" }), [])).rejects.toSatisfy((e) => isResponsesStoreError(e, "STORE_CLOSED"));
+    await expect(store.storeResponseObject(makeResponse({ id: "late" }), [])).rejects.toSatisfy((e) =>
+      isResponsesStoreError(e, "STORE_CLOSED"),
+    );
   });
 });

@@ -10,7 +10,11 @@ import { chainTurns } from "../support/fixtures.js";
 function reordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reordered);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reordered((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .reverse()
+      .map((k) => [k, reordered((value as Record<string, unknown>)[k])]),
+  );
 }
 
 describe("the prefix check", () => {
@@ -28,7 +32,10 @@ describe("the prefix check", () => {
   test("over sorted keys, a parent read back with its keys reordered still matches", () => {
     const fromStorage = reordered(parentBlob) as Record<string, unknown>;
     expect(planTurn(items, wholeRowFacts("resp_1", fromStorage, "text"), JSON.stringify(rest), "text").columns.parentId).toBeNull();
-    expect(planTurn(items, wholeRowFacts("resp_1", fromStorage, "canonical"), JSON.stringify(rest), "canonical").columns).toMatchObject({ parentId: "resp_1", inputStart: 2 });
+    expect(planTurn(items, wholeRowFacts("resp_1", fromStorage, "canonical"), JSON.stringify(rest), "canonical").columns).toMatchObject({
+      parentId: "resp_1",
+      inputStart: 2,
+    });
   });
 
   test("an input item that differs in any value is not a match, in either mode (the unchanged messages still are)", () => {

@@ -9,7 +9,15 @@ import { chainTurns, type Turn } from "../support/fixtures.js";
 
 /** The facts lockParent() would read back for a turn planned with `plan`'s columns. */
 function factsOf(id: string, columns: ReturnType<typeof planTurn>["columns"]): ParentFacts {
-  return { id, depth: columns.depth, inputCount: columns.inputCount, outputCount: columns.outputCount, messagesCount: columns.messagesCount, historyDigest: columns.historyDigest, messagesDigest: columns.messagesDigest };
+  return {
+    id,
+    depth: columns.depth,
+    inputCount: columns.inputCount,
+    outputCount: columns.outputCount,
+    messagesCount: columns.messagesCount,
+    historyDigest: columns.historyDigest,
+    messagesDigest: columns.messagesDigest,
+  };
 }
 
 function split(turn: Turn) {
@@ -33,10 +41,18 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
       expect(withKnown.columns).toEqual(without.columns);
       const columns = withKnown.columns;
       if (withKnown.continuation) {
-        known.remember({ id: turn.response.id, parentId: columns.parentId!, owner: "alice" }, items, withKnown.continuation, { history: columns.historyDigest!, messages: columns.messagesDigest }, matched);
+        known.remember(
+          { id: turn.response.id, parentId: columns.parentId!, owner: "alice" },
+          items,
+          withKnown.continuation,
+          { history: columns.historyDigest!, messages: columns.messagesDigest },
+          matched,
+        );
       }
       // The first turn is stored whole (no digests): its child reads them from its JSON.
-      parent = columns.historyDigest ? factsOf(turn.response.id, columns) : wholeRowFacts(turn.response.id, { ...turn.response, input: turn.input, messages: turn.messages }, mode);
+      parent = columns.historyDigest
+        ? factsOf(turn.response.id, columns)
+        : wholeRowFacts(turn.response.id, { ...turn.response, input: turn.input, messages: turn.messages }, mode);
     }
     expect(hits).toBe(turns.length - 2);
     expect(known.size).toBe(1); // one entry per conversation: its newest turn
@@ -48,7 +64,10 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages }, mode);
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest, mode);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, {
+      history: plan2.columns.historyDigest!,
+      messages: plan2.columns.messagesDigest,
+    });
     const matched = known.match("resp_2", "", t3!.input, t3!.messages)!;
     expect(matched.input).toBeDefined();
     // resp_2 as another instance stored it since: other output, so another digest.
@@ -86,9 +105,12 @@ describe("comparing a caller's items with a remembered copy", () => {
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, { history: plan2.columns.historyDigest!, messages: plan2.columns.messagesDigest });
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, {
+      history: plan2.columns.historyDigest!,
+      messages: plan2.columns.messagesDigest,
+    });
     expect(known.match("resp_2", "", t3!.input, t3!.messages)?.input).toBeDefined();
-    ((t3!.input[0] as { content: { text: string }[] }).content[0]!).text = "edited in place";
+    (t3!.input[0] as { content: { text: string }[] }).content[0]!.text = "edited in place";
     (t3!.messages[0] as { content: string }).content = "edited in place";
     expect(known.match("resp_2", "", t3!.input, t3!.messages)).toEqual({ input: undefined, messages: undefined, validInput: 0 });
   });
@@ -97,11 +119,20 @@ describe("comparing a caller's items with a remembered copy", () => {
 describe("the remembered turns", () => {
   /** Remembers turn 2 of a fresh conversation `prefix` (stored by `owner`) and returns its turn 3. */
   function rememberTurnTwo(known: RememberedTurns, prefix: string, owner = "") {
-    const [t1, t2, t3] = chainTurns(prefix, 3, 1_732_406_400, () => "q".repeat(500), () => "a".repeat(500));
+    const [t1, t2, t3] = chainTurns(
+      prefix,
+      3,
+      1_732_406_400,
+      () => "q".repeat(500),
+      () => "a".repeat(500),
+    );
     const p1 = wholeRowFacts(`${prefix}1`, { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner }, s2.items, plan.continuation!, { history: plan.columns.historyDigest!, messages: plan.columns.messagesDigest });
+    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner }, s2.items, plan.continuation!, {
+      history: plan.columns.historyDigest!,
+      messages: plan.columns.messagesDigest,
+    });
     return t3!;
   }
 

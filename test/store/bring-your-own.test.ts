@@ -67,7 +67,12 @@ describe("bring-your-own configuration", () => {
       new RegExp(`model ${name} \\{[\\s\\S]*?\\n\\}`)
         .exec(readFileSync(join(import.meta.dirname, "..", "..", "prisma", file), "utf8"))![0]
         .split("\n")
-        .map((l) => l.replace(/\/\/\/.*$/, "").replace(/\s+/g, " ").trim())
+        .map((l) =>
+          l
+            .replace(/\/\/\/.*$/, "")
+            .replace(/\s+/g, " ")
+            .trim(),
+        )
         .filter(Boolean)
         .join("\n");
     for (const name of ["OpenAIResponse", "ConversationMessages"]) {
@@ -98,8 +103,14 @@ describe.each(PROVIDERS)("bring your own PrismaClient on $label", (provider) => 
       const bob = { principal: "bob", attributes: { teams: ["ml"] } };
       await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2 }), [], [], { user: alice });
       await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2, status: "again" }), [], [], { user: alice });
-      await expect(store.storeResponseObject(makeResponse({ id: "resp_a" }), [], [], { user: bob })).rejects.toMatchObject({ code: "RESPONSE_ID_CONFLICT" });
-      await Promise.all(Array.from({ length: 20 }, (_, i) => store.storeResponseObject(makeResponse({ id: `resp_b${i}`, created_at: 1 }), [], [], { user: bob })));
+      await expect(store.storeResponseObject(makeResponse({ id: "resp_a" }), [], [], { user: bob })).rejects.toMatchObject({
+        code: "RESPONSE_ID_CONFLICT",
+      });
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.storeResponseObject(makeResponse({ id: `resp_b${i}`, created_at: 1 }), [], [], { user: bob }),
+        ),
+      );
       expect((await store.getResponseObject("resp_a", { user: bob })).status).toBe("again"); // team read
       expect((await listAllIds(store, { user: alice, limit: 7 })).length).toBe(21);
       await expect(store.deleteResponseObject("resp_a", { user: bob })).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });

@@ -12,7 +12,9 @@ describe.each(PROVIDERS)("concurrency and lifecycle on $label", (provider) => {
     const instances = [await stores.open(), await stores.open(), await stores.open()];
     const writes = Array.from({ length: 60 }, (_, i) => {
       const store = instances[i % instances.length]!;
-      return store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: 1000 + (i % 3) }), [userMessage(`m${i}`)], [], { user: alice });
+      return store.storeResponseObject(makeResponse({ id: `resp_${i}`, created_at: 1000 + (i % 3) }), [userMessage(`m${i}`)], [], {
+        user: alice,
+      });
     });
     await Promise.all(writes);
     for (const store of instances) {

@@ -50,9 +50,14 @@ describe.each(PROVIDERS)("conversation messages on $label", (provider) => {
 
   test("invalid ids and messages are ValidationErrors and write nothing", async () => {
     const store = await stores.open();
-    await expect(store.storeConversationMessages("", turn(1))).rejects.toMatchObject({ code: "VALIDATION_FAILED", argument: "conversation_id" });
+    await expect(store.storeConversationMessages("", turn(1))).rejects.toMatchObject({
+      code: "VALIDATION_FAILED",
+      argument: "conversation_id",
+    });
     await expect(store.storeConversationMessages("conv_ ", turn(1))).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.storeConversationMessages("conv_1", [{ role: "tool", content: "x" } as never])).rejects.toMatchObject({ argument: "messages" });
+    await expect(store.storeConversationMessages("conv_1", [{ role: "tool", content: "x" } as never])).rejects.toMatchObject({
+      argument: "messages",
+    });
     await expect(store.storeConversationMessages("conv_1", [{ role: "user", content: "\ud800" }])).rejects.toBeInstanceOf(ValidationError);
     expect(await store.getConversationMessages("conv_1")).toBeNull();
   });
@@ -90,9 +95,14 @@ describe.each(PROVIDERS)("conversation messages on $label", (provider) => {
     await store.storeConversationMessages("conv_free", turn(2), { user: alice });
     await expect(store.deleteConversationMessages("conv_pinned_1", { user: alice })).rejects.toBeInstanceOf(ConversationNotFoundError);
     await store.deleteConversationMessages("conv_free", { user: alice });
-    await expect(store.storeResponseObject(makeResponse({ id: "resp_1" }), [], [], { user: alice })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(store.storeResponseObject(makeResponse({ id: "resp_1" }), [], [], { user: alice })).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
     const noCreate = await stores.open({ policy: [{ permit: { actions: ["read", "update"] }, when: "user is owner" }] });
-    await expect(noCreate.storeConversationMessages("conv_new", turn(1), { user: alice })).rejects.toMatchObject({ code: "ACCESS_DENIED", action: "create" });
+    await expect(noCreate.storeConversationMessages("conv_new", turn(1), { user: alice })).rejects.toMatchObject({
+      code: "ACCESS_DENIED",
+      action: "create",
+    });
     await noCreate.storeConversationMessages("conv_pinned_1", turn(5), { user: alice }); // replacing needs update only
     expect(await store.getConversationMessages("conv_pinned_1", { user: alice })).toEqual(turn(5));
   });

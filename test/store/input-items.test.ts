@@ -77,8 +77,20 @@ describe.each(PROVIDERS)("input items on $label", (provider) => {
         id: "msg_out",
         content: [{ type: "output_text", text: "ok", annotations: [], logprobs: [{ token: "ok", logprob: -0.1, bytes: [111, 107] }] }],
       },
-      { type: "file_search_call", id: "fs_1", queries: ["q"], status: "completed", results: [{ file_id: "f", filename: "a.txt", score: 1, text: "t", attributes: {} }] },
-      { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "s" }], content: [{ type: "reasoning_text", text: "thinking" }], encrypted_content: "gAAA" },
+      {
+        type: "file_search_call",
+        id: "fs_1",
+        queries: ["q"],
+        status: "completed",
+        results: [{ file_id: "f", filename: "a.txt", score: 1, text: "t", attributes: {} }],
+      },
+      {
+        type: "reasoning",
+        id: "rs_1",
+        summary: [{ type: "summary_text", text: "s" }],
+        content: [{ type: "reasoning_text", text: "thinking" }],
+        encrypted_content: "gAAA",
+      },
       { type: "message", role: "user", id: "msg_plain", content: "plain string content" },
     ];
     await store.storeResponseObject(makeResponse({ id: "resp_1" }), stored);
@@ -95,10 +107,8 @@ describe.each(PROVIDERS)("input items on $label", (provider) => {
 
     const shown = (await store.listResponseInputItems("resp_1", { order: "asc", include: [...INCLUDE_VALUES] })).data;
     expect(shown).toEqual(stored);
-    const some = (await store.listResponseInputItems("resp_1", { order: "asc", include: ["message.input_image.image_url"] })).data as Record<
-      string,
-      any
-    >[];
+    const some = (await store.listResponseInputItems("resp_1", { order: "asc", include: ["message.input_image.image_url"] }))
+      .data as Record<string, any>[];
     expect(some[0]!.content[1].image_url).toBe("data:image/png;base64,AAAA");
     expect(some[2]!.results).toBeNull();
     expect((await store.getResponseObject("resp_1")).input).toEqual(stored);

@@ -21,7 +21,9 @@ describe.each(PROVIDERS)("lifecycle updates on $label", (provider) => {
     await store.updateResponseObject({ ...queued, status: "in_progress" }, { user: alice });
     expect((await store.getResponseObject("resp_bg", { user: alice })).status).toBe("in_progress");
 
-    await expect(store.updateResponseObject({ ...queued, status: "cancelled" }, { user: bob })).rejects.toBeInstanceOf(ResponseNotFoundError);
+    await expect(store.updateResponseObject({ ...queued, status: "cancelled" }, { user: bob })).rejects.toBeInstanceOf(
+      ResponseNotFoundError,
+    );
     await expect(store.getResponseObject("resp_bg", { user: bob })).rejects.toBeInstanceOf(ResponseNotFoundError);
 
     const completed = makeResponse({ id: "resp_bg", status: "completed", background: true });
@@ -35,28 +37,44 @@ describe.each(PROVIDERS)("lifecycle updates on $label", (provider) => {
   test("input is replaced only when given; the stored messages always stay", async () => {
     const store = await stores.open();
     await store.storeResponseObject(makeResponse({ id: "resp_1", status: "queued" }), [userMessage("a")], messages, { user: alice });
-    await store.updateResponseObject(makeResponse({ id: "resp_1", status: "in_progress" }), { user: alice, input: [userMessage("b"), userMessage("c")] });
-    expect(await store.getResponseObject("resp_1", { user: alice })).toMatchObject({ input: [userMessage("b"), userMessage("c")], messages });
+    await store.updateResponseObject(makeResponse({ id: "resp_1", status: "in_progress" }), {
+      user: alice,
+      input: [userMessage("b"), userMessage("c")],
+    });
+    expect(await store.getResponseObject("resp_1", { user: alice })).toMatchObject({
+      input: [userMessage("b"), userMessage("c")],
+      messages,
+    });
     expect((await store.listResponseInputItems("resp_1", { user: alice, order: "asc" })).data.map((i) => i.id)).toEqual(["b", "c"]);
   });
 
   test("an unknown id is not found and nothing is created; invalid input writes nothing", async () => {
     const store = await stores.open();
-    await expect(store.updateResponseObject(makeResponse({ id: "resp_missing" }), { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
+    await expect(store.updateResponseObject(makeResponse({ id: "resp_missing" }), { user: alice })).rejects.toBeInstanceOf(
+      ResponseNotFoundError,
+    );
     await expect(store.getResponseObject("resp_missing", { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
     await store.storeResponseObject(makeResponse({ id: "resp_1", status: "queued" }), [], [], { user: alice });
-    await expect(store.updateResponseObject({ ...makeResponse({ id: "resp_1" }), created_at: 1.5 }, { user: alice })).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.updateResponseObject(makeResponse({ id: "resp_1" }), { user: alice, input: [{ type: "message" }] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      store.updateResponseObject({ ...makeResponse({ id: "resp_1" }), created_at: 1.5 }, { user: alice }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      store.updateResponseObject(makeResponse({ id: "resp_1" }), { user: alice, input: [{ type: "message" }] }),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect((await store.getResponseObject("resp_1", { user: alice })).status).toBe("queued");
   });
 
   test("updates and stores of one id, made without waiting, end in call order", async () => {
     const store = await stores.open({ queue: { concurrency: 4, batchSize: 3 } });
-    const calls: Promise<void>[] = [store.storeResponseObject(makeResponse({ id: "resp_same", status: "s0" }), [userMessage("first")], messages, { user: alice })];
+    const calls: Promise<void>[] = [
+      store.storeResponseObject(makeResponse({ id: "resp_same", status: "s0" }), [userMessage("first")], messages, { user: alice }),
+    ];
     for (let i = 1; i < 40; i++) {
       calls.push(
         i % 3 === 0
-          ? store.storeResponseObject(makeResponse({ id: "resp_same", status: `s${i}` }), [userMessage(`in${i}`)], messages, { user: alice })
+          ? store.storeResponseObject(makeResponse({ id: "resp_same", status: `s${i}` }), [userMessage(`in${i}`)], messages, {
+              user: alice,
+            })
           : store.updateResponseObject(makeResponse({ id: "resp_same", status: `s${i}` }), { user: alice }),
       );
       calls.push(store.storeResponseObject(makeResponse({ id: `resp_other_${i}` }), [], [], { user: alice }));
@@ -74,7 +92,9 @@ describe.each(PROVIDERS)("lifecycle updates on $label", (provider) => {
     ];
     const store = await stores.open({ policy: readAll });
     await store.storeResponseObject(makeResponse({ id: "resp_1", status: "queued" }), [], [], { user: alice });
-    await expect(store.updateResponseObject(makeResponse({ id: "resp_1", status: "failed" }), { user: bob })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(store.updateResponseObject(makeResponse({ id: "resp_1", status: "failed" }), { user: bob })).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
     expect((await store.getResponseObject("resp_1", { user: bob })).status).toBe("queued");
   });
 
@@ -98,7 +118,12 @@ describe.each(PROVIDERS)("lifecycle updates on $label", (provider) => {
   test("GET /v1/responses/{id} shows each state as soon as it is updated (a client polling)", async () => {
     const store = await stores.open();
     const handler = createResponsesHandler(store, { authenticate: (req) => ({ principal: req.headers.get("x-user") ?? "" }) });
-    const poll = async () => ((await (await handler(new Request("http://x/v1/responses/resp_poll", { headers: { "x-user": "alice" } }))).json()) as { status: string }).status;
+    const poll = async () =>
+      (
+        (await (await handler(new Request("http://x/v1/responses/resp_poll", { headers: { "x-user": "alice" } }))).json()) as {
+          status: string;
+        }
+      ).status;
     const response = makeResponse({ id: "resp_poll", status: "queued", background: true });
     await store.storeResponseObject(response, [], [], { user: { principal: "alice" } });
     for (const status of ["in_progress", "completed"]) {

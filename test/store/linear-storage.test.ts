@@ -13,7 +13,13 @@ import { execSql, insertLegacyRows, storedRow } from "../support/raw-rows.js";
 type Item = InputItem & Record<string, unknown>;
 
 /** Every item id of a response's input, paging with `after` = last_id in `order`. */
-async function pageThrough(store: ResponsesStore, id: string, order: "asc" | "desc", limit: number, user: User = alice): Promise<(string | null | undefined)[]> {
+async function pageThrough(
+  store: ResponsesStore,
+  id: string,
+  order: "asc" | "desc",
+  limit: number,
+  user: User = alice,
+): Promise<(string | null | undefined)[]> {
   const seen: (string | null | undefined)[] = [];
   let after: string | undefined;
   for (;;) {
@@ -37,8 +43,16 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     const turns = chainTurns("resp_", 240);
     for (const [i, t] of turns.entries()) {
       await store.storeResponseObject(t.response, t.input, t.messages, { user: alice });
-      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
-      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
+      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
       // The writer answers from the turn it remembers; the reader from the rows.
       for (const from of [store, reader]) {
         const newest = await from.listResponseInputItems(t.response.id, { limit: 7, user: alice });
@@ -52,34 +66,67 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
         for (const order of ["asc", "desc"] as const) {
           for (const cursor of [{ after: middle }, { before: middle }]) {
             const slice = { ...cursor, order, limit: 5, include: [] };
-            expect(await from.listResponseInputItems(t.response.id, { ...cursor, order, limit: 5, user: alice })).toEqual(pageInputItems(t.input as Item[], slice, t.response.id));
+            expect(await from.listResponseInputItems(t.response.id, { ...cursor, order, limit: 5, user: alice })).toEqual(
+              pageInputItems(t.input as Item[], slice, t.response.id),
+            );
           }
         }
       }
     }
     const listed = await store.listResponses({ user: alice, limit: 50 });
-    expect(listed.data.map((r) => r.input)).toEqual(turns.slice(-50).reverse().map((t) => t.input));
+    expect(listed.data.map((r) => r.input)).toEqual(
+      turns
+        .slice(-50)
+        .reverse()
+        .map((t) => t.input),
+    );
     const bare = await store.listResponses({ user: alice, limit: 50, includeInput: false });
-    expect(bare.data).toEqual(turns.slice(-50).reverse().map((t) => t.response));
+    expect(bare.data).toEqual(
+      turns
+        .slice(-50)
+        .reverse()
+        .map((t) => t.response),
+    );
     const stats = await store.storageStats({ user: alice });
     expect(stats.rows).toBe(240);
     expect(stats.storedBytes * 20).toBeLessThan(stats.bytes); // each turn keeps its own items only
-    expect((await storedRow(provider.name, await stores.url(), "resp_240"))!).toMatchObject({ parentId: "resp_239", stored: { input: [turns[239]!.input.at(-1)] } });
+    expect((await storedRow(provider.name, await stores.url(), "resp_240"))!).toMatchObject({
+      parentId: "resp_239",
+      stored: { input: [turns[239]!.input.at(-1)] },
+    });
   });
 
-  test("a conversation past 1,000 turns stores its 1,001st turn whole again, so no read walks more than 1,000 rows", { timeout: 120_000 }, async () => {
-    const store = await stores.open();
-    const turns = chainTurns("resp_", 1002, 1_000_000, (t) => `q${t}`, (t) => `a${t}`);
-    await storeTurns(store, turns);
-    const url = await stores.url();
-    expect((await storedRow(provider.name, url, "resp_1000"))!.parentId).toBe("resp_999");
-    expect((await storedRow(provider.name, url, "resp_1001"))!.parentId).toBeNull();
-    expect((await storedRow(provider.name, url, "resp_1002"))!.parentId).toBe("resp_1001");
-    for (const t of [turns[998]!, turns[999]!, turns[1000]!, turns[1001]!]) {
-      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
-      expect((await store.listResponseInputItems(t.response.id, { user: alice, order: "asc", limit: 3 })).data.map((i) => i.id)).toEqual(["resp__in1", "resp__out1", "resp__in2"]);
-    }
-  });
+  test(
+    "a conversation past 1,000 turns stores its 1,001st turn whole again, so no read walks more than 1,000 rows",
+    { timeout: 120_000 },
+    async () => {
+      const store = await stores.open();
+      const turns = chainTurns(
+        "resp_",
+        1002,
+        1_000_000,
+        (t) => `q${t}`,
+        (t) => `a${t}`,
+      );
+      await storeTurns(store, turns);
+      const url = await stores.url();
+      expect((await storedRow(provider.name, url, "resp_1000"))!.parentId).toBe("resp_999");
+      expect((await storedRow(provider.name, url, "resp_1001"))!.parentId).toBeNull();
+      expect((await storedRow(provider.name, url, "resp_1002"))!.parentId).toBe("resp_1001");
+      for (const t of [turns[998]!, turns[999]!, turns[1000]!, turns[1001]!]) {
+        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+          ...t.response,
+          input: t.input,
+          messages: t.messages,
+        });
+        expect((await store.listResponseInputItems(t.response.id, { user: alice, order: "asc", limit: 3 })).data.map((i) => i.id)).toEqual([
+          "resp__in1",
+          "resp__out1",
+          "resp__in2",
+        ]);
+      }
+    },
+  );
 
   test("two turns continuing one parent each keep only their own items", async () => {
     const store = await stores.open();
@@ -94,7 +141,11 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     await storeTurns(store, forks);
     const url = await stores.url();
     for (const fork of forks) {
-      expect(await store.getResponseObject(fork.response.id, { user: alice })).toEqual({ ...fork.response, input: fork.input, messages: fork.messages });
+      expect(await store.getResponseObject(fork.response.id, { user: alice })).toEqual({
+        ...fork.response,
+        input: fork.input,
+        messages: fork.messages,
+      });
       const row = (await storedRow(provider.name, url, fork.response.id))!;
       expect(row.parentId).toBe("resp_1");
       expect(row.stored.input).toEqual([fork.input.at(-1)]);
@@ -114,7 +165,11 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     reordered.input = [reordered.input[1]!, reordered.input[0]!, ...reordered.input.slice(2)];
     await storeTurns(store, [edited, shorter, reordered]);
     for (const t of [edited, shorter, reordered]) {
-      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
       const row = await storedRow(provider.name, await stores.url(), t.response.id);
       expect(row!.stored.input).toEqual(t.input);
     }
@@ -140,7 +195,11 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     await expect(store.listResponses({ user: alice, after: "resp_3" })).rejects.toMatchObject({ code: "INVALID_PARAMETER" });
     expect((await store.listResponses({ user: alice })).data.map((r) => r.id)).toEqual(["resp_6", "resp_5", "resp_4", "resp_1"]);
     for (const t of turns.slice(3)) {
-      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
     }
     expect(await store.storageStats({ user: alice })).toMatchObject({ rows: 4, retained: 2 });
     // The same id stored again is a new turn, and the turns built on the old one stay whole.
@@ -151,7 +210,11 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     // Pruning everything but the newest turn keeps it whole; deleting it releases the rest.
     const pruned = await store.pruneResponses({ olderThan: turns[5]!.response.created_at, user: alice });
     expect(pruned.deleted).toBe(3); // resp_1, resp_4, resp_5
-    expect(await store.getResponseObject("resp_6", { user: alice })).toEqual({ ...turns[5]!.response, input: turns[5]!.input, messages: turns[5]!.messages });
+    expect(await store.getResponseObject("resp_6", { user: alice })).toEqual({
+      ...turns[5]!.response,
+      input: turns[5]!.input,
+      messages: turns[5]!.messages,
+    });
     expect(await store.storageStats({ user: alice })).toMatchObject({ rows: 1, retained: 2 }); // resp_4 and resp_5 (resp_2 went when resp_3 was replaced)
     await store.deleteResponseObject("resp_6", { user: alice });
     expect(await store.storageStats({ allOwners: true })).toMatchObject({ rows: 0, retained: 0, storedBytes: 0 });
@@ -181,7 +244,11 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     await isolated.deleteResponseObject("resp_1", { user: teamA });
     await isolated.deleteResponseObject("resp_2", { user: teamA });
     for (const t of turns.slice(2)) {
-      expect(await isolated.getResponseObject(t.response.id, { user: teamB })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      expect(await isolated.getResponseObject(t.response.id, { user: teamB })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
       expect(await pageThrough(isolated, t.response.id, "asc", 2, teamB)).toEqual(t.input.map((i) => (i as Item).id));
     }
     await expect(shared.getResponseObject("resp_2", { user: teamB })).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
@@ -189,16 +256,29 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     const more = chainTurns("resp_x", 2);
     await storeTurns(isolated, more.slice(0, 1), alice);
     await storeTurns(isolated, more.slice(1), bob);
-    expect((await storedRow(provider.name, await stores.url(), "resp_x2"))).toMatchObject({ parentId: null, stored: { input: more[1]!.input } });
+    expect(await storedRow(provider.name, await stores.url(), "resp_x2")).toMatchObject({
+      parentId: null,
+      stored: { input: more[1]!.input },
+    });
   });
 
   test("turns stored while their parents are still queued read back whole", async () => {
     const store = await stores.open({ queue: { enabled: true, batchSize: 4, concurrency: 4 } });
     const turns = chainTurns("resp_", 30);
     const writes = turns.map((t) => store.storeResponseObject(t.response, t.input, t.messages, { user: alice }));
-    for (const t of turns) expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+    for (const t of turns)
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
     await Promise.all(writes);
-    for (const t of turns) expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+    for (const t of turns)
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
   });
 
   test("turns stored while another instance deletes, re-stores or updates their parents read back whole", async () => {
@@ -218,7 +298,12 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       await Promise.all([...forks.map((f) => storeTurns(writer, [f])), rival()]);
       children.push(...forks);
     }
-    for (const t of children) expect(await writer.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+    for (const t of children)
+      expect(await writer.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
   });
 
   test("updating or re-storing a turn later turns build on leaves them whole", async () => {
@@ -227,12 +312,25 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     await storeTurns(store, turns);
     await store.updateResponseObject({ ...turns[1]!.response, status: "completed", output: [] }, { user: alice });
     await store.storeResponseObject(makeResponse({ id: "resp_3" }), [userMessage("replaced")], [], { user: alice });
-    expect(await store.getResponseObject("resp_2", { user: alice })).toMatchObject({ output: [], input: turns[1]!.input, messages: turns[1]!.messages });
+    expect(await store.getResponseObject("resp_2", { user: alice })).toMatchObject({
+      output: [],
+      input: turns[1]!.input,
+      messages: turns[1]!.messages,
+    });
     expect((await store.getResponseObject("resp_3", { user: alice })).input).toEqual([userMessage("replaced")]);
-    expect(await store.getResponseObject("resp_4", { user: alice })).toEqual({ ...turns[3]!.response, input: turns[3]!.input, messages: turns[3]!.messages });
+    expect(await store.getResponseObject("resp_4", { user: alice })).toEqual({
+      ...turns[3]!.response,
+      input: turns[3]!.input,
+      messages: turns[3]!.messages,
+    });
     // A lifecycle update of a continued turn keeps it continued.
     await store.updateResponseObject({ ...turns[3]!.response, status: "incomplete" }, { user: alice });
-    expect(await store.getResponseObject("resp_4", { user: alice })).toEqual({ ...turns[3]!.response, status: "incomplete", input: turns[3]!.input, messages: turns[3]!.messages });
+    expect(await store.getResponseObject("resp_4", { user: alice })).toEqual({
+      ...turns[3]!.response,
+      status: "incomplete",
+      input: turns[3]!.input,
+      messages: turns[3]!.messages,
+    });
   });
 
   test("input-item pages are exact with repeated ids, items without ids and hidden compaction items across turns", async () => {
@@ -245,7 +343,20 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       const fresh: InputItem[] = [dup(`msg_${t % 4}`, `t${t}`), dup(null, `anon ${t}`)];
       if (t % 5 === 0) fresh.push({ type: "compaction", id: `cmp_${t}`, encrypted_content: "x" });
       input = [...input, ...fresh];
-      const response = makeResponse({ id: `resp_${t}`, created_at: 1000 + t, previous_response_id: previous, output: [{ type: "message", id: `msg_${t % 3}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: `a${t}`, annotations: [] }] }] });
+      const response = makeResponse({
+        id: `resp_${t}`,
+        created_at: 1000 + t,
+        previous_response_id: previous,
+        output: [
+          {
+            type: "message",
+            id: `msg_${t % 3}`,
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: `a${t}`, annotations: [] }],
+          },
+        ],
+      });
       await store.storeResponseObject(response, input, [], { user: alice });
       inputs.push(input);
       input = [...input, ...(response.output as InputItem[])];
@@ -275,12 +386,25 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
     const url = await stores.url();
     const store = await stores.open();
     const conversations = ["a", "b", "c"].map((name, i) => chainTurns(`resp_${name}`, 8, 1000 + i * 100));
-    await insertLegacyRows(provider.name, url, conversations.flat().map((t) => ({ ...t, user: alice })));
+    await insertLegacyRows(
+      provider.name,
+      url,
+      conversations.flat().map((t) => ({ ...t, user: alice })),
+    );
     const readAll = async () => {
       for (const t of conversations.flat()) {
-        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+          ...t.response,
+          input: t.input,
+          messages: t.messages,
+        });
       }
-      expect((await store.listResponses({ user: alice, limit: 100 })).data.map((r) => r.input)).toEqual(conversations.flat().reverse().map((t) => t.input));
+      expect((await store.listResponses({ user: alice, limit: 100 })).data.map((r) => r.input)).toEqual(
+        conversations
+          .flat()
+          .reverse()
+          .map((t) => t.input),
+      );
     };
     await readAll();
     const before = await store.storageStats({ allOwners: true });
@@ -295,7 +419,10 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       })
       .catch((e: unknown) => e);
     expect(interrupted).toMatchObject({ message: "operator pressed ctrl-c" });
-    expect(heard).toEqual([[5, 24], [10, 24]]);
+    expect(heard).toEqual([
+      [5, 24],
+      [10, 24],
+    ]);
     await readAll();
     const resumed = await store.compactResponses({ batchSize: 5 });
     expect(resumed).toEqual({ compacted: 14, linked: 14 - 1 }); // resp_c1 starts a conversation

@@ -5,7 +5,8 @@ import { InvalidParameterError, type ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
 import { alice, byteCompare, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
-const collectAll = (store: ResponsesStore, order: "asc" | "desc", limit: number, model?: string) => listAllIds(store, { order, limit, model });
+const collectAll = (store: ResponsesStore, order: "asc" | "desc", limit: number, model?: string) =>
+  listAllIds(store, { order, limit, model });
 
 describe.each(PROVIDERS)("listResponses on $label", (provider) => {
   const stores = storeFactory(provider);
@@ -15,13 +16,12 @@ describe.each(PROVIDERS)("listResponses on $label", (provider) => {
     const rows: { id: string; created_at: number }[] = [];
     // 23 rows in one second, and neighbours on both sides; ids chosen so that id order differs
     // from insertion order, with mixed case, digits and non-ASCII.
-    for (let i = 0; i < 23; i++) rows.push({ id: `resp_${((i * 7) % 23).toString(36)}${i % 2 ? "Z" : "a"}${i === 5 ? "é" : ""}`, created_at: 1000 });
+    for (let i = 0; i < 23; i++)
+      rows.push({ id: `resp_${((i * 7) % 23).toString(36)}${i % 2 ? "Z" : "a"}${i === 5 ? "é" : ""}`, created_at: 1000 });
     rows.push({ id: "resp_before", created_at: 999 }, { id: "resp_after", created_at: 1001 }, { id: "resp_after2", created_at: 1001 });
     for (const r of rows) await store.storeResponseObject(makeResponse({ ...r, output: [] }), []);
 
-    const expectedAsc = [...rows]
-      .sort((a, b) => a.created_at - b.created_at || byteCompare(a.id, b.id))
-      .map((r) => r.id);
+    const expectedAsc = [...rows].sort((a, b) => a.created_at - b.created_at || byteCompare(a.id, b.id)).map((r) => r.id);
     for (const limit of [1, 2, 3, 5, 7, 50]) {
       expect(await collectAll(store, "asc", limit)).toEqual(expectedAsc);
       expect(await collectAll(store, "desc", limit)).toEqual([...expectedAsc].reverse());
@@ -58,7 +58,8 @@ describe.each(PROVIDERS)("listResponses on $label", (provider) => {
   test("defaults: limit 50, newest first; an empty store gives an empty page", async () => {
     const store = await stores.open();
     expect(await store.listResponses()).toEqual({ object: "list", data: [], first_id: null, last_id: null, has_more: false });
-    for (let i = 0; i < 52; i++) await store.storeResponseObject(makeResponse({ id: `resp_${String(i).padStart(2, "0")}`, created_at: i }), []);
+    for (let i = 0; i < 52; i++)
+      await store.storeResponseObject(makeResponse({ id: `resp_${String(i).padStart(2, "0")}`, created_at: i }), []);
     const page = await store.listResponses();
     expect(page.data).toHaveLength(50);
     expect(page.first_id).toBe("resp_51");
@@ -101,9 +102,22 @@ describe.each(PROVIDERS)("listResponses on $label", (provider) => {
   test("includeInput: false lists the response objects alone, in the same pages, NULs and all", async () => {
     const store = await stores.open();
     const responses = Array.from({ length: 7 }, (_, i) =>
-      makeResponse({ id: `resp_${i}`, created_at: 100 + (i % 3), output: [{ type: "message", id: `out_${i}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: `${i % 2 ? "a\u0000b" : "ab"} ☃ ${i}`, annotations: [] }] }] }),
+      makeResponse({
+        id: `resp_${i}`,
+        created_at: 100 + (i % 3),
+        output: [
+          {
+            type: "message",
+            id: `out_${i}`,
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: `${i % 2 ? "a\u0000b" : "ab"} ☃ ${i}`, annotations: [] }],
+          },
+        ],
+      }),
     );
-    for (const [i, r] of responses.entries()) await store.storeResponseObject(r, [userMessage(`in_${i}`, "x".repeat(5000))], [{ role: "user", content: "hi" }], { user: alice });
+    for (const [i, r] of responses.entries())
+      await store.storeResponseObject(r, [userMessage(`in_${i}`, "x".repeat(5000))], [{ role: "user", content: "hi" }], { user: alice });
     let after: string | undefined;
     do {
       const full = await store.listResponses({ user: alice, limit: 3, after });
@@ -112,6 +126,9 @@ describe.each(PROVIDERS)("listResponses on $label", (provider) => {
       for (const item of bare.data) expect(item).toEqual(responses.find((r) => r.id === item.id));
       after = full.has_more ? full.last_id! : undefined;
     } while (after);
-    await expect(store.listResponses({ includeInput: "no" as never })).rejects.toMatchObject({ code: "INVALID_PARAMETER", param: "includeInput" });
+    await expect(store.listResponses({ includeInput: "no" as never })).rejects.toMatchObject({
+      code: "INVALID_PARAMETER",
+      param: "includeInput",
+    });
   });
 });

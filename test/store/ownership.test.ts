@@ -80,8 +80,16 @@ describe.each(PROVIDERS)("ownership on $label", (provider) => {
   test("a user may delete its own and unowned rows; others' rows survive a delete attempt", async () => {
     const store = await seeded();
     await expect(store.deleteResponseObject("resp_bob", { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
-    expect(await store.deleteResponseObject("resp_alice", { user: alice })).toEqual({ id: "resp_alice", object: "response", deleted: true });
-    expect(await store.deleteResponseObject("resp_public", { user: alice })).toEqual({ id: "resp_public", object: "response", deleted: true });
+    expect(await store.deleteResponseObject("resp_alice", { user: alice })).toEqual({
+      id: "resp_alice",
+      object: "response",
+      deleted: true,
+    });
+    expect(await store.deleteResponseObject("resp_public", { user: alice })).toEqual({
+      id: "resp_public",
+      object: "response",
+      deleted: true,
+    });
     expect(ids(await store.listResponses({ user: bob }))).toEqual(["resp_bob"]);
   });
 });

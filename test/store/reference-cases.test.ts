@@ -14,9 +14,11 @@ describe.each(PROVIDERS)("reference cases on $label", (provider) => {
   async function seed(rows: [id: string, createdAt: number, model?: string][]) {
     const store = await stores.open();
     for (const [id, created_at, model = "test-model"] of rows) {
-      await store.storeResponseObject(makeResponse({ id, created_at, model, output: [] }), [message(`Input for ${id}`, `input-${id}`)], [
-        { role: "user", content: `Input for ${id}` },
-      ]);
+      await store.storeResponseObject(
+        makeResponse({ id, created_at, model, output: [] }),
+        [message(`Input for ${id}`, `input-${id}`)],
+        [{ role: "user", content: `Input for ${id}` }],
+      );
     }
     return store;
   }
@@ -93,9 +95,7 @@ describe.each(PROVIDERS)("reference cases on $label", (provider) => {
     expect(got.model).toBe("test-model");
     expect(got.input).toEqual([message("Input for test-resp", "input-test-resp")]);
     expect(got.messages).toEqual([{ role: "user", content: "Input for test-resp" }]);
-    await expect(store.getResponseObject("non-existent")).rejects.toThrow(
-      new ResponseNotFoundError("non-existent").message,
-    );
+    await expect(store.getResponseObject("non-existent")).rejects.toThrow(new ResponseNotFoundError("non-existent").message);
     await expect(store.getResponseObject("non-existent")).rejects.toThrow("Response with id non-existent not found");
   });
 

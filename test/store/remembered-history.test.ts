@@ -14,7 +14,11 @@ async function storeAll(store: Store, turns: readonly Turn[]): Promise<void> {
 }
 
 async function readsBack(store: Store, turn: Turn): Promise<void> {
-  expect(await store.getResponseObject(turn.response.id, { user: alice })).toEqual({ ...turn.response, input: turn.input, messages: turn.messages });
+  expect(await store.getResponseObject(turn.response.id, { user: alice })).toEqual({
+    ...turn.response,
+    input: turn.input,
+    messages: turn.messages,
+  });
 }
 
 describe.each(PROVIDERS)("remembered history on $label", (provider) => {
@@ -29,7 +33,7 @@ describe.each(PROVIDERS)("remembered history on $label", (provider) => {
     await storeAll(store, turns.slice(0, 3));
     const original = structuredClone(turns[2]!);
     // The caller's turn-4 input and messages share their objects with the earlier turns'.
-    ((turns[3]!.input[0] as { content: { text: string }[] }).content[0]!).text = "edited after it was stored";
+    (turns[3]!.input[0] as { content: { text: string }[] }).content[0]!.text = "edited after it was stored";
     (turns[3]!.messages[0] as { content: string }).content = "edited after it was stored";
     await storeAll(store, turns.slice(3));
     await readsBack(store, turns[3]!);
@@ -43,7 +47,18 @@ describe.each(PROVIDERS)("remembered history on $label", (provider) => {
     const b = await stores.open();
     const turns = chainTurns("resp_", 4);
     await storeAll(a, turns.slice(0, 3)); // a remembers resp_3
-    const rewritten = { ...turns[2]!.response, output: [{ type: "message", id: "resp__out3b", role: "assistant", status: "completed", content: [{ type: "output_text", text: "another answer", annotations: [] }] }] };
+    const rewritten = {
+      ...turns[2]!.response,
+      output: [
+        {
+          type: "message",
+          id: "resp__out3b",
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: "another answer", annotations: [] }],
+        },
+      ],
+    };
     await b.storeResponseObject(rewritten, turns[2]!.input, turns[2]!.messages, { user: alice });
     // a's get sees b's version: the row's digest is no longer the one a remembers.
     await readsBack(a, { response: rewritten, input: turns[2]!.input, messages: turns[2]!.messages });
@@ -75,7 +90,10 @@ describe.each(PROVIDERS)("remembered history on $label", (provider) => {
     const store = await stores.open();
     const turns = chainTurns("resp_", 3);
     await storeAll(store, turns.slice(0, 2));
-    const bad = { ...turns[2]!, input: [...turns[2]!.input.slice(0, -1), { type: "message", role: "user", content: 42 } as unknown as InputItem] };
+    const bad = {
+      ...turns[2]!,
+      input: [...turns[2]!.input.slice(0, -1), { type: "message", role: "user", content: 42 } as unknown as InputItem],
+    };
     const error = await store.storeResponseObject(bad.response, bad.input, bad.messages, { user: alice }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues[0]!.path[0]).toBe(bad.input.length - 1);

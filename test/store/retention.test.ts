@@ -11,7 +11,12 @@ describe.each(PROVIDERS)("retention on $label", (provider) => {
     const store = await stores.open();
     const users = [alice, bob, null];
     for (let i = 0; i < 12; i++) {
-      await store.storeResponseObject(makeResponse({ id: `old_${i}`, created_at: 1000 + i, model: i % 2 ? "a" : "b" }), [userMessage(`m${i}`)], [], { user: users[i % 3] });
+      await store.storeResponseObject(
+        makeResponse({ id: `old_${i}`, created_at: 1000 + i, model: i % 2 ? "a" : "b" }),
+        [userMessage(`m${i}`)],
+        [],
+        { user: users[i % 3] },
+      );
     }
     await store.storeResponseObject(makeResponse({ id: "new", created_at: 5000 }), [], [], { user: alice });
     return store;
@@ -41,7 +46,11 @@ describe.each(PROVIDERS)("retention on $label", (provider) => {
     const store = await seeded();
     const all = await store.storageStats({ allOwners: true });
     expect(all.rows).toBe(13);
-    expect(all.byModel.map((m) => [m.model, m.rows])).toEqual([["a", 6], ["b", 6], ["gpt-4o", 1]]);
+    expect(all.byModel.map((m) => [m.model, m.rows])).toEqual([
+      ["a", 6],
+      ["b", 6],
+      ["gpt-4o", 1],
+    ]);
     expect(all.bytes).toBe(all.byModel.reduce((n, m) => n + m.bytes, 0));
     expect(all.bytes).toBeGreaterThan(13 * 500);
     expect((await store.storageStats({ user: bob })).rows).toBe(8); // bob's 4 and the 4 unowned

@@ -24,7 +24,11 @@ describe.each(PROVIDERS)("store and read on $label", (provider) => {
     const messages = [
       { role: "system" as const, content: "Be brief." },
       { role: "user" as const, content: [{ type: "text", text: "Weather?" }] },
-      { role: "assistant" as const, content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }] },
+      {
+        role: "assistant" as const,
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: "{}" } }],
+      },
       { role: "tool" as const, tool_call_id: "call_1", content: '{"temp":21}' },
     ];
     await store.storeResponseObject(response, input, messages);
@@ -33,7 +37,7 @@ describe.each(PROVIDERS)("store and read on $label", (provider) => {
 
   test("unicode, emoji, NUL characters and control characters round-trip exactly", async () => {
     const store = await stores.open();
-    const tricky = "NUL:\u0000 tab:\t nl:\n quote:\" backslash:\\ é ü 中文 العربية 😀👩‍👩‍👧 \u2028\u2029 \u007f";
+    const tricky = 'NUL:\u0000 tab:\t nl:\n quote:" backslash:\\ é ü 中文 العربية 😀👩‍👩‍👧 \u2028\u2029 \u007f';
     const response = makeResponse({ id: "resp_ünï😀", model: "модель", instructions: tricky, metadata: { k: tricky } });
     await store.storeResponseObject(response, [userMessage("msg_\u0000x", tricky)], [{ role: "user", content: tricky }]);
     const got = await store.getResponseObject("resp_ünï😀");
@@ -64,7 +68,9 @@ describe.each(PROVIDERS)("store and read on $label", (provider) => {
   test("storing an existing id replaces it: one row, the new content", async () => {
     const store = await stores.open();
     await store.storeResponseObject(makeResponse({ id: "resp_1", status: "in_progress", created_at: 10 }), [userMessage("a")]);
-    await store.storeResponseObject(makeResponse({ id: "resp_1", status: "completed", created_at: 11, model: "gpt-5" }), [userMessage("b")]);
+    await store.storeResponseObject(makeResponse({ id: "resp_1", status: "completed", created_at: 11, model: "gpt-5" }), [
+      userMessage("b"),
+    ]);
     const page = await store.listResponses();
     expect(page.data).toHaveLength(1);
     expect(page.data[0]).toMatchObject({ id: "resp_1", status: "completed", created_at: 11, model: "gpt-5", input: [userMessage("b")] });

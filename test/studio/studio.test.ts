@@ -36,13 +36,23 @@ describe.skipIf(!CHROMIUM)(`Prisma Studio ${CHROMIUM ? "" : "(skipped: install D
       const timer = setInterval(() => {
         const m = /running at:?\s*(http:\/\/\S+)/i.exec(log);
         if (m) (clearInterval(timer), resolve(m[1]!));
-        else if (studio!.exitCode !== null || Date.now() > deadline) (clearInterval(timer), reject(new Error(`Studio did not start:\n${log}`)));
+        else if (studio!.exitCode !== null || Date.now() > deadline)
+          (clearInterval(timer), reject(new Error(`Studio did not start:\n${log}`)));
       }, 100);
     });
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM!,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       // Studio lists columns by name, each ~200 px wide: wide enough for all 19 of them.

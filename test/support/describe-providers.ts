@@ -14,6 +14,8 @@ export function describeProviders(providers: TestProvider[], title: string, fn: 
   }
   const names = title.replace(/ on \$label$/, "");
   describe(names, () => {
-    test.skip(`skipped: no provider enabled (set ${ALL.filter((p) => p.env).map((p) => p.env).join(" or ")})`, () => {});
+    test.skip(`skipped: no provider enabled (set ${ALL.filter((p) => p.env)
+      .map((p) => p.env)
+      .join(" or ")})`, () => {});
   });
 }

@@ -31,7 +31,13 @@ export function makeResponse(overrides: Partial<ResponseObject> & { id: string }
         content: [{ type: "output_text", text: "Hello!", annotations: [], logprobs: [] }],
       },
     ],
-    usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    usage: {
+      input_tokens: 5,
+      output_tokens: 2,
+      total_tokens: 7,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    },
     ...overrides,
   };
 }
@@ -58,7 +64,13 @@ export interface Turn {
  * each turn's input is the previous turn's input and output and one new user message, its
  * messages the previous ones and one user and assistant message. `text(t)` is the user's text.
  */
-export function chainTurns(prefix: string, turns: number, createdAt = 1_732_406_400, text: (t: number) => string = (t) => `question ${t}`, answer: (t: number) => string = (t) => `answer ${t}`): Turn[] {
+export function chainTurns(
+  prefix: string,
+  turns: number,
+  createdAt = 1_732_406_400,
+  text: (t: number) => string = (t) => `question ${t}`,
+  answer: (t: number) => string = (t) => `answer ${t}`,
+): Turn[] {
   const out: Turn[] = [];
   let input: InputItem[] = [];
   let messages: Turn["messages"] = [];
@@ -70,7 +82,15 @@ export function chainTurns(prefix: string, turns: number, createdAt = 1_732_406_
       id: `${prefix}${t}`,
       created_at: createdAt + t,
       previous_response_id: previous,
-      output: [{ type: "message", id: `${prefix}_out${t}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: answer(t), annotations: [], logprobs: [] }] }],
+      output: [
+        {
+          type: "message",
+          id: `${prefix}_out${t}`,
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: answer(t), annotations: [], logprobs: [] }],
+        },
+      ],
     });
     out.push({ response, input, messages });
     input = [...input, ...(response.output as InputItem[])];

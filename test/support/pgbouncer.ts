@@ -68,9 +68,13 @@ export async function startPgBouncer(serverUrl: string, poolSize = 4): Promise<P
     const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
     for (const f of ["", "users.txt", "pgbouncer.ini"]) chownSync(join(dir, f), uid, gid);
   }
-  const child: ChildProcess = spawn(asRoot ? "runuser" : BINARY!, asRoot ? ["-u", "postgres", "--", BINARY!, join(dir, "pgbouncer.ini")] : [join(dir, "pgbouncer.ini")], {
-    stdio: "ignore",
-  });
+  const child: ChildProcess = spawn(
+    asRoot ? "runuser" : BINARY!,
+    asRoot ? ["-u", "postgres", "--", BINARY!, join(dir, "pgbouncer.ini")] : [join(dir, "pgbouncer.ini")],
+    {
+      stdio: "ignore",
+    },
+  );
   await waitForPort(port, Date.now() + 10_000);
   return {
     url(target) {

@@ -39,7 +39,13 @@ export async function insertLegacyRows(provider: ProviderName, url: string, rows
 }
 
 /** What a row holds as stored: its JSON, the parent it continues, whether it is marked deleted. */
-export async function storedRow(provider: ProviderName, url: string, id: string): Promise<{ stored: Record<string, unknown> & { input: unknown[]; messages?: unknown[] }; parentId: string | null; deleted: boolean } | undefined> {
+export async function storedRow(
+  provider: ProviderName,
+  url: string,
+  id: string,
+): Promise<
+  { stored: Record<string, unknown> & { input: unknown[]; messages?: unknown[] }; parentId: string | null; deleted: boolean } | undefined
+> {
   const dialect = dialectFor(provider);
   const conn = await dialect.openRawConnection(url);
   try {

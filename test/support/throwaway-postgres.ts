@@ -43,9 +43,16 @@ function serverTools() {
   const bin = binDir()!;
   const dir = mkdtempSync(join(tmpdir(), "ors-pg-"));
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, Number(execFileSync("id", ["-u", "postgres"]).toString().trim()), Number(execFileSync("id", ["-g", "postgres"]).toString().trim()));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(execFileSync("id", ["-u", "postgres"]).toString().trim()),
+      Number(execFileSync("id", ["-g", "postgres"]).toString().trim()),
+    );
   const run = (tool: string, args: string[]) =>
-    execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, { stdio: "pipe" });
+    execFileSync(asRoot ? "runuser" : join(bin, tool), asRoot ? ["-u", "postgres", "--", join(bin, tool), ...args] : args, {
+      stdio: "pipe",
+    });
   return { dir, run };
 }
 
@@ -65,7 +72,20 @@ export async function startStreamingReplica(primary: ThrowawayPostgres, applyDel
   const { dir, run } = serverTools();
   const port = await freePort();
   const source = new URL(primary.url);
-  run("pg_basebackup", ["-h", source.hostname, "-p", source.port, "-U", "postgres", "-D", join(dir, "data"), "-R", "-X", "stream", "--no-sync"]);
+  run("pg_basebackup", [
+    "-h",
+    source.hostname,
+    "-p",
+    source.port,
+    "-U",
+    "postgres",
+    "-D",
+    join(dir, "data"),
+    "-R",
+    "-X",
+    "stream",
+    "--no-sync",
+  ]);
   return serve(dir, run, port, `-c fsync=off -c hot_standby=on -c recovery_min_apply_delay=${applyDelayMs}ms -c hot_standby_feedback=on`);
 }
 

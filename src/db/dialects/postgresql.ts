@@ -79,7 +79,10 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
       return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
     } catch (error) {
       if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
-      if (prepared) warn("openai-responses-store: the server lost a prepared statement (a transaction-mode pooler?); using unnamed statements from now on. Add ?pgbouncer=true to the URL to say so up front.");
+      if (prepared)
+        warn(
+          "openai-responses-store: the server lost a prepared statement (a transaction-mode pooler?); using unnamed statements from now on. Add ?pgbouncer=true to the URL to say so up front.",
+        );
       prepared = false;
       if (inTransaction) throw error;
       return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
@@ -151,7 +154,13 @@ export const postgresql: Dialect = {
 )`,
   // Prisma's key, as a transaction-level lock: it conflicts with the session-level lock
   // `prisma migrate deploy` takes on the same key, and is released by COMMIT or ROLLBACK.
-  migrationLock: { acquire: ["BEGIN", "SELECT pg_advisory_xact_lock(72707369)"], release: "COMMIT", abort: "ROLLBACK", transactional: true, busy: () => false },
+  migrationLock: {
+    acquire: ["BEGIN", "SELECT pg_advisory_xact_lock(72707369)"],
+    release: "COMMIT",
+    abort: "ROLLBACK",
+    transactional: true,
+    busy: () => false,
+  },
   timestamp: (d) => d,
   async openRawConnection(url) {
     const { default: pg } = await import("pg");
@@ -169,4 +178,3 @@ export const postgresql: Dialect = {
   transient: (e) => typeof e.code === "string" && TRANSIENT.test(e.code),
   uniqueViolation: (e) => e.code === "23505",
 };
-
