@@ -7,9 +7,6 @@
  */
 import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";
-import type { WriteQueueStats } from "./queue/write-queue.js";
-import type { ReplicaStats } from "./db/replicas.js";
-import type { ProviderName } from "./db/providers.js";
 import { RememberedTurns } from "./repository/remembered-turns.js";
 import { validate } from "./schemas/arguments.js";
 import type { InputItem } from "./schemas/input-item.js";
@@ -26,11 +23,11 @@ import {
   type ListResponsesParams,
 } from "./schemas/params.js";
 import type { ResponseObject } from "./schemas/response.js";
-import { openBackend } from "./store/connect.js";
 import { AllowedRows } from "./store/allowed.js";
 import { ConversationOperations } from "./store/conversations.js";
 import { MaintenanceOperations } from "./store/maintenance.js";
 import { ResponseOperations } from "./store/responses.js";
+import { StoreLifecycle } from "./store/lifecycle.js";
 import { StoreRuntime } from "./store/runtime.js";
 import type {
   CallOptions,
@@ -65,8 +62,7 @@ const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
  * await store.shutdown();
  * ```
  */
-export class ResponsesStore implements AsyncDisposable {
-  readonly #provider: ProviderName;
+export class ResponsesStore extends StoreLifecycle {
   readonly #runtime: StoreRuntime;
   readonly #allowed: AllowedRows;
   readonly #responses: ResponseOperations;
@@ -84,52 +80,23 @@ export class ResponsesStore implements AsyncDisposable {
   constructor(options: ResponsesStoreOptions = {}) {
     const resolved = resolveOptions(options);
     const remembered = new RememberedTurns(resolved.historyCacheBytes);
-    this.#provider = resolved.provider;
-    this.#allowed = new AllowedRows(resolved.policy);
-    this.#runtime = new StoreRuntime(
-      resolved,
-      () => openBackend(resolved, remembered, this.#allowed.writeAccess),
-      remembered,
-      this.#allowed.writeAccess,
-    );
+    const allowed = new AllowedRows(resolved.policy);
+    const runtime = new StoreRuntime(resolved, remembered, allowed.writeAccess);
+    super(runtime, resolved.provider);
+    this.#allowed = allowed;
+    this.#runtime = runtime;
     this.#responses = new ResponseOperations(this.#runtime, remembered);
     this.#conversations = new ConversationOperations(this.#runtime);
     this.#maintenance = new MaintenanceOperations(this.#runtime, (owner) => this.#allowed.rows("read", owner));
   }
 
   /**
-   * The database family in use.
-   * @example
-   * ```ts
-   * if (store.provider === "sqlite") console.log("embedded database");
-   * ```
-   */
-  get provider(): ProviderName {
-    return this.#provider;
-  }
-
-  /**
-   * Connects and applies pending migrations (unless `migrate: false`); idempotent, and safe
-   * when several processes start at once.
-   * @example
-   * ```ts
-   * await store.initialize(); // configuration and migration errors surface here
-   * ```
-   * @throws MigrationError, StorageError, StoreClosedError
-   */
-  async initialize(): Promise<void> {
-    await this.#runtime.connect();
-  }
-
-  /**
-   * Stores a response with its whole input and chat messages; an id stored again is replaced if
-   * the caller may update it. Resolves once committed. (Linear storage: README.)
+   * Stores a response with its whole input and chat messages (an id stored again is replaced, if the caller may update it).
    * @example
    * ```ts
    * await store.storeResponseObject(turn2, [...turn1Input, ...turn1.output, question], [...history, answer, question], { user });
    * ```
-   * @throws ValidationError (nothing written), AccessDeniedError (may not create),
-   *   ResponseIdConflictError (stored, and the caller may not update it), StorageError
+   * @throws ValidationError (nothing written), AccessDeniedError, ResponseIdConflictError, StorageError
    */
   storeResponseObject(
     response: ResponseObject,
@@ -145,14 +112,12 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Updates a stored response through its lifecycle (queued, in progress, completed...): the
-   * response is replaced, the input only when given; messages and owner stay. Needs `update`.
+   * Replaces a stored response as its status moves on (its input too, when given; never its messages or owner).
    * @example
    * ```ts
    * await store.updateResponseObject({ ...response, status: "completed", output }, { user });
    * ```
-   * @throws ValidationError (nothing written), ResponseNotFoundError (absent or not visible),
-   *   AccessDeniedError (visible, but not the caller's to update), StorageError
+   * @throws ValidationError (nothing written), ResponseNotFoundError, AccessDeniedError, StorageError
    */
   updateResponseObject(response: ResponseObject, options: UpdateOptions = {}): Promise<void> {
     return this.#runtime.reporting("updateResponseObject", idOf(response), async () => {
@@ -176,13 +141,12 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * A page of the responses the caller may see, by (created_at, id), newest first by default.
-   * Items carry `input` (not `messages`); with `includeInput: false` neither.
+   * A page of the responses the caller may see, newest first by default (`includeInput: false`: without input).
    * @example
    * ```ts
    * const page = await store.listResponses({ user, limit: 20, includeInput: false });
    * ```
-   * @throws InvalidParameterError for a bad limit or order, or an `after` id the caller cannot see.
+   * @throws InvalidParameterError (a bad limit or order; an `after` id the caller cannot see)
    */
   listResponses(params: ListResponsesParams & { includeInput: false }): Promise<ListPage<ResponseObject>>;
   listResponses(params?: ListResponsesParams): Promise<ListPage<ResponseWithInput>>;
@@ -204,14 +168,12 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * A page of a response's input items, newest first by default (`after`/`before`: item ids in
-   * that order); compaction items hidden, gated fields null unless in `include`.
+   * A page of a response's input items, newest first by default; gated fields are null unless in `include`.
    * @example
    * ```ts
    * const { data, has_more, last_id } = await store.listResponseInputItems("resp_123", { user, limit: 20, order: "asc" });
    * ```
-   * @throws InvalidParameterError (a bad limit, order or include; both cursors),
-   *   ResponseNotFoundError (absent or not visible), InputItemNotFoundError (a cursor names no item)
+   * @throws InvalidParameterError, ResponseNotFoundError, InputItemNotFoundError (a cursor names no item)
    */
   async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<InputItem>> {
     const user = parseUser(params.user);
@@ -219,8 +181,7 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Retention: deletes responses created before `olderThan`, oldest first, in batches: what
-   * `user` may delete, or every owner's (`allOwners`) or one owner's (`owner`).
+   * Retention: deletes, in batches, responses created before `olderThan` that `user` may delete (or `allOwners`, `owner`).
    * @example
    * ```ts
    * const { deleted } = await store.pruneResponses({ olderThan: new Date(Date.now() - 30 * 86_400_000), allOwners: true });
@@ -233,14 +194,12 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Stores a conversation's chat messages, replacing those stored before (needs `create`, or
-   * `update` to replace; the owner is the first writer's). Resolves once committed.
+   * Stores a conversation's chat messages, replacing those stored before (the owner is the first writer's).
    * @example
    * ```ts
    * await store.storeConversationMessages("conv_123", [{ role: "user", content: "Hi" }], { user });
    * ```
-   * @throws ValidationError (nothing written), ConversationIdConflictError (another owner's id),
-   *   AccessDeniedError (may not create)
+   * @throws ValidationError (nothing written), ConversationIdConflictError, AccessDeniedError
    */
   async storeConversationMessages(
     conversationId: string,
@@ -250,15 +209,11 @@ export class ResponsesStore implements AsyncDisposable {
     const user = parseUser(options.user);
     validate("conversation_id", conversationId);
     validate("messages", messages);
-    const type = "conversation_messages";
-    await this.#conversations.store(conversationId, messages, user, {
-      mayCreate: this.#allowed.mayCreate(conversationId, user, type),
-      writable: this.#allowed.rows("update", user, type),
-    });
+    await this.#conversations.store(conversationId, messages, user, this.#allowed.conversationWrite(conversationId, user));
   }
 
   /**
-   * A conversation's stored chat-completion messages, or `null` when there are none the caller may see.
+   * A conversation's stored chat messages, or `null` when there are none the caller may see.
    * @example
    * ```ts
    * const messages = (await store.getConversationMessages("conv_123", { user })) ?? [];
@@ -281,8 +236,7 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Retention for conversation messages last stored before `olderThan`, owner-aware like
-   * `pruneResponses` (`onProgress` hears the running total as both numbers).
+   * Retention for conversation messages last stored before `olderThan`, owner-aware like `pruneResponses`.
    * @example
    * ```ts
    * await store.pruneConversationMessages({ olderThan: new Date(Date.now() - 30 * 86_400_000), allOwners: true });
@@ -291,17 +245,12 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async pruneConversationMessages(params: PruneParams): Promise<{ deleted: number }> {
     const [user, cutoff, batchSize] = [parseUser(params.user), parseOlderThan(params.olderThan), parseBatchSize(params.batchSize)];
-    return this.#maintenance.pruneConversationMessages(
-      cutoff,
-      this.#allowed.prunable(params, user, "conversation_messages"),
-      batchSize,
-      params.onProgress,
-    );
+    const prunable = this.#allowed.prunable(params, user, "conversation_messages");
+    return this.#maintenance.pruneConversationMessages(cutoff, prunable, batchSize, params.onProgress);
   }
 
   /**
-   * Rows and bytes per model of what `user` may read (or all, `allOwners`): bytes reads return,
-   * bytes stored.
+   * Rows, bytes returned and bytes stored, per model, of what `user` may read (or of all: `allOwners`).
    * @example
    * ```ts
    * const { rows, bytes, storedBytes, byModel } = await store.storageStats({ allOwners: true });
@@ -313,8 +262,7 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * The owners with the most rows first (`""`: no user), at most `limit` (1..1000, default 10),
-   * whatever the policy: for admin tools, never for a caller's request.
+   * The owners with most rows first (`""`: no user), whatever the policy: for admin tools only.
    * @example
    * ```ts
    * const [top] = await store.ownerCounts({ limit: 1 }); // { owner: "alice", rows: 5 }
@@ -326,8 +274,7 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Copies stored responses in with their owners, skipping ids that exist; each record is
-   * validated like a store, and an invalid one is reported in `invalid`.
+   * Copies stored responses in with their owners, skipping ids that exist and reporting invalid records.
    * @example
    * ```ts
    * const { inserted, skipped, invalid } = await store.importResponses([{ response, input: [], owner: null }]);
@@ -339,8 +286,7 @@ export class ResponsesStore implements AsyncDisposable {
   }
 
   /**
-   * Rewrites into linear storage the responses stored whole that no run examined yet, oldest
-   * first, in batches; resumable; reads are unchanged (`responses-store compact`).
+   * Rewrites into linear storage, in resumable batches, the responses stored whole that no run examined yet.
    * @example
    * ```ts
    * const { compacted, linked } = await store.compactResponses({ batchSize: 200, onProgress: (done, total) => console.log(done, total) });
@@ -349,53 +295,6 @@ export class ResponsesStore implements AsyncDisposable {
    */
   async compactResponses(params: CompactParams = {}): Promise<{ compacted: number; linked: number }> {
     return this.#maintenance.compactResponses(parseBatchSize(params.batchSize), params.onProgress);
-  }
-
-  /**
-   * Waits until every write started so far has settled (for callers that did not await theirs).
-   * @example
-   * ```ts
-   * void store.storeResponseObject(response, input); // fire and forget
-   * await store.flush();
-   * ```
-   */
-  async flush(): Promise<void> {
-    await this.#runtime.flush();
-  }
-
-  /**
-   * The write queue's counters and the replicas' routing; `undefined` without either (SQLite's
-   * default).
-   * @example
-   * ```ts
-   * const { depth, retries, meanLatencyMs } = store.stats() ?? {};
-   * ```
-   */
-  stats(): (WriteQueueStats & { replicas?: ReplicaStats }) | undefined {
-    return this.#runtime.stats();
-  }
-
-  /**
-   * Refuses new calls, drains queued writes and calls in progress, closes the connections.
-   * Idempotent; later calls fail with StoreClosedError.
-   * @example
-   * ```ts
-   * process.once("SIGTERM", () => void store.shutdown());
-   * ```
-   */
-  async shutdown(): Promise<void> {
-    await this.#runtime.shutdown();
-  }
-
-  /**
-   * `await using store = await createResponsesStore()` shuts the store down at scope end.
-   * @example
-   * ```ts
-   * await store[Symbol.asyncDispose]();
-   * ```
-   */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.shutdown();
   }
 }
 

@@ -50,6 +50,11 @@ export class AllowedRows {
     return isAllowed(this.#policy, "create", { id, type, owner: ownerView(user) }, user);
   }
 
+  /** What a store of conversation `id`'s messages by `user` may do: create it, or replace a row in `writable`. */
+  conversationWrite(id: string, user: User | null): { mayCreate: boolean; writable: RowCondition } {
+    return { mayCreate: this.mayCreate(id, user, "conversation_messages"), writable: this.rows("update", user, "conversation_messages") };
+  }
+
   /** The rows a writer may read and update: what a queued or direct write is checked against. */
   readonly writeAccess: WriteAccess = (writer) => ({ read: this.rows("read", writer), update: this.rows("update", writer) });
 }

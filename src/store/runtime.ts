@@ -15,6 +15,7 @@ import type { ConversationsRepository } from "../repository/conversations-reposi
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
 import type { ResponseWrite, WriteAccess } from "../repository/responses-table.js";
+import { openBackend } from "./connect.js";
 
 /** The repositories over one connection (the primary's, or a replica's). */
 export interface Repositories {
@@ -35,9 +36,6 @@ export interface Backend extends Repositories {
  * write queued so far, or nothing (calls on tables the queue never writes).
  */
 export type Settle = { id: string } | "all" | "none";
-
-/** Opens the backend (store/connect.ts); a failure leaves the runtime able to try again. */
-export type Opener = () => Promise<Backend>;
 
 /** Queue counters when writes go straight to the database (replica stats still report). */
 function idleQueueStats(): WriteQueueStats {
@@ -60,7 +58,6 @@ function idleQueueStats(): WriteQueueStats {
 /** The plumbing under one ResponsesStore. */
 export class StoreRuntime {
   readonly #options: ResolvedOptions;
-  readonly #open: Opener;
   readonly #remembered: RememberedTurns;
   readonly #writeAccess: WriteAccess;
   #ready: Promise<Backend> | undefined;
@@ -69,9 +66,9 @@ export class StoreRuntime {
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(options: ResolvedOptions, open: Opener, remembered: RememberedTurns, writeAccess: WriteAccess) {
+  /** `writeAccess`: what writes are checked against; `remembered`: the turns the repositories remember (cleared on shutdown). */
+  constructor(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess) {
     this.#options = options;
-    this.#open = open;
     this.#remembered = remembered;
     this.#writeAccess = writeAccess;
   }
@@ -79,7 +76,7 @@ export class StoreRuntime {
   /** Connects (once; concurrent callers share the attempt, a failed one may be tried again). */
   async connect(): Promise<Backend> {
     if (this.#closed) throw new StoreClosedError();
-    this.#ready ??= this.#open().then(
+    this.#ready ??= openBackend(this.#options, this.#remembered, this.#writeAccess).then(
       (backend) => (this.#backend = backend),
       (error: unknown) => {
         this.#ready = undefined; // a later call may try again (the database may come up)
