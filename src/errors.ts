@@ -6,7 +6,15 @@
 
 const BRAND = Symbol.for("openai-responses-store.error");
 
-/** The stable codes of {@link ResponsesStoreError}; covered by semver. */
+/**
+ * The stable codes of {@link ResponsesStoreError}; covered by semver.
+ *
+ * @example
+ * ```ts
+ * const code: ResponsesStoreErrorCode = "RESPONSE_NOT_FOUND";
+ * if (isResponsesStoreError(error, code)) console.warn(error.message);
+ * ```
+ */
 export type ResponsesStoreErrorCode =
   | "RESPONSE_NOT_FOUND"
   | "INPUT_ITEM_NOT_FOUND"
@@ -120,7 +128,14 @@ export class InvalidParameterError extends ResponsesStoreError {
   }
 }
 
-/** One problem found by {@link ValidationError}: where it is and what is wrong. */
+/**
+ * One problem found by {@link ValidationError}: where it is and what is wrong.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ValidationError) for (const issue of error.issues as ValidationIssue[]) console.warn(issue.path.join("."), issue.message);
+ * ```
+ */
 export interface ValidationIssue {
   /** Path from the validated argument, e.g. `["output", 0, "type"]`. */
   path: (string | number)[];
@@ -303,7 +318,11 @@ export class StoreClosedError extends ResponsesStoreError {
  *
  * @example
  * ```ts
- * catch (e) { if (isResponsesStoreError(e, "STORAGE_FAILED") && e.retryable) scheduleRetry(); }
+ * try {
+ *   await store.storeResponseObject(response, input);
+ * } catch (e) {
+ *   if (e instanceof StorageError && e.retryable) scheduleRetry();
+ * }
  * ```
  */
 export class StorageError extends ResponsesStoreError {

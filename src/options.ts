@@ -1,4 +1,6 @@
 /**
+ * The options of ResponsesStore: their types, zod schema and defaults, and their resolution into a provider.
+ *
  * The options of ResponsesStore: their zod schema, defaults, and resolution of the URL into a
  * provider.
  */
@@ -10,7 +12,7 @@ import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName }
 import type { PrismaClientLike } from "./db/client.js";
 
 /** The default bound of remembered turns: 64 MiB of their JSON text. */
-export const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * A Prisma 7 driver adapter factory (structurally: what PrismaPg, PrismaMariaDb and PrismaBetterSqlite3 are).
@@ -27,7 +29,15 @@ export interface DriverAdapterFactory {
   connect(): Promise<unknown>;
 }
 
-/** A logger the store reports to; `console` fits. */
+/**
+ * A logger the store reports to; `console` fits.
+ *
+ * @example
+ * ```ts
+ * const logger: Logger = { debug() {}, info: console.info, warn: console.warn, error: console.error };
+ * const store = await createResponsesStore({ logger });
+ * ```
+ */
 export type Logger = Pick<Console, "debug" | "info" | "warn" | "error">;
 
 /**

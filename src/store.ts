@@ -94,7 +94,7 @@ export class ResponsesStore extends StoreLifecycle {
    * Stores a response with its whole input and chat messages (an id stored again is replaced, if the caller may update it).
    * @example
    * ```ts
-   * await store.storeResponseObject(turn2, [...turn1Input, ...turn1.output, question], [...history, answer, question], { user });
+   * await store.storeResponseObject(turn2, [...turn1Input, ...turn1.output, question], [...history, answer, questionMessage], { user });
    * ```
    * @throws ValidationError (nothing written), AccessDeniedError, ResponseIdConflictError, StorageError
    */

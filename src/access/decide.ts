@@ -1,4 +1,6 @@
 /**
+ * Single-row access decisions in TypeScript, with the reference's first-match semantics.
+ *
  * Single-row access decisions, evaluated in TypeScript with the reference's first-match
  * semantics: used for `create` (the row does not exist yet, so there is nothing to query) and
  * as the oracle the property tests hold the SQL translation (where.ts) to.
@@ -6,7 +8,15 @@
 import type { User } from "../schemas/params.js";
 import { resourcePrefix, type Action, type CompiledRule, type Condition, type ResourceType } from "./policy.js";
 
-/** A stored row as access sees it: its id and its owner (null when stored without a user). */
+/**
+ * A stored row as access sees it: its id and its owner (null when stored without a user).
+ *
+ * @example
+ * ```ts
+ * const view: ResourceView = { id: "resp_1", owner: { principal: "alice", attributes: null } };
+ * isAllowed(DEFAULT_POLICY, "read", view, alice);
+ * ```
+ */
 export interface ResourceView {
   id: string;
   /** What kind of record. @default "openai_responses" */
@@ -24,10 +34,10 @@ const values = (attributes: Record<string, string[]> | null | undefined, key: st
  * missing (no user, an unowned row for owner comparisons, an attribute the user or the owner
  * lacks). Unknown is what makes rules fail closed: see ruleMatches.
  */
-export type Truth = true | false | "unknown";
+type Truth = true | false | "unknown";
 
 /** One condition on one row for one caller. */
-export function conditionTruth(condition: Condition, resource: ResourceView, user: User | null): Truth {
+function conditionTruth(condition: Condition, resource: ResourceView, user: User | null): Truth {
   const owner = resource.owner;
   if (condition.type === "resource is unowned") return owner === null;
   if (!user) return "unknown";
@@ -55,7 +65,7 @@ export function conditionTruth(condition: Condition, resource: ResourceView, use
 }
 
 /** Whether a rule's resource pattern names `id` (exact, or a prefix ending in `*`). */
-export function resourceMatches(pattern: string | undefined, id: string, type: ResourceType = "openai_responses"): boolean {
+function resourceMatches(pattern: string | undefined, id: string, type: ResourceType = "openai_responses"): boolean {
   if (pattern === undefined) return true;
   const resource = resourcePrefix(type) + id;
   return pattern.endsWith("*") ? resource.startsWith(pattern.slice(0, -1)) : resource === pattern;
@@ -67,7 +77,7 @@ export function resourceMatches(pattern: string | undefined, id: string, type: R
  * conditions is false); a forbid rule matches unless one `when` condition is false (or unless
  * its `unless` conditions are all true). So missing data never opens access.
  */
-export function ruleMatches(rule: CompiledRule, action: Action, resource: ResourceView, user: User | null): boolean {
+function ruleMatches(rule: CompiledRule, action: Action, resource: ResourceView, user: User | null): boolean {
   if (!rule.actions.has(action)) return false;
   if (rule.principal !== undefined && rule.principal !== user?.principal) return false;
   if (!resourceMatches(rule.resource, resource.id, resource.type)) return false;

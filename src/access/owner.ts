@@ -7,7 +7,7 @@ import type { User } from "../schemas/params.js";
 import type { ResourceView } from "./decide.js";
 
 /** Owner principal stamped on rows stored without a user. */
-export const UNOWNED = "";
+const UNOWNED = "";
 
 /** The owner columns stamped on a row stored by `user`; they never change afterwards. */
 export function ownerColumns(user: User | null) {

@@ -1,4 +1,6 @@
 /**
+ * The access policy: rules as users write them, their validation, and their parsed form.
+ *
  * The access policy: rules as users write them (the reference's `AccessRule`), their zod
  * validation, and the parsed form the rest of access/ works with. A malformed rule is a
  * PolicyError when the store is created.
@@ -6,11 +8,27 @@
 import { z } from "zod";
 import { PolicyError } from "../errors.js";
 
-/** What a rule governs. */
+/**
+ * What a rule governs.
+ *
+ * @example
+ * ```ts
+ * const action: Action = "delete";
+ * isAllowed(DEFAULT_POLICY, action, { id: "resp_1", owner: null }, user);
+ * ```
+ */
 export type Action = "create" | "read" | "update" | "delete";
-export const ACTIONS: readonly Action[] = ["create", "read", "update", "delete"];
+const ACTIONS: readonly Action[] = ["create", "read", "update", "delete"];
 
-/** Who and what a rule applies to. */
+/**
+ * Who and what a rule applies to.
+ *
+ * @example
+ * ```ts
+ * const scope: Scope = { actions: ["read", "delete"], resource: "openai_responses::resp_*" };
+ * const policy: AccessRule[] = [{ permit: scope, when: "user is owner" }];
+ * ```
+ */
 export interface Scope {
   /** One action or several. */
   actions: Action | Action[];
@@ -92,7 +110,7 @@ const CONDITION_FORMS: [RegExp, (m: RegExpExecArray) => Condition][] = [
 ];
 
 /** Parses one condition string; undefined plus a reason when it is not one of the forms. */
-export function parseCondition(text: string): Condition | string {
+function parseCondition(text: string): Condition | string {
   const normalized = text.trim().replace(/\s+/g, " ");
   for (const [pattern, build] of CONDITION_FORMS) {
     const m = pattern.exec(normalized);
@@ -128,6 +146,11 @@ const ruleSchema = z
  * Validates and parses a policy.
  *
  * @throws PolicyError naming the rule, the field and what is wrong.
+ *
+ * @example
+ * ```ts
+ * const policy = parsePolicy([{ permit: { actions: ["read"] }, when: "user in owners teams" }]); // throws PolicyError if malformed
+ * ```
  */
 export function parsePolicy(rules: unknown): CompiledRule[] {
   if (!Array.isArray(rules)) throw new PolicyError(0, "", "the policy must be an array of rules");
@@ -161,6 +184,11 @@ export function parsePolicy(rules: unknown): CompiledRule[] {
  * with rows stored without a user; a caller without a user reaches only the latter. Stricter
  * than the reference's default, which also lets any two users who share one value of roles,
  * teams, projects or namespaces act on each other's rows.
+ *
+ * @example
+ * ```ts
+ * isAllowed(DEFAULT_POLICY, "read", { id: "resp_1", owner: null }, null); // true: unowned rows are everyone's
+ * ```
  */
 export const DEFAULT_POLICY: readonly CompiledRule[] = parsePolicy([
   { permit: { actions: [...ACTIONS] }, when: "user is owner", description: "owners act on their rows" },

@@ -1,4 +1,6 @@
 /**
+ * The policy as SQL: for one action and one caller, the rules folded into a condition on a row's columns.
+ *
  * The policy as SQL: for one action and one caller, the rules become a boolean condition over a
  * row's columns (owner_principal, access_attributes, id), which the repository renders into the
  * WHERE clause of every read, cursor lookup, delete and guarded update. Everything about the
@@ -34,7 +36,7 @@ export function and(...items: RowCondition[]): RowCondition {
 }
 
 /** OR with constants folded. */
-export function or(...items: RowCondition[]): RowCondition {
+function or(...items: RowCondition[]): RowCondition {
   if (items.some((c) => isConst(c, true))) return TRUE;
   const rest = items.filter((c) => !isConst(c, false));
   return rest.length === 0 ? FALSE : rest.length === 1 ? rest[0]! : { kind: "or", items: rest };

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /**
+ * The `responses-store` command line: argument parsing only; each command calls the library.
+ *
  * `responses-store`: the command line. Argument parsing only; each command calls the library.
  *   migrate status|deploy   where the database stands; apply pending migrations (offline)
  *   serve                   the OpenAI-compatible HTTP API on a port

@@ -1,4 +1,6 @@
 /**
+ * The connection the repository queries through (`Db`), and a host's adapter or PrismaClient as one.
+ *
  * The connection the repository queries through (`Db`), over what a host hands the store: a
  * Prisma driver adapter, or a PrismaClient. The store's own connections are in drivers.ts.
  */
@@ -64,6 +66,11 @@ export function adapterDb(adapter: SqlDriverAdapter): Db {
 /**
  * The subset of a Prisma 7 PrismaClient the store uses (any generated client fits, whatever
  * its models): raw SQL and interactive transactions.
+ *
+ * @example
+ * ```ts
+ * const store = await createResponsesStore({ prisma, provider: "postgresql", migrate: false });
+ * ```
  */
 export interface PrismaClientLike {
   $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<unknown>;

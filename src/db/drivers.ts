@@ -1,4 +1,6 @@
 /**
+ * The store's own connections: each engine's pool, opened through its dialect record.
+ *
  * The store's own connections: each engine's pool (better-sqlite3, pg, mariadb used directly,
  * with the driver's fastest settings; `dialects/<engine>.ts`) as the `Db` the repository
  * queries through. Prisma's driver adapters remain for hosts that hand one over (client.ts);

@@ -1,4 +1,6 @@
 /**
+ * The migration runner: the bundled migrations applied and recorded as `prisma migrate deploy` does.
+ *
  * Applies the bundled migrations (`prisma/<provider>/migrations`) and records them in
  * `_prisma_migrations` exactly as `prisma migrate deploy` does, so that either path can run
  * after the other without re-applying anything. Safe when several processes start at once:
@@ -19,7 +21,14 @@ export interface BundledMigration {
   checksum: string;
 }
 
-/** What `migrate()` did. */
+/**
+ * What `migrate()` did.
+ *
+ * @example
+ * ```ts
+ * const { applied }: MigrationResult = await migrate("sqlite", "file:./responses.db");
+ * ```
+ */
 export interface MigrationResult {
   /** Names of the migrations applied by this call (empty when the database was up to date). */
   applied: string[];
@@ -36,7 +45,7 @@ interface MigrationRow {
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The folder holding a provider's migrations (inside the installed package). */
-export function migrationsDir(provider: ProviderName): string {
+function migrationsDir(provider: ProviderName): string {
   return join(packageRoot, "prisma", provider, "migrations");
 }
 
@@ -45,7 +54,14 @@ export function checksumOf(sql: string): string {
   return createHash("sha256").update(sql, "utf8").digest("hex");
 }
 
-/** The provider's migrations, sorted by name as Prisma sorts them. */
+/**
+ * The provider's migrations, sorted by name as Prisma sorts them.
+ *
+ * @example
+ * ```ts
+ * const names = bundledMigrations("sqlite").map((m) => m.name); // in the order they apply
+ * ```
+ */
 export function bundledMigrations(provider: ProviderName): BundledMigration[] {
   const dir = migrationsDir(provider);
   return readdirSync(dir, { withFileTypes: true })
@@ -166,7 +182,15 @@ async function recordFailure(conn: RawConnection, dialect: Dialect, failed: Fail
   );
 }
 
-/** Where a database stands against the bundled migrations (what `prisma migrate status` tells). */
+/**
+ * Where a database stands against the bundled migrations (what `prisma migrate status` tells).
+ *
+ * @example
+ * ```ts
+ * const { pending, failed }: MigrationStatus = await migrationStatus("postgresql", url);
+ * if (failed.length) console.error(`resolve ${failed.join(", ")} first`);
+ * ```
+ */
 export interface MigrationStatus {
   applied: string[];
   pending: string[];

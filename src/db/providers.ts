@@ -10,7 +10,14 @@ export { mysqlConfig } from "./dialects/mysql.js";
 export { pgConnection } from "./dialects/postgresql.js";
 export { sqlitePath } from "./dialects/sqlite.js";
 
-/** The database families the store runs on. */
+/**
+ * The database families the store runs on.
+ *
+ * @example
+ * ```ts
+ * const provider: ProviderName = providerFromUrl(url);
+ * ```
+ */
 export type ProviderName = "sqlite" | "postgresql" | "mysql";
 
 /** One raw connection, used by the migration runner (outside Prisma, like `prisma migrate`). */

@@ -1,4 +1,6 @@
 /**
+ * Read replicas with read-your-writes: where each read goes (PostgreSQL streaming replicas).
+ *
  * Read replicas with read-your-writes (PostgreSQL streaming replicas). Writes go to the primary;
  * reads go to a healthy replica unless that could show the caller something older than this
  * store has been told was written:
@@ -77,7 +79,7 @@ export interface ReplicaRouterOptions {
 }
 
 /** A PostgreSQL LSN (`16/B374D848`) as a number. */
-export function parseLsn(lsn: unknown): bigint | undefined {
+function parseLsn(lsn: unknown): bigint | undefined {
   const m = typeof lsn === "string" ? /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(lsn) : null;
   return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : undefined;
 }

@@ -1,4 +1,6 @@
 /**
+ * Backend errors, classified and wrapped once: transient or permanent, unique violations, runStorage.
+ *
  * Backend errors, classified and wrapped once: transient or permanent (each engine's codes are
  * in its dialect file; Prisma's, the adapters' and the network's here), unique violations, and
  * `runStorage`, the one place a driver error becomes a StorageError.

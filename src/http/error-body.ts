@@ -1,4 +1,6 @@
 /**
+ * The only map from store errors to HTTP: a status and the Responses API's error body.
+ *
  * The only map from store errors to HTTP: a status and the Responses API's error body
  * `{ error: { message, type, param, code } }`, which the official SDK turns into its own
  * error classes (404 → NotFoundError, 400 → BadRequestError, …).

@@ -1,4 +1,6 @@
 /**
+ * createResponsesHandler: the store as an OpenAI-compatible HTTP API, as a Fetch-API handler.
+ *
  * createResponsesHandler: the store as an OpenAI-compatible HTTP API, as a Fetch-API handler
  * `(Request) => Promise<Response>` that Next.js route handlers, Hono, Bun, Deno and our own
  * `serve` mount unchanged.
@@ -9,7 +11,15 @@ import { matchRoute, type ResponsesApi } from "./routes.js";
 
 export type { ResponsesApi } from "./routes.js";
 
-/** Options of {@link createResponsesHandler}. */
+/**
+ * Options of {@link createResponsesHandler}.
+ *
+ * @example
+ * ```ts
+ * const options: ResponsesHandlerOptions = { basePath: "/api/v1", authenticate: (req) => ({ principal: verify(req.headers.get("authorization")) }) };
+ * const handler = createResponsesHandler(store, options);
+ * ```
+ */
 export interface ResponsesHandlerOptions {
   /**
    * The caller of a request: a user, `null` for no user, or a Response to send instead (for

@@ -1,4 +1,6 @@
 /**
+ * A Fetch-API handler served on Node's http module.
+ *
  * Serves a Fetch-API handler on Node's http module (for `serve`, tests and plain Node hosts):
  * each IncomingMessage becomes a Request, the Response is written back.
  */
@@ -9,7 +11,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *
  * @example
  * ```ts
- * http.createServer(toNodeListener(createResponsesHandler(store))).listen(8321);
+ * import http from "node:http";
+ * const listener = toNodeListener(createResponsesHandler(store)); // never rejects: failures answer 500
+ * http.createServer((req, res) => void listener(req, res)).listen(8321);
  * ```
  */
 export function toNodeListener(handler: (request: Request) => Promise<Response>) {

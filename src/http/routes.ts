@@ -1,4 +1,6 @@
 /**
+ * Method and path to store call, as a table, and what the HTTP layer needs of a store.
+ *
  * Method + path → store operation, as a table: the Responses API's routes (retrieve, delete,
  * input items) and the list extension the reference adds (GET /responses).
  */
@@ -25,7 +27,7 @@ export interface Route {
 }
 
 /** What a route handler gets. */
-export interface RouteCall {
+interface RouteCall {
   store: ResponsesApi;
   params: Record<string, string>;
   query: URLSearchParams;
@@ -54,7 +56,7 @@ function includeParam(query: URLSearchParams): string[] | undefined {
 
 const str = (query: URLSearchParams, name: string) => query.get(name) ?? undefined;
 
-export const ROUTES: Route[] = [
+const ROUTES: Route[] = [
   {
     pattern: ["responses"],
     methods: {

@@ -1,4 +1,6 @@
 /**
+ * The llama-stack importer: a llama-stack `openai_responses` table copied into ours, resumably.
+ *
  * Copies a llama-stack `openai_responses` table (SQLite or PostgreSQL, as its ResponsesStore
  * wrote it; MySQL works too) into ours: the blob's response, `input` and `messages`, and the
  * owner (`owner_principal`, `access_attributes`). Reads by id in batches; ids already stored are
@@ -10,7 +12,15 @@ import type { ResponsesStore } from "../store.js";
 import type { ImportRecord } from "../types.js";
 import { fromJson } from "../schemas/json.js";
 
-/** Options of {@link importLlamaStackResponses}. */
+/**
+ * Options of {@link importLlamaStackResponses}.
+ *
+ * @example
+ * ```ts
+ * const options: LlamaStackImportOptions = { sourceUrl: "file:/root/.llama/runtime/sqlstore.db" };
+ * await importLlamaStackResponses(store, options);
+ * ```
+ */
 export interface LlamaStackImportOptions {
   /** The llama-stack database: `file:/path/sqlstore.db` or `postgresql://…`. */
   sourceUrl: string;
@@ -22,7 +32,14 @@ export interface LlamaStackImportOptions {
   onProgress?: (progress: LlamaStackImportResult & { total: number }) => void;
 }
 
-/** What an import did. */
+/**
+ * What an import did.
+ *
+ * @example
+ * ```ts
+ * const { copied, skipped, invalid }: LlamaStackImportResult = await importLlamaStackResponses(store, { sourceUrl: url });
+ * ```
+ */
 export interface LlamaStackImportResult {
   /** Rows copied by this run. */
   copied: number;

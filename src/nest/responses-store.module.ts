@@ -1,4 +1,6 @@
 /**
+ * ResponsesStoreModule: the store as a Nest provider, drained and closed at the right moments of shutdown.
+ *
  * ResponsesStoreModule: the store as a Nest provider, created once (forRoot / forRootAsync),
  * flushed in beforeApplicationShutdown and shut down in onApplicationShutdown. Nest closes the
  * HTTP server between those two hooks, so in-flight requests finish their writes before the
@@ -17,13 +19,29 @@ import type { ResponsesStoreOptions } from "../options.js";
 import { ResponsesStore, createResponsesStore } from "../store.js";
 import { RESPONSES_STORE, RESPONSES_STORE_OPTIONS } from "./tokens.js";
 
-/** Options of `forRoot`: the store's options, and whether the module is global. */
+/**
+ * Options of `forRoot`: the store's options, and whether the module is global.
+ *
+ * @example
+ * ```ts
+ * const options: ResponsesStoreModuleOptions = { url: process.env.DATABASE_URL, isGlobal: true };
+ * ResponsesStoreModule.forRoot(options);
+ * ```
+ */
 export interface ResponsesStoreModuleOptions extends ResponsesStoreOptions {
   /** Make the store injectable everywhere without importing the module. @default false */
   isGlobal?: boolean;
 }
 
-/** Options of `forRootAsync`: the store's options from a factory (for ConfigService and the like). */
+/**
+ * Options of `forRootAsync`: the store's options from a factory (for ConfigService and the like).
+ *
+ * @example
+ * ```ts
+ * const options: ResponsesStoreModuleAsyncOptions = { useFactory: () => ({ url: process.env.DATABASE_URL }), isGlobal: true };
+ * ResponsesStoreModule.forRootAsync(options);
+ * ```
+ */
 export interface ResponsesStoreModuleAsyncOptions {
   imports?: DynamicModule["imports"];
   inject?: unknown[];
@@ -98,7 +116,9 @@ function dynamicModule(optionsProviders: Provider[], imports: NonNullable<Dynami
  *
  * @example
  * ```ts
- * constructor(@InjectResponsesStore() private readonly store: ResponsesStore) {}
+ * class HistoryService {
+ *   constructor(@InjectResponsesStore() readonly store: ResponsesStore) {}
+ * }
  * ```
  */
 export function InjectResponsesStore(): PropertyDecorator & ParameterDecorator {

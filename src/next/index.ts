@@ -1,4 +1,6 @@
 /**
+ * openai-responses-store/next: the store in a Next.js App Router app, one per URL per process.
+ *
  * openai-responses-store/next: the store in a Next.js App Router app. One store per URL per
  * process, kept on globalThis so that `next dev`'s module re-evaluation (hot reload) reuses it
  * instead of opening a new pool each time, and the promise is cached so concurrent first
@@ -46,7 +48,14 @@ export function getResponsesStore(options: ResponsesStoreOptions = {}): Promise<
   return store;
 }
 
-/** Route handlers for `app/<base>/[...path]/route.ts`. */
+/**
+ * Route handlers for `app/<base>/[...path]/route.ts`.
+ *
+ * @example
+ * ```ts
+ * const { GET, DELETE }: NextRouteHandlers = toNextRouteHandlers(async (req) => createResponsesHandler(await getResponsesStore())(req));
+ * ```
+ */
 export interface NextRouteHandlers {
   GET: (request: Request) => Promise<Response>;
   DELETE: (request: Request) => Promise<Response>;

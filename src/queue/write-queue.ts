@@ -1,4 +1,6 @@
 /**
+ * The write queue for server databases: batches, back-pressure, retries, and the only fastq import.
+ *
  * The write queue for server databases: callers' writes wait in a bounded buffer; fastq workers
  * take them in batches (distinct ids, at most `batchSize`) and commit each batch in one
  * transaction. A caller's promise settles only when its own write is committed or has finally
@@ -15,7 +17,14 @@ import type { ResponseWrite } from "../repository/responses-repository.js";
 import { sleep } from "../sleep.js";
 import { DEFAULT_RETRY, backoffDelay, type RetryPolicy } from "./retry.js";
 
-/** Queue settings (all optional). */
+/**
+ * Queue settings (all optional).
+ *
+ * @example
+ * ```ts
+ * const store = await createResponsesStore({ url, queue: { batchSize: 200, concurrency: 4, retryDeadlineMs: 10_000 } });
+ * ```
+ */
 export interface WriteQueueOptions {
   /** Batches written at once (keep at most the pool size). @default 4 */
   concurrency?: number;
@@ -27,7 +36,14 @@ export interface WriteQueueOptions {
   retryDeadlineMs?: number;
 }
 
-/** What the queue has done so far (counters since start) and holds now. */
+/**
+ * What the queue has done so far (counters since start) and holds now.
+ *
+ * @example
+ * ```ts
+ * const { depth, written, failed }: Partial<WriteQueueStats> = store.stats() ?? {};
+ * ```
+ */
 export interface WriteQueueStats {
   /** Writes waiting for a batch. */
   depth: number;

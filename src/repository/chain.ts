@@ -1,4 +1,6 @@
 /**
+ * Linear storage of conversations as pure functions: what a turn keeps, and how its history is rebuilt.
+ *
  * Linear storage of conversations, as pure functions: what a turn that continues
  * `previous_response_id` keeps (only its own items and a reference to its parent), decided from
  * the parent's counts and digests, and how a turn's whole input and messages are rebuilt from
@@ -103,7 +105,7 @@ const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
  * of a prefix and of the whole for the price of hashing the whole once. `fork()` carries a
  * state on without changing it (a remembered history, continued by the next turn).
  */
-export class ArrayDigest {
+class ArrayDigest {
   readonly #hash: Hash;
   #empty: boolean;
 
@@ -316,7 +318,7 @@ export interface ChainRow {
 }
 
 /** The error for a chain that cannot be rebuilt (a missing link, a cycle, counts that disagree). */
-export function brokenChain(operation: string, id: string, why: string): StorageError {
+function brokenChain(operation: string, id: string, why: string): StorageError {
   return new StorageError(operation, false, {
     cause: new Error(`the stored history of response ${id} cannot be rebuilt: ${why} (was openai_responses edited by hand?)`),
   });

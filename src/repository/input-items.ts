@@ -1,4 +1,6 @@
 /**
+ * Input-item pages: the reference's slicing, plus has_more, hidden compaction items and `include` gating.
+ *
  * Paging through a response's stored input items, exactly as the reference slices them
  * (after/before by item id in the requested order), plus what the hosted API adds: has_more,
  * first_id, last_id, hidden compaction items, and fields gated behind `include`.
@@ -102,7 +104,7 @@ function hide<T extends Record<string, unknown>>(obj: T, key: string): T {
  * file-search results, reasoning content and encrypted content, input image URLs, output-text
  * logprobs. Returns the same object when nothing is hidden.
  */
-export function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item {
+function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item {
   const wants = (value: IncludeValue) => include.includes(value);
   switch (item.type) {
     case "file_search_call":

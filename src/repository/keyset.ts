@@ -1,10 +1,26 @@
 /** Keyset pagination by (created_at, id): the cursor predicate, and pages as the Responses API shapes them. */
 import type { SqlParams } from "./sql.js";
 
-/** List order: by created_at, then id. */
+/**
+ * List order: by created_at, then id.
+ *
+ * @example
+ * ```ts
+ * const order: Order = "asc"; // oldest first
+ * await store.listResponses({ user, order });
+ * ```
+ */
 export type Order = "asc" | "desc";
 
-/** A page of a list, as the Responses API shapes it. */
+/**
+ * A page of a list, as the Responses API shapes it.
+ *
+ * @example
+ * ```ts
+ * const page: ListPage<ResponseWithInput> = await store.listResponses({ user, limit: 20 });
+ * if (page.has_more) await store.listResponses({ user, after: page.last_id });
+ * ```
+ */
 export interface ListPage<T> {
   object: "list";
   data: T[];

@@ -1,4 +1,6 @@
 /**
+ * Remembered turns: the newest turn of recent conversations, kept in memory with its whole history.
+ *
  * The turns this process stored last, remembered with their whole history, so that the next
  * turn of a conversation is checked against its parent without serialising and hashing that
  * history again. A caller hands over the whole input and messages on every turn: at turn 1,000
@@ -16,7 +18,7 @@
 import type { RememberedPrefix, PlannedHistory } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its known prefix facts. */
-export interface RememberedList extends RememberedPrefix {
+interface RememberedList extends RememberedPrefix {
   /** snapshot()s of the items: compared with, never handed out. */
   items: readonly unknown[];
 }

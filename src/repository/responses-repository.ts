@@ -34,7 +34,7 @@ import {
 import { ResponseWrites } from "./responses-writes.js";
 import { SqlParams, fromJson, intOrNull, textOrNull, truthy } from "./sql.js";
 
-export type { InputWindow, PageQuery, ResponseRow, ResponseWrite, StoredBlob, WriteAccess } from "./responses-table.js";
+export type { InputWindow, PageQuery, ResponseRow, ResponseWrite, WriteAccess } from "./responses-table.js";
 
 /** Per model: the rows, the bytes reads return, the bytes stored, and the deleted turns kept. */
 export interface ModelCounts {

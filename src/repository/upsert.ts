@@ -1,4 +1,6 @@
 /**
+ * The guarded upsert every table uses: insert, or replace what the writer may change, and report what was refused.
+ *
  * The guarded upsert every table of the store uses: insert rows, or replace the stored rows of
  * their keys that the writer may change, and report the keys refused (their rows untouched).
  * Ownership columns are never among those replaced. Written per dialect: one atomic

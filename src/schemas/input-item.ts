@@ -1,4 +1,6 @@
 /**
+ * zod schema of a Responses API input item (also used for output items).
+ *
  * zod schema of a Responses API input item (also used for output items): the item types the
  * official `openai` SDK and llama-stack know are checked for their required fields; every other
  * type, and every unknown field, is kept as given.
@@ -74,5 +76,11 @@ export const inputItemSchema = z.looseObject({ type: z.string().optional(), id: 
 /**
  * An input item as stored and returned: the SDK's `ResponseInputItem`/`ResponseItem` objects
  * fit, with their own fields kept.
+ *
+ * @example
+ * ```ts
+ * const item: InputItem = { type: "message", role: "user", content: "Hello" };
+ * await store.storeResponseObject(response, [item]);
+ * ```
  */
 export type InputItem = z.input<typeof inputItemSchema>;

@@ -1,4 +1,6 @@
 /**
+ * JSON values that round-trip: the check, and the reader of JSON columns.
+ *
  * Checks that a value survives a JSON round trip unchanged, so that what is stored reads back
  * deep-equal on every database: plain objects and arrays, finite numbers, well-formed strings.
  */

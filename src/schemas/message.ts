@@ -1,4 +1,6 @@
 /**
+ * zod schema of a chat-completion message (the SDK's `ChatCompletionMessageParam`).
+ *
  * zod schema of a chat-completion message (the SDK's `ChatCompletionMessageParam`): the
  * messages of a turn's last inference call, stored so the next turn can resume without
  * converting Responses input back to chat messages.
@@ -40,5 +42,13 @@ export const chatCompletionMessageSchema = z.discriminatedUnion("role", [
   byRole.function,
 ]);
 
-/** A chat-completion message; the SDK's `ChatCompletionMessageParam` fits. */
+/**
+ * A chat-completion message; the SDK's `ChatCompletionMessageParam` fits.
+ *
+ * @example
+ * ```ts
+ * const messages: ChatCompletionMessage[] = [{ role: "user", content: "Hello" }, { role: "assistant", content: "Hi!" }];
+ * await store.storeResponseObject(response, input, messages);
+ * ```
+ */
 export type ChatCompletionMessage = z.input<typeof chatCompletionMessageSchema>;

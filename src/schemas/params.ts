@@ -12,17 +12,33 @@ import { keyString } from "./common.js";
  * The caller a read or write is made for. `null`/absent means "no user" (authentication off):
  * such a caller sees only rows stored without a user.
  */
-export const userSchema = z
+const userSchema = z
   .object({
     principal: keyString("principal"),
     attributes: z.record(z.string(), z.array(z.string())).nullish(),
   })
   .nullish();
 
-/** The caller of a store method. */
+/**
+ * The caller of a store method.
+ *
+ * @example
+ * ```ts
+ * const user: User = { principal: "alice", attributes: { teams: ["search"] } };
+ * await store.listResponses({ user });
+ * ```
+ */
 export type User = { principal: string; attributes?: Record<string, string[]> | null };
 
-/** Every `include` value of the Responses API (`IncludeEnum`). */
+/**
+ * Every `include` value of the Responses API (`IncludeEnum`).
+ *
+ * @example
+ * ```ts
+ * const everything = [...INCLUDE_VALUES];
+ * await store.listResponseInputItems("resp_1", { include: everything });
+ * ```
+ */
 export const INCLUDE_VALUES = [
   "file_search_call.results",
   "web_search_call.results",
@@ -34,7 +50,15 @@ export const INCLUDE_VALUES = [
   "message.output_text.logprobs",
 ] as const;
 
-/** One `include` value of `listResponseInputItems`. */
+/**
+ * One `include` value of `listResponseInputItems`.
+ *
+ * @example
+ * ```ts
+ * const include: IncludeValue[] = ["message.input_image.image_url"];
+ * await store.listResponseInputItems("resp_1", { include });
+ * ```
+ */
 export type IncludeValue = (typeof INCLUDE_VALUES)[number];
 
 const order = z.enum(["asc", "desc"], { error: "order must be 'asc' or 'desc'" });
@@ -83,7 +107,15 @@ export const listInputItemsParamsSchema = z.object({
   order: order.nullish().transform((v) => v ?? "desc"),
 });
 
-/** Options of `listResponses`. */
+/**
+ * Options of `listResponses`.
+ *
+ * @example
+ * ```ts
+ * const params: ListResponsesParams = { user, limit: 20, model: "gpt-4o", order: "desc" };
+ * const page = await store.listResponses(params);
+ * ```
+ */
 export interface ListResponsesParams {
   /** Id of the response to list after (in the requested order). */
   after?: string | null;
@@ -103,7 +135,15 @@ export interface ListResponsesParams {
   user?: User | null;
 }
 
-/** Options of `listResponseInputItems`. */
+/**
+ * Options of `listResponseInputItems`.
+ *
+ * @example
+ * ```ts
+ * const params: ListInputItemsParams = { user, order: "asc", limit: 50, after: "msg_10" };
+ * const page = await store.listResponseInputItems("resp_1", params);
+ * ```
+ */
 export interface ListInputItemsParams {
   /** Id of the item to list after (in the requested order). Exclusive with `before`. */
   after?: string | null;

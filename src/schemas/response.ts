@@ -1,4 +1,6 @@
 /**
+ * zod schema of a Responses API response object, compatible with the official SDK's `Response`.
+ *
  * zod schema of a Responses API response object, compatible with the official `openai` SDK's
  * `Response` type: the fields every stored response needs are checked, unknown fields kept.
  */
@@ -32,5 +34,13 @@ export const responseObjectSchema = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullish(),
 });
 
-/** A response object as accepted by `storeResponseObject`; the SDK's `Response` fits. */
+/**
+ * A response object as accepted by `storeResponseObject`; the SDK's `Response` fits.
+ *
+ * @example
+ * ```ts
+ * const response: ResponseObject = { id: "resp_1", object: "response", created_at: 1_700_000_000, model: "gpt-4o", status: "completed", output: [] };
+ * await store.storeResponseObject(response, []);
+ * ```
+ */
 export type ResponseObject = z.input<typeof responseObjectSchema>;

@@ -22,7 +22,7 @@ type EngineClass = {
   new: (options: { datamodels?: [string, string][] }, log: (m: string) => void, adapter: unknown) => Promise<Engine>;
 };
 /** The subset of the wasm SchemaEngine's methods used here. */
-export interface Engine {
+interface Engine {
   diff(input: unknown): Promise<{ exitCode: number; stdout?: string }>;
   diagnoseMigrationHistory(input: unknown): Promise<{
     editedMigrationNames: string[];
@@ -164,22 +164,4 @@ export async function openEngine(provider: EngineProvider, url: string) {
       await pool?.end();
     },
   };
-}
-
-/** SQL that turns an empty database into the provider's schema (`migrate diff --from-empty`). */
-export async function sqlFromEmpty(provider: EngineProvider, scratchUrl: string): Promise<string> {
-  const { engine, close } = await openEngine(provider, scratchUrl);
-  try {
-    const out = await engine.diff({
-      from: { tag: "empty" },
-      to: { tag: "schemaDatamodel", files: schemaFiles(provider) },
-      script: true,
-      shadowDatabaseUrl: null,
-      exitCode: false,
-      filters: { externalTables: [], externalEnums: [] },
-    });
-    return out.stdout ?? "";
-  } finally {
-    await close();
-  }
 }
