@@ -75,7 +75,10 @@ function toRecord(row: SourceRow): ImportRecord {
  * ```
  * @throws ConfigurationError for a bad source URL or table name.
  */
-export async function importLlamaStackResponses(store: ResponsesStore, options: LlamaStackImportOptions): Promise<LlamaStackImportResult> {
+export async function importLlamaStackResponses(
+  store: Pick<ResponsesStore, "importResponses">,
+  options: LlamaStackImportOptions,
+): Promise<LlamaStackImportResult> {
   const table = options.table ?? "openai_responses";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ConfigurationError("table", `Invalid table name ${JSON.stringify(table)}`);
   const batchSize = options.batchSize ?? 200;

@@ -176,7 +176,7 @@ interface ListPlan {
 
 /**
  * Plans one list of a turn against the parent's `count` first items, whose digest is `digest`:
- * linked when the list starts with exactly those items. A `known` prefix of the same digest
+ * linked when the list starts with exactly those items. A `remembered` prefix of the same digest
  * and count stands in for serialising and hashing them again.
  */
 function planList(
@@ -184,7 +184,7 @@ function planList(
   mode: DigestMode,
   count: number,
   digest: string | null,
-  known: RememberedPrefix | undefined,
+  remembered: RememberedPrefix | undefined,
 ): ListPlan {
   if (digest === null || count < 0 || items.length < count) {
     return { start: 0, ownInner: serialise(items).inner, inherited: 0, state: undefined, bytes: undefined };
@@ -192,13 +192,13 @@ function planList(
   const ownItems = items.slice(count);
   const own = serialise(ownItems).inner;
   const ownBytes = () => Buffer.byteLength(own);
-  if (known && known.count === count && known.digest === digest) {
-    const inherited = known.bytes + (known.bytes && own ? 1 : 0);
+  if (remembered && remembered.count === count && remembered.digest === digest) {
+    const inherited = remembered.bytes + (remembered.bytes && own ? 1 : 0);
     return {
       start: count,
       ownInner: own,
       inherited,
-      state: known.state.fork().add(digestInner(mode, ownItems, own)),
+      state: remembered.state.fork().add(digestInner(mode, ownItems, own)),
       bytes: inherited + ownBytes(),
     };
   }
@@ -226,7 +226,7 @@ export interface PlannedHistory {
  * the first items of the turn's input (its input then its output) or of its messages, only the
  * rest is kept; otherwise the turn is kept whole. `restJson` is the JSON of the response object
  * without `input` and `messages`; the stored JSON is it with the own items added, each list
- * serialised once. `known` prefixes (of the input, of the messages) skip the work for the items
+ * serialised once. `remembered` prefixes (of the input, of the messages) skip the work for the items
  * they cover when their digest is the parent's.
  */
 export function planTurn(
@@ -234,7 +234,7 @@ export function planTurn(
   parent: ParentFacts | undefined,
   restJson: string,
   mode: DigestMode = "text",
-  known: { input?: RememberedPrefix | undefined; messages?: RememberedPrefix | undefined } = {},
+  remembered: { input?: RememberedPrefix | undefined; messages?: RememberedPrefix | undefined } = {},
 ): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
@@ -243,11 +243,13 @@ export function planTurn(
   const pInput = parent?.inputCount ?? null;
   const pOutput = parent?.outputCount ?? null;
   const k = pInput !== null && pOutput !== null ? pInput + pOutput : -1;
-  const inputPlan = planList(input, mode, k, linkable ? parent.historyDigest : null, known.input);
+  const inputPlan = planList(input, mode, k, linkable ? parent.historyDigest : null, remembered.input);
   // Messages: [parent messages | own].
   const pm = parent?.messagesCount ?? 0;
   const messagesPlan =
-    messages === undefined ? undefined : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, known.messages);
+    messages === undefined
+      ? undefined
+      : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, remembered.messages);
 
   const fields = restJson.slice(1, -1);
   const json = `{${fields}${fields ? "," : ""}"input":[${inputPlan.ownInner}]${messagesPlan === undefined ? "" : `,"messages":[${messagesPlan.ownInner}]`}}`;

@@ -17,7 +17,7 @@
  */
 import type { RememberedPrefix, PlannedHistory } from "./chain.js";
 
-/** A list of a remembered turn: a private copy of its items, and its known prefix facts. */
+/** A list of a remembered turn: a private copy of its items, and its remembered prefix facts. */
 interface RememberedList extends RememberedPrefix {
   /** snapshot()s of the items: compared with, never handed out. */
   items: readonly unknown[];
@@ -82,10 +82,10 @@ function thaw(value: unknown): unknown {
  * false; so may values that would serialise the same in another shape (a key order, a key
  * left undefined), and the caller then does the full check.
  */
-export function sameJson(value: unknown, known: unknown): boolean {
-  if (value === known) return true;
+export function sameJson(value: unknown, remembered: unknown): boolean {
+  if (value === remembered) return true;
   if (typeof value !== "object" || value === null) return false;
-  if (known instanceof CopiedObject) {
+  if (remembered instanceof CopiedObject) {
     if (Array.isArray(value)) return false;
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) return false;
@@ -93,13 +93,13 @@ export function sameJson(value: unknown, known: unknown): boolean {
     // inherited unless Object.prototype was given enumerable keys: then this answers false).
     let i = 0;
     for (const key in value) {
-      if (key !== known.keys[i] || !sameJson((value as Record<string, unknown>)[key], known.values[i])) return false;
+      if (key !== remembered.keys[i] || !sameJson((value as Record<string, unknown>)[key], remembered.values[i])) return false;
       i++;
     }
-    return i === known.keys.length;
+    return i === remembered.keys.length;
   }
-  if (!Array.isArray(known) || !Array.isArray(value) || value.length !== known.length) return false;
-  for (let i = 0; i < known.length; i++) if (!sameJson(value[i], known[i])) return false;
+  if (!Array.isArray(remembered) || !Array.isArray(value) || value.length !== remembered.length) return false;
+  for (let i = 0; i < remembered.length; i++) if (!sameJson(value[i], remembered[i])) return false;
   return true;
 }
 
@@ -111,9 +111,9 @@ function inputOf(turn: RememberedTurn, from: number): unknown[] {
 }
 
 /** Whether `list` starts with the items of `known`, each serialising to the same JSON. */
-function startsWith(list: unknown, known: RememberedList): boolean {
-  if (!Array.isArray(list) || list.length < known.items.length) return false;
-  for (let i = 0; i < known.items.length; i++) if (!sameJson(list[i], known.items[i])) return false;
+function startsWith(list: unknown, remembered: RememberedList): boolean {
+  if (!Array.isArray(list) || list.length < remembered.items.length) return false;
+  for (let i = 0; i < remembered.items.length; i++) if (!sameJson(list[i], remembered.items[i])) return false;
   return true;
 }
 
@@ -179,7 +179,7 @@ export class RememberedTurns {
     const copied = (list: readonly unknown[], prefix: RememberedList | undefined) =>
       prefix ? prefix.items.concat(list.slice(prefix.items.length).map(snapshot)) : list.map(snapshot);
     const history = [...copied(lists.input, matched.input), ...lists.output.map(snapshot)];
-    const known: RememberedTurn = {
+    const remembered: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
       history: { items: history, count: history.length, digest: digests.history, state: plan.history.state, bytes: plan.history.bytes },
@@ -195,7 +195,7 @@ export class RememberedTurns {
             }
           : null,
     };
-    this.#turns.set(known.id, known);
+    this.#turns.set(remembered.id, remembered);
     this.#bytes += bytes;
     for (const [id] of this.#turns) {
       if (this.#bytes <= this.maxBytes) break;

@@ -216,11 +216,13 @@ export class ResponsesRepository {
       const p = new SqlParams(dialect);
       const direction = query.order === "desc" ? "DESC" : "ASC";
       const orderBy = `ORDER BY created_at ${direction}, id ${direction}`;
-      const rest = (): string[] => [
-        `${T}.deleted_at IS NULL`,
-        ...(query.model ? [`${T}.model = ${p.value(query.model)}`] : []),
-        ...(cursor ? [afterCursor(p, T, cursor, query.order)] : []),
-      ];
+      // The live rows `visibility` allows, of the model, beyond the cursor (placeholders in text order).
+      const where = (visibility: RowCondition): string =>
+        [
+          p.live(visibility, T),
+          ...(query.model ? [`${T}.model = ${p.value(query.model)}`] : []),
+          ...(cursor ? [afterCursor(p, T, cursor, query.order)] : []),
+        ].join(" AND ");
       const owners = ownersOf(visible);
       // History views leave input and messages in the database.
       const blob = (column: string) => (query.includeInput ? column : dialect.jsonWithout(column, ["input", "messages"]));
@@ -231,10 +233,10 @@ export class ResponsesRepository {
         // (created_at, id) index filtering out other owners' rows.
         const branch = (owner: string) =>
           `SELECT * FROM (SELECT response_object, created_at, id, parent_id, input_start FROM ${T} WHERE ` +
-          `${[`${T}.owner_principal = ${p.value(owner)}`, ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
+          `${where({ kind: "owner-is", principal: owner })} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
         sql = `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
-        sql = `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start FROM ${T} WHERE ${[p.condition(visible, T), ...rest()].join(" AND ")} ${orderBy} LIMIT ${query.limit + 1}`;
+        sql = `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start FROM ${T} WHERE ${where(visible)} ${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await db.queryRaw(p.query(sql));
       const rows: ChainRow[] = result.rows.map((r) => ({
@@ -272,7 +274,7 @@ export class ResponsesRepository {
     return runStorage("storageStats", async () => {
       const p = new SqlParams(dialect);
       const stored = dialect.byteLength(`${T}.response_object`);
-      const live = `${T}.deleted_at IS NULL`;
+      const live = `${T}.deleted_at IS NULL`; // counted apart, not filtered: deleted turns kept count as stored
       const result = await db.queryRaw(
         p.query(
           `SELECT model, SUM(CASE WHEN ${live} THEN 1 ELSE 0 END), SUM(CASE WHEN ${live} THEN COALESCE(${T}.full_bytes, ${stored}) ELSE 0 END), ` +
