@@ -133,7 +133,8 @@ export class InvalidParameterError extends ResponsesStoreError {
  *
  * @example
  * ```ts
- * if (error instanceof ValidationError) for (const issue of error.issues as ValidationIssue[]) console.warn(issue.path.join("."), issue.message);
+ * const issues: ValidationIssue[] = error instanceof ValidationError ? error.issues : [];
+ * for (const issue of issues) console.warn(issue.path.join("."), issue.message);
  * ```
  */
 export interface ValidationIssue {

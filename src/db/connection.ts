@@ -5,7 +5,10 @@ import type { ArgType } from "@prisma/driver-adapter-utils";
 export interface PoolOptions {
   /** Most connections the pool opens (PostgreSQL, MySQL). @default 10 */
   max?: number;
-  /** PostgreSQL: give up on connecting, or on a query, after this long (replicas: a server that stops answering leaves the rotation). @default none */
+  /**
+   * PostgreSQL: give up on connecting, or on a query, after this long (replicas: a server that
+   * stops answering leaves the rotation). @default none
+   */
   timeoutMs?: number;
 }
 

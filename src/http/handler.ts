@@ -16,7 +16,10 @@ export type { ResponsesApi } from "./routes.js";
  *
  * @example
  * ```ts
- * const options: ResponsesHandlerOptions = { basePath: "/api/v1", authenticate: (req) => ({ principal: verify(req.headers.get("authorization")) }) };
+ * const options: ResponsesHandlerOptions = {
+ *   basePath: "/api/v1",
+ *   authenticate: (req) => ({ principal: verify(req.headers.get("authorization")) }),
+ * };
  * const handler = createResponsesHandler(store, options);
  * ```
  */

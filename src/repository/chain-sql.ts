@@ -83,9 +83,11 @@ export async function walkChains(
   const sql =
     `WITH RECURSIVE chain (id, parent_id, input_start, messages_start${step("step")}) AS (` +
     `SELECT ${T}.id, ${T}.parent_id, ${T}.input_start, ${T}.messages_start${step("0")} FROM ${T} WHERE ${start.join(" AND ")} ` +
-    `${one ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start${step("c.step + 1")} FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
+    `${one ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start${step("c.step + 1")} ` +
+    `FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
     `WHERE ${next}${one ? ` AND c.step <= ${MAX_CHAIN_DEPTH}` : ""}) ` +
-    `SELECT ${t.dialect.recursionHint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object FROM chain c JOIN ${T} ON ${T}.id = c.id`;
+    `SELECT ${t.dialect.recursionHint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object ` +
+    `FROM chain c JOIN ${T} ON ${T}.id = c.id`;
   const result = await q.queryRaw(p.query(sql));
   for (const r of result.rows) {
     const id = String(r[0]);
@@ -118,7 +120,8 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
   const result = await q.queryRaw(
     p.query(
       `SELECT depth, input_count, output_count, messages_count, history_digest, messages_digest, ` +
-        `CASE WHEN ${T}.history_digest IS NULL AND ${T}.input_start = 0 AND ${T}.messages_start = 0 THEN ${T}.response_object END FROM ${T} ` +
+        `CASE WHEN ${T}.history_digest IS NULL AND ${T}.input_start = 0 AND ${T}.messages_start = 0 ` +
+        `THEN ${T}.response_object END FROM ${T} ` +
         `WHERE ${T}.id = ${p.value(id)} AND ${p.live(readable, T)}${t.dialect.lockShared}`,
     ),
   );
@@ -154,7 +157,8 @@ export async function detachChildren(q: Queryable, t: ChainTable, ids: readonly 
       statement(
         t.dialect,
         (p) =>
-          `UPDATE ${t.name} SET response_object = ${p.value(JSON.stringify(wholeBlob(row, rows, operation)), "json")}, parent_id = NULL, depth = 0, ` +
+          `UPDATE ${t.name} SET response_object = ${p.value(JSON.stringify(wholeBlob(row, rows, operation)), "json")}, ` +
+          `parent_id = NULL, depth = 0, ` +
           `input_start = 0, messages_start = 0 WHERE id = ${p.value(id)}`,
       ),
     );
@@ -181,7 +185,8 @@ export async function deleteTurns(
     statement(
       t.dialect,
       (p) =>
-        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, ids)}) AND ${T}.deleted_at IS NULL${where ? ` AND ${where(p)}` : ""}${t.dialect.lockRow}`,
+        `SELECT id, parent_id FROM ${T} WHERE ${T}.id IN (${list(p, ids)}) AND ${T}.deleted_at IS NULL` +
+        `${where ? ` AND ${where(p)}` : ""}${t.dialect.lockRow}`,
     ),
   );
   const live = locked.rows.map((r) => ({ id: String(r[0]), parentId: textOrNull(r[1]) }));

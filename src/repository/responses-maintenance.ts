@@ -129,7 +129,8 @@ export class ResponsesMaintenance {
     const p = new SqlParams(dialect);
     const found = await tx.queryRaw(
       p.query(
-        `SELECT response_object, owner_principal, access_attributes, created_at, model FROM ${T} WHERE id = ${p.value(id)} AND ${T}.input_count IS NULL${dialect.lockRow}`,
+        `SELECT response_object, owner_principal, access_attributes, created_at, model FROM ${T} ` +
+          `WHERE id = ${p.value(id)} AND ${T}.input_count IS NULL${dialect.lockRow}`,
       ),
     );
     const r = found.rows[0];

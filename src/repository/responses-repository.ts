@@ -101,7 +101,8 @@ export class ResponsesRepository {
     if (!this.#c.dialect.lookUpByKeyFirst)
       return `SELECT ${columns.join(", ")} FROM ${T} WHERE id = ${p.value(id)} AND ${p.live(visible, T)}`;
     const wanted = [...new Set([...columns, "owner_principal", "access_attributes", "deleted_at", "id"])];
-    return `SELECT ${columns.map((c) => `r.${c}`).join(", ")} FROM (SELECT ${wanted.join(", ")} FROM ${T} WHERE id = ${p.value(id)} LIMIT 1) AS r WHERE ${p.live(visible, "r")}`;
+    const byKey = `SELECT ${wanted.join(", ")} FROM ${T} WHERE id = ${p.value(id)} LIMIT 1`;
+    return `SELECT ${columns.map((c) => `r.${c}`).join(", ")} FROM (${byKey}) AS r WHERE ${p.live(visible, "r")}`;
   }
 
   /** The response `id` with its whole input and messages, when it is visible; undefined otherwise. */
@@ -234,9 +235,13 @@ export class ResponsesRepository {
         const branch = (owner: string) =>
           `SELECT * FROM (SELECT response_object, created_at, id, parent_id, input_start FROM ${T} WHERE ` +
           `${where({ kind: "owner-is", principal: owner })} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
-        sql = `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
+        sql =
+          `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start ` +
+          `FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
-        sql = `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start FROM ${T} WHERE ${where(visible)} ${orderBy} LIMIT ${query.limit + 1}`;
+        sql =
+          `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start ` +
+          `FROM ${T} WHERE ${where(visible)} ${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await db.queryRaw(p.query(sql));
       const rows: ChainRow[] = result.rows.map((r) => ({
@@ -277,8 +282,10 @@ export class ResponsesRepository {
       const live = `${T}.deleted_at IS NULL`; // counted apart, not filtered: deleted turns kept count as stored
       const result = await db.queryRaw(
         p.query(
-          `SELECT model, SUM(CASE WHEN ${live} THEN 1 ELSE 0 END), SUM(CASE WHEN ${live} THEN COALESCE(${T}.full_bytes, ${stored}) ELSE 0 END), ` +
-            `SUM(${stored}), SUM(CASE WHEN ${live} THEN 0 ELSE 1 END) FROM ${T} WHERE ${p.condition(visible, T)} GROUP BY model ORDER BY model`,
+          `SELECT model, SUM(CASE WHEN ${live} THEN 1 ELSE 0 END), ` +
+            `SUM(CASE WHEN ${live} THEN COALESCE(${T}.full_bytes, ${stored}) ELSE 0 END), ` +
+            `SUM(${stored}), SUM(CASE WHEN ${live} THEN 0 ELSE 1 END) ` +
+            `FROM ${T} WHERE ${p.condition(visible, T)} GROUP BY model ORDER BY model`,
         ),
       );
       return result.rows.map((r) => ({
@@ -302,7 +309,8 @@ export class ResponsesRepository {
       const p = new SqlParams(dialect);
       const result = await db.queryRaw(
         p.query(
-          `SELECT owner_principal, COUNT(*) AS n FROM ${table.name} GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`,
+          `SELECT owner_principal, COUNT(*) AS n FROM ${table.name} ` +
+            `GROUP BY owner_principal ORDER BY n DESC, owner_principal LIMIT ${limit}`,
         ),
       );
       return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));

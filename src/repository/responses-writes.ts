@@ -80,7 +80,10 @@ export class ResponseWrites {
     if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
   }
 
-  /** Inserts the `simple` stores (new ids, no parent) in one statement; returns the stores still to write (the rest, and ids found stored). */
+  /**
+   * Inserts the `simple` stores (new ids, no parent) in one statement; returns the stores still
+   * to write (the rest, and ids found stored).
+   */
   async #insertNew(
     db: TransactionalDb,
     stores: readonly StoreWrite[],
@@ -190,7 +193,8 @@ export class ResponseWrites {
         const p = new SqlParams(dialect);
         const found = await tx.queryRaw(
           p.query(
-            `SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`,
+            `SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} ` +
+              `WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`,
           ),
         );
         const row = found.rows[0];

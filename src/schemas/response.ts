@@ -39,7 +39,7 @@ export const responseObjectSchema = z.looseObject({
  *
  * @example
  * ```ts
- * const response: ResponseObject = { id: "resp_1", object: "response", created_at: 1_700_000_000, model: "gpt-4o", status: "completed", output: [] };
+ * const response: ResponseObject = { id: "resp_1", object: "response", created_at: 1_700_000_000, model: "gpt-4o", output: [] };
  * await store.storeResponseObject(response, []);
  * ```
  */

@@ -1,4 +1,4 @@
-/** What the policy allows a caller: row conditions per action and resource type (cached for callers without a user), and single-row create decisions. */
+/** What the policy allows a caller: row conditions per action and resource type, and create decisions. */
 import { isAllowed } from "../access/decide.js";
 import { ownerView } from "../access/owner.js";
 import type { Action, CompiledRule, ResourceType } from "../access/policy.js";

@@ -1,5 +1,5 @@
 /**
- * What `initialize()` opens, in order: migrations, the primary connection, the server's digest mode, the repositories, the read replicas, the write queue.
+ * What `initialize()` opens, in order: migrations, the primary, digests, repositories, replicas, the queue.
  */
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "../db/client.js";
 import { openDriverDb } from "../db/drivers.js";

@@ -1,5 +1,5 @@
 /**
- * The store's plumbing: lazy connect, in-flight tracking, reads routed after queued writes settle, writes and their failure reports, and the close order.
+ * The store's plumbing: lazy connect, calls in flight, routed reads, writes and their reports, the close order.
  *
  * Every call of the facade goes through here: `read` and `onPrimary` take the wait for queued
  * writes (read-after-write) as their first argument, so each call says in one word what it

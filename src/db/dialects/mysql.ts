@@ -1,4 +1,4 @@
-/** MySQL and MariaDB (mariadb): the dialect record, `mysql://` and `mariadb://` URLs, the raw connection, the store's pool and the server's error text. */
+/** MySQL and MariaDB (mariadb): the dialect record, URLs, the raw connection, the store's pool. */
 import type { Pool } from "mariadb";
 import type { Db, Queryable } from "../client.js";
 import { driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";

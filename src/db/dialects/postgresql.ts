@@ -1,4 +1,4 @@
-/** PostgreSQL (pg): its dialect record, URLs (`?schema=`, `pgbouncer=true`), the raw connection and the store's pool with named statements. */
+/** PostgreSQL (pg): the dialect record, URLs (`?schema=`, `pgbouncer=true`), the raw connection, the store's pool. */
 import { createHash } from "node:crypto";
 import type { SqlQuery } from "@prisma/driver-adapter-utils";
 import type { Pool, QueryArrayConfig } from "pg";
