@@ -1,8 +1,8 @@
 /**
  * The package's root entry: re-exports only (no logic, nothing from next/, nest/ or cli/).
  *
- * openai-responses-store: persistence for OpenAI Responses API objects on SQLite, PostgreSQL
- * and MySQL/MariaDB. Re-exports only.
+ * openai-responses-store: persistence for OpenAI Responses API objects on SQLite, PostgreSQL and
+ * MySQL/MariaDB.
  */
 export { ResponsesStore, createResponsesStore } from "./store.js";
 export { shutdownOnSignals } from "./signals.js";

@@ -1,8 +1,5 @@
 /**
  * The options of ResponsesStore: their types, zod schema and defaults, and their resolution into a provider.
- *
- * The options of ResponsesStore: their zod schema, defaults, and resolution of the URL into a
- * provider.
  */
 import { z } from "zod";
 import { ConfigurationError, type ResponsesStoreError } from "./errors.js";

@@ -2,8 +2,8 @@
  * ResponsesStore, the facade: each method parses its arguments, decides access, and makes one call to the module that does the job.
  *
  * Plumbing (connect, routing, queue, close) is in store/runtime.ts and store/connect.ts; the
- * bodies are in store/responses.ts, store/conversations.ts and store/maintenance.ts. Nothing
- * here speaks SQL.
+ * bodies are in store/responses.ts, store/conversations.ts and store/maintenance.ts. Nothing here
+ * speaks SQL.
  */
 import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";

@@ -1,9 +1,8 @@
 /**
  * Single-row access decisions in TypeScript, with the reference's first-match semantics.
  *
- * Single-row access decisions, evaluated in TypeScript with the reference's first-match
- * semantics: used for `create` (the row does not exist yet, so there is nothing to query) and
- * as the oracle the property tests hold the SQL translation (where.ts) to.
+ * Used for `create` (the row does not exist yet, so there is nothing to query) and as the oracle
+ * the property tests hold the SQL translation (where.ts) to.
  */
 import type { User } from "../schemas/params.js";
 import { resourcePrefix, type Action, type CompiledRule, type Condition, type ResourceType } from "./policy.js";

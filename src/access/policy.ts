@@ -1,9 +1,8 @@
 /**
  * The access policy: rules as users write them, their validation, and their parsed form.
  *
- * The access policy: rules as users write them (the reference's `AccessRule`), their zod
- * validation, and the parsed form the rest of access/ works with. A malformed rule is a
- * PolicyError when the store is created.
+ * Rules are the reference's `AccessRule`, validated with zod; the parsed form is what the rest of
+ * access/ works with. A malformed rule is a PolicyError when the store is created.
  */
 import { z } from "zod";
 import { PolicyError } from "../errors.js";

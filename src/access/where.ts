@@ -1,11 +1,11 @@
 /**
  * The policy as SQL: for one action and one caller, the rules folded into a condition on a row's columns.
  *
- * The policy as SQL: for one action and one caller, the rules become a boolean condition over a
- * row's columns (owner_principal, access_attributes, id), which the repository renders into the
- * WHERE clause of every read, cursor lookup, delete and guarded update. Everything about the
- * caller is known when the query is built, so it folds into constants; only the row's side
- * stays in SQL. Every rule form translates, so no row is ever filtered after LIMIT.
+ * The condition is over a row's columns (owner_principal, access_attributes, id), which the
+ * repository renders into the WHERE clause of every read, cursor lookup, delete and guarded
+ * update. Everything about the caller is known when the query is built, so it folds into
+ * constants; only the row's side stays in SQL. Every rule form translates, so no row is ever
+ * filtered after LIMIT.
  */
 import type { User } from "../schemas/params.js";
 import { resourcePrefix, type Action, type CompiledRule, type Condition, type ResourceType } from "./policy.js";

@@ -1,9 +1,9 @@
 /**
  * The sample conversation `npm run demo` and `responses-store serve --demo` store.
  *
- * The sample conversation that `npm run demo` and `responses-store serve --demo` store: five
- * turns for alice (two sharing one created_at second) and one for bob. Storing it again
- * replaces the same responses.
+ * The sample conversation that `npm run demo` and `responses-store serve --demo` store: five turns
+ * for alice (two sharing one created_at second) and one for bob. Storing it again replaces the
+ * same responses.
  */
 import type { ResponsesStore } from "../store.js";
 import type { ResponseObject } from "../schemas/response.js";

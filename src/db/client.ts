@@ -1,8 +1,8 @@
 /**
  * The connection the repository queries through (`Db`), and a host's adapter or PrismaClient as one.
  *
- * The connection the repository queries through (`Db`), over what a host hands the store: a
- * Prisma driver adapter, or a PrismaClient. The store's own connections are in drivers.ts.
+ * A host hands the store a Prisma driver adapter or a PrismaClient; the store's own connections
+ * are the engines' pools (dialects/, opened by drivers.ts).
  */
 import type { SqlDriverAdapter, SqlQuery } from "@prisma/driver-adapter-utils";
 

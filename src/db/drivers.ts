@@ -1,10 +1,10 @@
 /**
  * The store's own connections: each engine's pool, opened through its dialect record.
  *
- * The store's own connections: each engine's pool (better-sqlite3, pg, mariadb used directly,
- * with the driver's fastest settings; `dialects/<engine>.ts`) as the `Db` the repository
- * queries through. Prisma's driver adapters remain for hosts that hand one over (client.ts);
- * why the store does not use them itself: README, Benchmark. Drivers load only for their engine.
+ * better-sqlite3, pg and mariadb are used directly, with each driver's fastest settings
+ * (`dialects/<engine>.ts`), as the `Db` the repository queries through. Prisma's driver adapters
+ * remain for hosts that hand one over (client.ts); why the store does not use them itself: README,
+ * Benchmark. Drivers load only for their engine.
  */
 import type { Db } from "./client.js";
 import type { PoolHooks, PoolOptions } from "./connection.js";

@@ -1,8 +1,7 @@
 /**
  * Read replicas with read-your-writes: where each read goes (PostgreSQL streaming replicas).
  *
- * Read replicas with read-your-writes (PostgreSQL streaming replicas). Writes go to the primary;
- * reads go to a healthy replica unless that could show the caller something older than this
+ * Writes go to the primary; reads go to a healthy replica unless that could show the caller something older than this
  * store has been told was written:
  * - after each acknowledged write the store notes the primary's WAL position, and a read goes
  *   to a replica only once that replica has replayed up to it (its replay position is sampled in

@@ -1,9 +1,8 @@
 /**
  * Backend errors, classified and wrapped once: transient or permanent, unique violations, runStorage.
  *
- * Backend errors, classified and wrapped once: transient or permanent (each engine's codes are
- * in its dialect file; Prisma's, the adapters' and the network's here), unique violations, and
- * `runStorage`, the one place a driver error becomes a StorageError.
+ * Each engine's codes are in its dialect file; Prisma's, the adapters' and the network's are here.
+ * `runStorage` is the one place a driver error becomes a StorageError.
  */
 import { StorageError, isResponsesStoreError } from "../errors.js";
 import { DIALECTS, type DriverError } from "./providers.js";

@@ -1,9 +1,8 @@
 /**
  * The only map from store errors to HTTP: a status and the Responses API's error body.
  *
- * The only map from store errors to HTTP: a status and the Responses API's error body
- * `{ error: { message, type, param, code } }`, which the official SDK turns into its own
- * error classes (404 → NotFoundError, 400 → BadRequestError, …).
+ * The body is `{ error: { message, type, param, code } }`, which the official SDK turns into its
+ * own error classes (404 → NotFoundError, 400 → BadRequestError, …).
  */
 import { isResponsesStoreError, type ResponsesStoreErrorCode } from "../errors.js";
 

@@ -1,9 +1,8 @@
 /**
  * createResponsesHandler: the store as an OpenAI-compatible HTTP API, as a Fetch-API handler.
  *
- * createResponsesHandler: the store as an OpenAI-compatible HTTP API, as a Fetch-API handler
- * `(Request) => Promise<Response>` that Next.js route handlers, Hono, Bun, Deno and our own
- * `serve` mount unchanged.
+ * The handler is `(Request) => Promise<Response>`, which Next.js route handlers, Hono, Bun, Deno
+ * and our own `serve` mount unchanged.
  */
 import type { User } from "../schemas/params.js";
 import { errorResponse, json, responseForError } from "./error-body.js";

@@ -1,8 +1,8 @@
 /**
  * A Fetch-API handler served on Node's http module.
  *
- * Serves a Fetch-API handler on Node's http module (for `serve`, tests and plain Node hosts):
- * each IncomingMessage becomes a Request, the Response is written back.
+ * Serves a Fetch-API handler on Node's http module (for `serve`, tests and plain Node hosts): each
+ * IncomingMessage becomes a Request, the Response is written back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 

@@ -1,8 +1,8 @@
 /**
  * Method and path to store call, as a table, and what the HTTP layer needs of a store.
  *
- * Method + path → store operation, as a table: the Responses API's routes (retrieve, delete,
- * input items) and the list extension the reference adds (GET /responses).
+ * Method + path → store operation, as a table: the Responses API's routes (retrieve, delete, input
+ * items) and the list extension the reference adds (GET /responses).
  */
 import type { ResponsesStore } from "../store.js";
 

@@ -1,9 +1,9 @@
 /**
  * The llama-stack importer: a llama-stack `openai_responses` table copied into ours, resumably.
  *
- * Copies a llama-stack `openai_responses` table (SQLite or PostgreSQL, as its ResponsesStore
- * wrote it; MySQL works too) into ours: the blob's response, `input` and `messages`, and the
- * owner (`owner_principal`, `access_attributes`). Reads by id in batches; ids already stored are
+ * Copies a llama-stack `openai_responses` table (SQLite or PostgreSQL, as its ResponsesStore wrote
+ * it; MySQL works too) into ours: the blob's response, `input` and `messages`, and the owner
+ * (`owner_principal`, `access_attributes`). Reads by id in batches; ids already stored are
  * skipped, so a second run copies nothing twice and an interrupted run resumes where it stopped.
  */
 import { ConfigurationError } from "../errors.js";

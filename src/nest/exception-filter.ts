@@ -1,9 +1,8 @@
 /**
  * ResponsesStoreExceptionFilter: store errors answered as the Responses API's HTTP errors in Nest.
  *
- * ResponsesStoreExceptionFilter: store errors as the Responses API's HTTP errors (404 for
- * missing or not-yours, 400 for bad parameters, …), the map in http/error-body.ts; any other
- * exception goes to Nest's own handling. Platform-neutral (Express or Fastify).
+ * 404 for missing or not-yours, 400 for bad parameters, …: the map in http/error-body.ts; any
+ * other exception goes to Nest's own handling. Platform-neutral (Express or Fastify).
  */
 import { Catch, Inject, Optional, type ArgumentsHost } from "@nestjs/common";
 import { BaseExceptionFilter, HttpAdapterHost } from "@nestjs/core";

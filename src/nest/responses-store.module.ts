@@ -1,10 +1,10 @@
 /**
  * ResponsesStoreModule: the store as a Nest provider, drained and closed at the right moments of shutdown.
  *
- * ResponsesStoreModule: the store as a Nest provider, created once (forRoot / forRootAsync),
- * flushed in beforeApplicationShutdown and shut down in onApplicationShutdown. Nest closes the
- * HTTP server between those two hooks, so in-flight requests finish their writes before the
- * store closes (onModuleDestroy would close it while requests still arrive).
+ * Created once (forRoot / forRootAsync), flushed in beforeApplicationShutdown and shut down in
+ * onApplicationShutdown. Nest closes the HTTP server between those two hooks, so in-flight
+ * requests finish their writes before the store closes (onModuleDestroy would close it while
+ * requests still arrive).
  */
 import {
   Inject,

@@ -1,10 +1,9 @@
 /**
  * openai-responses-store/next: the store in a Next.js App Router app, one per URL per process.
  *
- * openai-responses-store/next: the store in a Next.js App Router app. One store per URL per
- * process, kept on globalThis so that `next dev`'s module re-evaluation (hot reload) reuses it
- * instead of opening a new pool each time, and the promise is cached so concurrent first
- * requests share one initialize(). Node runtime only.
+ * The store is kept on globalThis so that `next dev`'s module re-evaluation (hot reload) reuses it
+ * instead of opening a new pool each time, and the promise is cached so concurrent first requests
+ * share one initialize(). Node runtime only.
  */
 import { ConfigurationError } from "../errors.js";
 import { createResponsesStore, type ResponsesStore } from "../store.js";

@@ -1,12 +1,11 @@
 /**
  * The write queue for server databases: batches, back-pressure, retries, and the only fastq import.
  *
- * The write queue for server databases: callers' writes wait in a bounded buffer; fastq workers
- * take them in batches (distinct ids, at most `batchSize`) and commit each batch in one
- * transaction. A caller's promise settles only when its own write is committed or has finally
- * failed. Transient failures are retried with backoff until a deadline; a permanent failure
- * splits the batch so that only the bad write fails; nothing a worker meets can stop it.
- * This is the only module that imports fastq.
+ * Callers' writes wait in a bounded buffer; fastq workers take them in batches (distinct ids, at
+ * most `batchSize`) and commit each batch in one transaction. A caller's promise settles only when
+ * its own write is committed or has finally failed. Transient failures are retried with backoff
+ * until a deadline; a permanent failure splits the batch so that only the bad write fails; nothing
+ * a worker meets can stop it. This is the only module that imports fastq.
  */
 import { EventEmitter } from "node:events";
 import { setImmediate } from "node:timers/promises";

@@ -1,10 +1,10 @@
 /**
  * The SQL of linear storage: chain walks, parent locks, detaching children, deletes that keep needed turns.
  *
- * The SQL of linear storage (see chain.ts): walking turns' chains up to the rows that hold them
- * whole (one recursive query for any number of turns), reading and share-locking a parent's
- * counts and digests, storing whole the turns that build on a row before it changes, and
- * deleting turns that later turns still build on (kept, hidden, until the last of them goes).
+ * See chain.ts for the pure part. Here: walking turns' chains up to the rows that hold them whole
+ * (one recursive query for any number of turns), reading and share-locking a parent's counts and
+ * digests, storing whole the turns that build on a row before it changes, and deleting turns that
+ * later turns still build on (kept, hidden, until the last of them goes).
  */
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";

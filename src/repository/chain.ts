@@ -7,9 +7,9 @@
  * the rows of its chain. The SQL that reads and writes chains is in chain-sql.ts.
  *
  * A turn's whole input is its parent's whole input, then the parent's output, then its own new
- * items; its messages are its parent's messages, then its own. A row holds only its own part
- * when that prefix matched the parent exactly (item by item, as JSON), and says how many items
- * it inherits (`inputStart`, `messagesStart`).
+ * items; its messages are its parent's messages, then its own. A row holds only its own part when
+ * that prefix matched the parent exactly (item by item, as JSON), and says how many items it
+ * inherits (`inputStart`, `messagesStart`).
  */
 import { createHash, hash, type Hash } from "node:crypto";
 import { StorageError } from "../errors.js";

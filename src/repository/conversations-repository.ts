@@ -1,8 +1,8 @@
 /**
  * The only code that queries the `conversation_messages` table: a conversation's chat messages by conversation id.
  *
- * Rows carry the same owner columns, and calls the same access conditions (a RowCondition,
- * decided by the store), as responses. Backend errors are wrapped once, by `runStorage`.
+ * Rows carry the same owner columns, and calls the same access conditions (a RowCondition, decided
+ * by the store), as responses. Backend errors are wrapped once, by `runStorage`.
  */
 import type { Db } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";

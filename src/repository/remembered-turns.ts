@@ -1,19 +1,19 @@
 /**
  * Remembered turns: the newest turn of recent conversations, kept in memory with its whole history.
  *
- * The turns this process stored last, remembered with their whole history, so that the next
- * turn of a conversation is checked against its parent without serialising and hashing that
- * history again. A caller hands over the whole input and messages on every turn: at turn 1,000
- * that is megabytes of JSON that the prefix check would otherwise turn into text and hash (most
- * of a store's time). Against a remembered parent the check is an item-by-item comparison of
- * the caller's objects with a private copy, and only the new items are serialised, hashed and
+ * The turns this process stored last, remembered with their whole history, so that the next turn
+ * of a conversation is checked against its parent without serialising and hashing that history
+ * again. A caller hands over the whole input and messages on every turn: at turn 1,000 that is
+ * megabytes of JSON that the prefix check would otherwise turn into text and hash (most of a
+ * store's time). Against a remembered parent the check is an item-by-item comparison of the
+ * caller's objects with a private copy, and only the new items are serialised, hashed and
  * validated.
  *
- * Nothing here is trusted over the database: a remembered prefix is used only when the parent
- * row, read and share-locked in the write's transaction, has the same digest (the same
- * content), so another instance's writes, deletes and rolled-back transactions cannot make a
- * turn keep what its parent does not hold. A turn is remembered with its writer's owner columns
- * and used only for the same owner.
+ * Nothing here is trusted over the database: a remembered prefix is used only when the parent row,
+ * read and share-locked in the write's transaction, has the same digest (the same content), so
+ * another instance's writes, deletes and rolled-back transactions cannot make a turn keep what its
+ * parent does not hold. A turn is remembered with its writer's owner columns and used only for the
+ * same owner.
  */
 import type { RememberedPrefix, PlannedHistory } from "./chain.js";
 

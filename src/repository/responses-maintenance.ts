@@ -1,8 +1,8 @@
 /**
  * Operator jobs on the responses table: retention (prune), compaction into linear storage, and imports.
  *
- * Each works in bounded batches, oldest first, and is resumable: an interrupted run leaves
- * every row whole and readable, and the next run goes on.
+ * Each works in bounded batches, oldest first, and is resumable: an interrupted run leaves every
+ * row whole and readable, and the next run goes on.
  */
 import type { Queryable } from "../db/client.js";
 import { isUniqueViolation, runStorage } from "../db/transient.js";

@@ -2,8 +2,8 @@
  * The only code that queries the `openai_responses` table: reads and deletes here, writes and operator jobs delegated to their own files.
  *
  * Each method is one logical operation with access already decided (a RowCondition), written as
- * parameterised SQL for the dialect and run on the store's connection (its own pool, or a
- * host's adapter or PrismaClient). Every backend error is wrapped once, by `runStorage`.
+ * parameterised SQL for the dialect and run on the store's connection (its own pool, or a host's
+ * adapter or PrismaClient). Every backend error is wrapped once, by `runStorage`.
  */
 import type { Db } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";

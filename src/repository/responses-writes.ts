@@ -1,9 +1,9 @@
 /**
  * Writes to the responses table: stores (new turns in one insert, linked turns under their parents' locks) and lifecycle updates.
  *
- * A store that continues a readable parent outside its batch keeps only its own items (the
- * parent share-locked until it commits); one whose parent is in the same batch is stored whole.
- * Turns that build on a row being replaced are first stored whole.
+ * A store that continues a readable parent outside its batch keeps only its own items (the parent
+ * share-locked until it commits); one whose parent is in the same batch is stored whole. Turns
+ * that build on a row being replaced are first stored whole.
  */
 import { asDb, type Queryable, type TransactionalDb } from "../db/client.js";
 import { runStorage } from "../db/transient.js";

@@ -1,9 +1,7 @@
 /**
  * The guarded upsert every table uses: insert, or replace what the writer may change, and report what was refused.
  *
- * The guarded upsert every table of the store uses: insert rows, or replace the stored rows of
- * their keys that the writer may change, and report the keys refused (their rows untouched).
- * Ownership columns are never among those replaced. Written per dialect: one atomic
+ * Refused keys' rows are untouched. Ownership columns are never among those replaced. Written per dialect: one atomic
  * `INSERT ... ON CONFLICT ... DO UPDATE ... WHERE guard RETURNING key` (PostgreSQL, SQLite), or
  * on MySQL, whose `ON DUPLICATE KEY UPDATE` cannot report a refused update, a plain multi-row
  * INSERT first and, only on a duplicate key, a transaction that locks the stored rows, learns

@@ -1,9 +1,8 @@
 /**
  * zod schema of a Responses API input item (also used for output items).
  *
- * zod schema of a Responses API input item (also used for output items): the item types the
- * official `openai` SDK and llama-stack know are checked for their required fields; every other
- * type, and every unknown field, is kept as given.
+ * The item types the official `openai` SDK and llama-stack know are checked for their required
+ * fields; every other type, and every unknown field, is kept as given.
  */
 import { z } from "zod";
 import { nullableString } from "./common.js";

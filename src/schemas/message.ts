@@ -1,8 +1,7 @@
 /**
  * zod schema of a chat-completion message (the SDK's `ChatCompletionMessageParam`).
  *
- * zod schema of a chat-completion message (the SDK's `ChatCompletionMessageParam`): the
- * messages of a turn's last inference call, stored so the next turn can resume without
+ * The messages of a turn's last inference call, stored so the next turn can resume without
  * converting Responses input back to chat messages.
  */
 import { z } from "zod";

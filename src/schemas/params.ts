@@ -1,8 +1,8 @@
 /**
  * Per-call parameters, checked: the caller (`user`), list and input-item parameters, batch sizes, prune windows, limits.
  *
- * zod schemas with the reference's defaults; an invalid value becomes InvalidParameterError
- * naming the parameter (an invalid `user` a ValidationError).
+ * zod schemas with the reference's defaults; an invalid value becomes InvalidParameterError naming
+ * the parameter (an invalid `user` a ValidationError).
  */
 import { z } from "zod";
 import { InvalidParameterError, ValidationError } from "../errors.js";

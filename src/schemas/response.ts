@@ -1,8 +1,7 @@
 /**
  * zod schema of a Responses API response object, compatible with the official SDK's `Response`.
  *
- * zod schema of a Responses API response object, compatible with the official `openai` SDK's
- * `Response` type: the fields every stored response needs are checked, unknown fields kept.
+ * The fields every stored response needs are checked, unknown fields kept.
  */
 import { z } from "zod";
 import { keyString, nullableString } from "./common.js";

@@ -1,8 +1,8 @@
 /**
  * The store's lifecycle, as the base of ResponsesStore: initialize, flush, stats and shutdown over the runtime.
  *
- * The Responses API itself is the subclass's (store.ts); this class holds only what every
- * store does to start, drain and stop, so that the facade reads as the API it serves.
+ * The Responses API itself is the subclass's (store.ts); this class holds only what every store
+ * does to start, drain and stop, so that the facade reads as the API it serves.
  */
 import type { ProviderName } from "../db/providers.js";
 import type { ReplicaStats } from "../db/replicas.js";

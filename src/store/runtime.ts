@@ -2,8 +2,8 @@
  * The store's plumbing: lazy connect, calls in flight, routed reads, writes and their reports, the close order.
  *
  * Every call of the facade goes through here: `read` and `onPrimary` take the wait for queued
- * writes (read-after-write) as their first argument, so each call says in one word what it
- * must see.
+ * writes (read-after-write) as their first argument, so each call says in one word what it must
+ * see.
  */
 import type { Db } from "../db/client.js";
 import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
