@@ -108,9 +108,10 @@ const CONDITION_FORMS: [RegExp, (m: RegExpExecArray) => Condition][] = [
   [/^resource is unowned$/, () => ({ type: "resource is unowned" })],
 ];
 
-/** Parses one condition string; undefined plus a reason when it is not one of the forms. */
+/** Parses one condition string; a reason when it is not one of the forms (an empty or blank one included). */
 function parseCondition(text: string): Condition | string {
   const normalized = text.trim().replace(/\s+/g, " ");
+  if (!normalized) return `an empty condition ${JSON.stringify(text)} is not a condition (leave 'when'/'unless' out for a rule without one)`;
   for (const [pattern, build] of CONDITION_FORMS) {
     const m = pattern.exec(normalized);
     if (!m) continue;
@@ -138,8 +139,9 @@ const ruleSchema = z
     unless: conditions.optional(),
     description: z.string().optional(),
   })
-  .refine((r) => Boolean(r.permit) !== Boolean(r.forbid), { error: "a rule has exactly one of 'permit' or 'forbid'" })
-  .refine((r) => !(r.when && r.unless), { error: "a rule has 'when' or 'unless', not both" });
+  .refine((r) => (r.permit !== undefined) !== (r.forbid !== undefined), { error: "a rule has exactly one of 'permit' or 'forbid'" })
+  // Present means present: an empty or blank condition is a malformed condition, never "no condition".
+  .refine((r) => r.when === undefined || r.unless === undefined, { error: "a rule has 'when' or 'unless', not both" });
 
 /**
  * Validates and parses a policy.
@@ -161,7 +163,7 @@ export function parsePolicy(rules: unknown): CompiledRule[] {
     }
     const r = parsed.data;
     const scope = (r.permit ?? r.forbid)!;
-    const mode = r.when ? "when" : r.unless ? "unless" : undefined;
+    const mode = r.when !== undefined ? "when" : r.unless !== undefined ? "unless" : undefined;
     const texts = mode ? [r[mode]!].flat() : [];
     const all = texts.map((text, i) => {
       const condition = parseCondition(text);

@@ -161,6 +161,12 @@ describe("policy validation at startup", () => {
     [[{ permit: { actions: ["read"] }, when: "user in owners ro-les" }], 0, "must be an identifier"],
     [[{ permit: { actions: ["read"] }, when: "user in owners $.x') OR 1=1 --" }], 0, "unknown condition"],
     [[{ permit: { actions: ["read"] }, when: ["user is owner", 42] }], 0, "when"],
+    // Present means present: an empty or blank condition never reads as "no condition".
+    [[{ permit: { actions: ["read", "delete"] }, when: "" }], 0, "empty condition"],
+    [[{ permit: { actions: ["read", "delete"] }, unless: "" }], 0, "empty condition"],
+    [[{ permit: { actions: ["read"] }, when: " \t" }], 0, "empty condition"],
+    [[{ permit: { actions: ["read"] }, when: ["user is owner", ""] }], 0, "empty condition"],
+    [[{ permit: { actions: ["read"] }, when: "", unless: "user is owner" }], 0, "'when' or 'unless', not both"],
   ])("%j is refused (rule %i)", (rules, ruleIndex, message) => {
     const error = (() => {
       try {
