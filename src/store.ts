@@ -5,6 +5,7 @@
  * bodies are in store/responses.ts, store/conversations.ts and store/maintenance.ts. Nothing here
  * speaks SQL.
  */
+import { InvalidParameterError } from "./errors.js";
 import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";
 import { RememberedTurns } from "./repository/remembered-turns.js";
@@ -18,6 +19,9 @@ import {
   parseOlderThan,
   parseOwnerLimit,
   parseParams,
+  parseBag,
+  parseCaller,
+  parseId,
   parseUser,
   type ListInputItemsParams,
   type ListResponsesParams,
@@ -43,6 +47,9 @@ import type {
   StoredResponse,
   UpdateOptions,
 } from "./types.js";
+
+/** The fields of a prune's parameters that must have a type when given (the rest are checked as they are read). */
+const PRUNE_FIELDS = { allOwners: "boolean", owner: "string", onProgress: "function" } as const;
 
 /** The id a write call names, for its failure report (the argument may not be a response at all). */
 const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
@@ -105,7 +112,7 @@ export class ResponsesStore extends StoreLifecycle {
     options: CallOptions = {},
   ): Promise<void> {
     return this.#runtime.reporting("storeResponseObject", idOf(response), async () => {
-      const user = parseUser(options.user);
+      const user = parseCaller(options);
       validate("response", response);
       await this.#responses.store(response, input, messages, user, this.#allowed.mayCreate(response.id, user));
     });
@@ -121,10 +128,11 @@ export class ResponsesStore extends StoreLifecycle {
    */
   updateResponseObject(response: ResponseObject, options: UpdateOptions = {}): Promise<void> {
     return this.#runtime.reporting("updateResponseObject", idOf(response), async () => {
-      const user = parseUser(options.user);
+      const { user, input } = parseBag(options);
+      const writer = parseUser(user);
       validate("response", response);
-      if (options.input !== undefined) validate("input", options.input);
-      await this.#responses.update(response, options.input, user);
+      if (input !== undefined) validate("input", input);
+      await this.#responses.update(response, input, writer);
     });
   }
 
@@ -137,7 +145,7 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws ResponseNotFoundError (absent, or not visible to the caller)
    */
   async getResponseObject(responseId: string, options: CallOptions = {}): Promise<StoredResponse> {
-    return this.#responses.get(String(responseId), this.#allowed.rows("read", parseUser(options.user)));
+    return this.#responses.get(parseId("responseId", responseId), this.#allowed.rows("read", parseCaller(options)));
   }
 
   /**
@@ -151,8 +159,9 @@ export class ResponsesStore extends StoreLifecycle {
   listResponses(params: ListResponsesParams & { includeInput: false }): Promise<ListPage<ResponseObject>>;
   listResponses(params?: ListResponsesParams): Promise<ListPage<ResponseWithInput>>;
   async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput | ResponseObject>> {
-    const user = parseUser(params.user);
-    return this.#responses.list(parseParams(listResponsesParamsSchema, { ...params, user: undefined }), this.#allowed.rows("read", user));
+    const bag = parseBag(params, {}, "params");
+    const user = parseUser(bag.user);
+    return this.#responses.list(parseParams(listResponsesParamsSchema, { ...bag, user: undefined }), this.#allowed.rows("read", user));
   }
 
   /**
@@ -164,7 +173,7 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws ResponseNotFoundError (absent, or not visible to the caller)
    */
   async deleteResponseObject(responseId: string, options: CallOptions = {}): Promise<DeleteResult> {
-    return this.#responses.delete(String(responseId), this.#allowed.deletable(parseUser(options.user)));
+    return this.#responses.delete(parseId("responseId", responseId), this.#allowed.deletable(parseCaller(options)));
   }
 
   /**
@@ -176,8 +185,8 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws InvalidParameterError, ResponseNotFoundError, InputItemNotFoundError (a cursor names no item)
    */
   async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<InputItem>> {
-    const user = parseUser(params.user);
-    return this.#responses.inputItems(String(responseId), parseInputItemsParams(params), this.#allowed.rows("read", user));
+    const [id, slice, user] = [parseId("responseId", responseId), parseInputItemsParams(params), parseUser(params?.user)];
+    return this.#responses.inputItems(id, slice, this.#allowed.rows("read", user));
   }
 
   /**
@@ -189,8 +198,14 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws InvalidParameterError (a bad `olderThan` or `batchSize`)
    */
   async pruneResponses(params: PruneParams): Promise<{ deleted: number }> {
-    const [user, cutoff, batchSize] = [parseUser(params.user), parseOlderThan(params.olderThan), parseBatchSize(params.batchSize)];
-    return this.#maintenance.pruneResponses(cutoff, this.#allowed.prunable(params, user, "openai_responses"), batchSize, params.onProgress);
+    const p = parseBag(params, PRUNE_FIELDS, "params");
+    const [user, cutoff, batchSize] = [parseUser(p.user), parseOlderThan(p.olderThan), parseBatchSize(p.batchSize ?? undefined)];
+    return this.#maintenance.pruneResponses(
+      cutoff,
+      this.#allowed.prunable(p, user, "openai_responses"),
+      batchSize,
+      p.onProgress ?? undefined,
+    );
   }
 
   /**
@@ -206,7 +221,7 @@ export class ResponsesStore extends StoreLifecycle {
     messages: readonly ChatCompletionMessage[],
     options: CallOptions = {},
   ): Promise<void> {
-    const user = parseUser(options.user);
+    const user = parseCaller(options);
     validate("conversation_id", conversationId);
     validate("messages", messages);
     await this.#conversations.store(conversationId, messages, user, this.#allowed.conversationWrite(conversationId, user));
@@ -220,7 +235,10 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    */
   async getConversationMessages(conversationId: string, options: CallOptions = {}): Promise<ChatCompletionMessage[] | null> {
-    return this.#conversations.get(String(conversationId), this.#allowed.rows("read", parseUser(options.user), "conversation_messages"));
+    return this.#conversations.get(
+      parseId("conversationId", conversationId),
+      this.#allowed.rows("read", parseCaller(options), "conversation_messages"),
+    );
   }
 
   /**
@@ -232,7 +250,10 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws ConversationNotFoundError when there are none, or the caller may not see or delete them.
    */
   async deleteConversationMessages(conversationId: string, options: CallOptions = {}): Promise<{ id: string; deleted: true }> {
-    return this.#conversations.delete(String(conversationId), this.#allowed.deletable(parseUser(options.user), "conversation_messages"));
+    return this.#conversations.delete(
+      parseId("conversationId", conversationId),
+      this.#allowed.deletable(parseCaller(options), "conversation_messages"),
+    );
   }
 
   /**
@@ -244,9 +265,10 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws InvalidParameterError (a bad `olderThan` or `batchSize`)
    */
   async pruneConversationMessages(params: PruneParams): Promise<{ deleted: number }> {
-    const [user, cutoff, batchSize] = [parseUser(params.user), parseOlderThan(params.olderThan), parseBatchSize(params.batchSize)];
-    const prunable = this.#allowed.prunable(params, user, "conversation_messages");
-    return this.#maintenance.pruneConversationMessages(cutoff, prunable, batchSize, params.onProgress);
+    const p = parseBag(params, PRUNE_FIELDS, "params");
+    const [user, cutoff, batchSize] = [parseUser(p.user), parseOlderThan(p.olderThan), parseBatchSize(p.batchSize ?? undefined)];
+    const prunable = this.#allowed.prunable(p, user, "conversation_messages");
+    return this.#maintenance.pruneConversationMessages(cutoff, prunable, batchSize, p.onProgress ?? undefined);
   }
 
   /**
@@ -257,8 +279,8 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    */
   async storageStats(params: StorageStatsParams = {}): Promise<StorageStats> {
-    const user = parseUser(params.user);
-    return this.#maintenance.storageStats(params.allOwners ? and() : this.#allowed.rows("read", user));
+    const { user, allOwners } = parseBag(params, { allOwners: "boolean" }, "params");
+    return this.#maintenance.storageStats(allOwners ? and() : this.#allowed.rows("read", parseUser(user)));
   }
 
   /**
@@ -270,7 +292,7 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws InvalidParameterError for a bad limit.
    */
   async ownerCounts(params: { limit?: number } = {}): Promise<{ owner: string; rows: number }[]> {
-    return this.#maintenance.ownerCounts(parseOwnerLimit(params.limit));
+    return this.#maintenance.ownerCounts(parseOwnerLimit(parseBag(params, {}, "params").limit));
   }
 
   /**
@@ -282,6 +304,8 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws StorageError when the database fails.
    */
   async importResponses(records: readonly ImportRecord[]): Promise<ImportResult> {
+    if (!Array.isArray(records))
+      throw new InvalidParameterError("records", "Invalid value for 'records': expected an array of import records");
     return this.#maintenance.importResponses(records);
   }
 
@@ -294,7 +318,8 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws InvalidParameterError for a bad batch size.
    */
   async compactResponses(params: CompactParams = {}): Promise<{ compacted: number; linked: number }> {
-    return this.#maintenance.compactResponses(parseBatchSize(params.batchSize), params.onProgress);
+    const { batchSize, onProgress } = parseBag(params, { onProgress: "function" }, "params");
+    return this.#maintenance.compactResponses(parseBatchSize(batchSize), onProgress);
   }
 }
 

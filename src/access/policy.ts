@@ -111,7 +111,8 @@ const CONDITION_FORMS: [RegExp, (m: RegExpExecArray) => Condition][] = [
 /** Parses one condition string; a reason when it is not one of the forms (an empty or blank one included). */
 function parseCondition(text: string): Condition | string {
   const normalized = text.trim().replace(/\s+/g, " ");
-  if (!normalized) return `an empty condition ${JSON.stringify(text)} is not a condition (leave 'when'/'unless' out for a rule without one)`;
+  if (!normalized)
+    return `an empty condition ${JSON.stringify(text)} is not a condition (leave 'when'/'unless' out for a rule without one)`;
   for (const [pattern, build] of CONDITION_FORMS) {
     const m = pattern.exec(normalized);
     if (!m) continue;

@@ -69,7 +69,13 @@ export function snapshot(value: unknown): unknown {
 function thaw(value: unknown): unknown {
   if (value instanceof CopiedObject) {
     const object: Record<string, unknown> = {};
-    for (let i = 0; i < value.keys.length; i++) object[value.keys[i]!] = thaw(value.values[i]);
+    for (let i = 0; i < value.keys.length; i++) {
+      const key = value.keys[i]!;
+      // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the prototype.
+      if (key === "__proto__")
+        Object.defineProperty(object, key, { value: thaw(value.values[i]), enumerable: true, writable: true, configurable: true });
+      else object[key] = thaw(value.values[i]);
+    }
     return object;
   }
   return Array.isArray(value) ? value.map(thaw) : value;

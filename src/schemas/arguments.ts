@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ValidationError } from "../errors.js";
 import { keyString } from "./common.js";
 import { inputItemSchema } from "./input-item.js";
-import { checkJsonValue } from "./json.js";
+import { MAX_STORED_DEPTH, checkJsonValue } from "./json.js";
 import { chatCompletionMessageSchema } from "./message.js";
 import { pathKey } from "./params.js";
 import { responseObjectSchema } from "./response.js";
@@ -23,9 +23,23 @@ const SCHEMAS = {
 /** A stored argument's name, as ValidationError reports it. */
 export type StoredArgument = keyof typeof SCHEMAS;
 
-/** Each schema, plus the check that the value round-trips through JSON unchanged. */
+/**
+ * How many levels each argument may open in the stored response (MAX_STORED_DEPTH): the response
+ * is level 1; `input` and `messages` are arrays at level 2, their items at 3.
+ */
+const LEVELS: Record<StoredArgument, number> = {
+  conversation_id: 1,
+  response: MAX_STORED_DEPTH,
+  input: MAX_STORED_DEPTH - 1,
+  messages: MAX_STORED_DEPTH - 1,
+};
+
+/** Each schema, plus the check that the value round-trips through JSON unchanged, within its levels. */
 const JSON_SAFE = new Map<StoredArgument, z.ZodType>(
-  (Object.keys(SCHEMAS) as StoredArgument[]).map((name) => [name, SCHEMAS[name].superRefine((v, ctx) => void checkJsonValue(v, ctx))]),
+  (Object.keys(SCHEMAS) as StoredArgument[]).map((name) => [
+    name,
+    SCHEMAS[name].superRefine((v, ctx) => void checkJsonValue(v, ctx, LEVELS[name])),
+  ]),
 );
 
 /**

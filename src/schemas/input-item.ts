@@ -64,7 +64,9 @@ const itemSchemas: Record<string, z.ZodType> = {
  * ```
  */
 export const inputItemSchema = z.looseObject({ type: z.string().optional(), id: nullableString }).superRefine((item, ctx) => {
-  const schema = itemSchemas[item.type ?? "message"];
+  const type = item.type ?? "message";
+  // Own keys only: an item typed "constructor" or "__proto__" is an unknown type, kept as given.
+  const schema = Object.hasOwn(itemSchemas, type) ? itemSchemas[type] : undefined;
   if (!schema) return;
   const result = schema.safeParse(item);
   if (!result.success) {

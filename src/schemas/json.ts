@@ -7,20 +7,38 @@
 import type { z } from "zod";
 
 /**
- * Adds an issue for the first part of `value` that JSON cannot hold exactly (a Date, a bigint,
- * NaN, a function, a class instance, a lone UTF-16 surrogate). Runs in O(size of value), and
- * allocates nothing unless it finds a problem (it runs on every stored response).
+ * How deep a stored response may nest, counting the response object as level 1: MariaDB refuses
+ * JSON nested deeper (JSON_VALID accepts 31 levels, not 32), and one contract holds on every
+ * engine. Input items and messages sit at level 3 (response, its `input` array, the item), so
+ * each may nest 29 levels, itself included.
  */
-export function checkJsonValue(value: unknown, ctx: z.core.$RefinementCtx): boolean {
+export const MAX_STORED_DEPTH = 31;
+
+/**
+ * Adds an issue for the first part of `value` that JSON cannot hold exactly (a Date, a bigint,
+ * NaN, a function, a class instance, a lone UTF-16 surrogate), or that nests more than `levels`
+ * objects and arrays deep (`value` itself counts), a cycle included. Runs in O(size of value),
+ * and allocates nothing unless it finds a problem (it runs on every stored response).
+ */
+export function checkJsonValue(value: unknown, ctx: z.core.$RefinementCtx, levels = MAX_STORED_DEPTH): boolean {
   const path: (string | number)[] = [];
-  const problem = firstProblem(value, path);
+  const problem = firstProblem(value, path, levels, []);
   if (problem === undefined) return true;
   ctx.addIssue({ code: "custom", message: problem.message, path, input: problem.value });
   return false;
 }
 
-/** The first problem below `value`; on return with a problem, `path` leads to it. */
-function firstProblem(value: unknown, path: (string | number)[]): { message: string; value: unknown } | undefined {
+/**
+ * The first problem below `value`, which may open `levels` more objects or arrays; `within` holds
+ * the objects and arrays it sits in (a cycle is one of them again). On return with a problem,
+ * `path` leads to it.
+ */
+function firstProblem(
+  value: unknown,
+  path: (string | number)[],
+  levels: number,
+  within: object[],
+): { message: string; value: unknown } | undefined {
   switch (typeof value) {
     case "string":
       return value.isWellFormed() ? undefined : { message: "string contains a lone UTF-16 surrogate, which JSON cannot store", value };
@@ -31,33 +49,57 @@ function firstProblem(value: unknown, path: (string | number)[]): { message: str
       return undefined;
     case "object": {
       if (value === null) return undefined;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          path.push(i);
-          const problem = firstProblem(value[i], path);
-          if (problem) return problem;
-          path.pop();
-        }
-        return undefined;
-      }
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) {
-        return { message: `${(value.constructor as { name?: string } | undefined)?.name ?? "object"} is not a plain JSON object`, value };
-      }
-      for (const key in value) {
-        if (!Object.hasOwn(value, key)) continue;
-        const v = (value as Record<string, unknown>)[key];
-        if (v === undefined) continue;
-        path.push(key);
-        const problem = firstProblem(v, path);
-        if (problem) return problem;
-        path.pop();
-      }
-      return undefined;
+      if (within.includes(value)) return { message: "a cycle: this value contains itself, which JSON cannot store", value: "(cycle)" };
+      if (levels <= 0) return { message: `nested too deep: a stored response nests at most ${MAX_STORED_DEPTH} levels`, value: "(deeper)" };
+      within.push(value);
+      const problem = Array.isArray(value)
+        ? firstProblemIn(value, path, levels - 1, within)
+        : firstProblemOf(value, path, levels - 1, within);
+      within.pop();
+      return problem;
     }
     default:
       return { message: `a ${typeof value} is not a JSON value`, value };
   }
+}
+
+/** The first problem among an array's items. */
+function firstProblemIn(
+  value: unknown[],
+  path: (string | number)[],
+  levels: number,
+  within: object[],
+): { message: string; value: unknown } | undefined {
+  for (let i = 0; i < value.length; i++) {
+    path.push(i);
+    const problem = firstProblem(value[i], path, levels, within);
+    if (problem) return problem;
+    path.pop();
+  }
+  return undefined;
+}
+
+/** The first problem of an object (a plain one) or among its own values. */
+function firstProblemOf(
+  value: object,
+  path: (string | number)[],
+  levels: number,
+  within: object[],
+): { message: string; value: unknown } | undefined {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    return { message: `${(value.constructor as { name?: string } | undefined)?.name ?? "object"} is not a plain JSON object`, value };
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    path.push(key);
+    const problem = firstProblem(v, path, levels, within);
+    if (problem) return problem;
+    path.pop();
+  }
+  return undefined;
 }
 
 /**

@@ -186,31 +186,73 @@ export function parseUser(user: unknown): User | null {
  *
  * @throws InvalidParameterError for a bad value, or both `after` and `before`.
  */
-export function parseInputItemsParams(params: ListInputItemsParams): z.output<typeof listInputItemsParamsSchema> {
-  const slice = parseParams(listInputItemsParamsSchema, { ...params, user: undefined });
+export function parseInputItemsParams(params: ListInputItemsParams | null | undefined): z.output<typeof listInputItemsParamsSchema> {
+  const slice = parseParams(listInputItemsParamsSchema, { ...parseBag(params, {}, "params"), user: undefined });
   if (slice.after && slice.before) throw new InvalidParameterError("before/after", "Cannot specify both 'before' and 'after' parameters");
   return slice;
 }
 
+/** The type a field of an options object must have when given (null and undefined mean "not given"). */
+type FieldType = "boolean" | "string" | "function";
+
+/**
+ * An options or parameters object, checked: null and undefined are an empty one; anything but a
+ * plain object is refused, and so is a listed field of the wrong type.
+ *
+ * @throws InvalidParameterError naming the object or the field.
+ */
+export function parseBag<T extends object>(
+  value: T | null | undefined,
+  fields: { [K in keyof T]?: FieldType } = {},
+  name = "options",
+): Partial<T> {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidParameterError(name, `Invalid value for '${name}': expected an object`);
+  }
+  for (const [field, type] of Object.entries(fields) as [string, FieldType][]) {
+    const given = (value as Record<string, unknown>)[field];
+    if (given !== undefined && given !== null && typeof given !== type) {
+      throw new InvalidParameterError(field, `Invalid value for '${field}': expected a ${type}`);
+    }
+  }
+  return value;
+}
+
+/** The caller of a call that takes `{ user }` options, with the options object checked. */
+export function parseCaller(options: { user?: User | null } | null | undefined): User | null {
+  return parseUser(parseBag(options).user);
+}
+
+/**
+ * An id argument (a response's, a conversation's), checked: a string.
+ *
+ * @throws InvalidParameterError naming the argument.
+ */
+export function parseId(name: string, value: unknown): string {
+  if (typeof value !== "string") throw new InvalidParameterError(name, `Invalid value for '${name}': expected a string`);
+  return value;
+}
+
 /** A batch size of a batched job (default 500), checked. */
-export function parseBatchSize(batchSize = 500): number {
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+export function parseBatchSize(batchSize: unknown = 500): number {
+  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new InvalidParameterError("batchSize", "Invalid value for 'batchSize': expected an integer between 1 and 10000");
   }
   return batchSize;
 }
 
 /** A prune's cutoff in unix seconds, from a Date or unix seconds, checked. */
-export function parseOlderThan(olderThan: Date | number): number {
+export function parseOlderThan(olderThan: unknown): number {
   const cutoff = olderThan instanceof Date ? Math.floor(olderThan.getTime() / 1000) : olderThan;
-  if (!Number.isFinite(cutoff))
+  if (typeof cutoff !== "number" || !Number.isFinite(cutoff))
     throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
   return cutoff;
 }
 
 /** The `limit` of `ownerCounts` (default 10), checked. */
-export function parseOwnerLimit(limit = 10): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+export function parseOwnerLimit(limit: unknown = 10): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new InvalidParameterError("limit", "Invalid value for 'limit': expected an integer between 1 and 1000");
   }
   return limit;

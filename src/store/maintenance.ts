@@ -67,8 +67,12 @@ export class MaintenanceOperations {
   async importResponses(records: readonly ImportRecord[]): Promise<ImportResult> {
     const invalid: ImportResult["invalid"] = [];
     const rows: ResponseRow[] = [];
-    for (const r of records) {
+    for (const given of records) {
+      // A record that is not an object at all is reported like one whose response is invalid.
+      const r = (typeof given === "object" && given !== null ? given : { response: given }) as ImportRecord;
       try {
+        if (r === given && Array.isArray(given))
+          throw new ValidationError("response", [{ path: [], message: "expected an import record object" }]);
         const owner = parseUser(r.owner);
         validate("response", r.response);
         validate("input", r.input);
