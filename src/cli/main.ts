@@ -112,30 +112,45 @@ program
   )
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--base-path <path>", "where the API is mounted", "/v1")
-  .option("--user-header <name>", "take the caller's principal from this request header (behind a trusted proxy only)")
+  .option(
+    "--user-header <name>",
+    "take the caller's principal from this request header: whoever can reach the port can claim any user, so only on loopback or behind a proxy that sets it",
+  )
+  .option("--trust-user-header", "serve --user-header on a non-loopback --host: a trusted proxy sets the header and clients cannot")
   .option("--demo", "when the database holds no responses, store the demo's samples first (owned by alice and bob)")
-  .action(async (opts: { port: number; host: string; basePath: string; userHeader?: string; demo?: boolean }) => {
-    const url = urlOf();
-    const store = await createResponsesStore({ ...connectionOf(), logger: console });
-    if (opts.demo && !(await store.ownerCounts({ limit: 1 })).length) {
-      console.log(`Stored ${(await storeDemoResponses(store)).length} demo responses (owned by alice and bob).`);
-    }
-    const header = opts.userHeader?.toLowerCase();
-    const handler = createResponsesHandler(store, {
-      basePath: opts.basePath,
-      authenticate: (req) => {
-        const principal = header ? req.headers.get(header) : null;
-        return principal ? { principal } : null;
-      },
-    });
-    const listener = toNodeListener(handler); // never rejects: it answers 500 itself
-    const server = createServer((req, res) => void listener(req, res));
-    await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
-    const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
-    console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
-    for (const line of await firstRunHints(store, `${origin}${opts.basePath}`, header)) console.log(line);
-    shutdownOnSignals({ shutdown: () => new Promise<void>((r) => server.close(() => r())).then(() => store.shutdown()) });
-  });
+  .action(
+    async (opts: { port: number; host: string; basePath: string; userHeader?: string; trustUserHeader?: boolean; demo?: boolean }) => {
+      if (opts.userHeader && !opts.trustUserHeader && !isLoopback(opts.host)) {
+        console.error(
+          `Refusing to serve --user-header ${opts.userHeader} on ${opts.host}: any client that reaches it could read every user's responses by sending that header. ` +
+            "Listen on 127.0.0.1, or pass --trust-user-header when a proxy in front sets the header and strips the clients' own.",
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const url = urlOf();
+      const store = await createResponsesStore({ ...connectionOf(), logger: console });
+      if (opts.demo && !(await store.ownerCounts({ limit: 1 })).length) {
+        console.log(`Stored ${(await storeDemoResponses(store)).length} demo responses (owned by alice and bob).`);
+      }
+      const header = opts.userHeader?.toLowerCase();
+      const handler = createResponsesHandler(store, {
+        basePath: opts.basePath,
+        vary: header ? [opts.userHeader!] : [],
+        authenticate: (req) => {
+          const principal = header ? req.headers.get(header) : null;
+          return principal ? { principal } : null;
+        },
+      });
+      const listener = toNodeListener(handler); // never rejects: it answers 500 itself
+      const server = createServer((req, res) => void listener(req, res));
+      await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+      const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
+      console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
+      for (const line of await firstRunHints(store, `${origin}${opts.basePath}`, header)) console.log(line);
+      shutdownOnSignals({ shutdown: () => new Promise<void>((r) => server.close(() => r())).then(() => store.shutdown()) });
+    },
+  );
 
 /**
  * What a reader of serve's output needs to see stored responses: how many there are and whose,
@@ -294,3 +309,9 @@ program.parseAsync().catch((error: unknown) => {
   console.error(isResponsesStoreError(error) ? `${error.name} (${error.code}): ${error.message}` : error);
   process.exit(1);
 });
+
+/** Whether `host` is a loopback address (only this machine can connect). */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -30,9 +30,15 @@ const MAP: Record<ResponsesStoreErrorCode, { status: number; type: string; code:
   MIGRATION_FAILED: { status: 500, type: "server_error", code: "server_misconfigured" },
 };
 
-/** A JSON response with the given status. */
+/**
+ * A JSON response with the given status. Every answer depends on the caller, so none may be
+ * cached by a shared cache: `no-store`.
+ */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+  });
 }
 
 /** An error response in the API's shape. */
@@ -40,21 +46,35 @@ export function errorResponse(status: number, error: ApiError, headers: Record<s
   return json(status, { error }, headers);
 }
 
+/** What a 5xx body says instead of the error's own message (which may carry the database's text). */
+const SERVER_MESSAGES: Partial<Record<ResponsesStoreErrorCode, string>> = {
+  STORAGE_FAILED: "The database could not complete the request",
+  STORE_CLOSED: "The server is shutting down",
+  INVALID_OPTIONS: "The server is misconfigured",
+  INVALID_POLICY: "The server is misconfigured",
+  MIGRATION_FAILED: "The server is misconfigured",
+};
+
 /**
- * The HTTP response for a thrown error. Store errors keep their message; anything else is a
- * 500 whose details stay in the server's logs, never in the body.
+ * The HTTP response for a thrown error. A client error keeps the store error's message; a server
+ * error says only what kind of failure it was (the details, the database's text included, stay in
+ * the server's logs), with `requestId` to find them by.
  */
-export function responseForError(error: unknown): Response {
+export function responseForError(error: unknown, requestId?: string): Response {
+  const ref = requestId ? ` (request ${requestId})` : "";
+  const id: Record<string, string> = requestId ? { "x-request-id": requestId } : {};
   if (!isResponsesStoreError(error)) {
-    return errorResponse(500, { message: "Internal server error", type: "server_error", param: null, code: null });
+    return errorResponse(500, { message: `Internal server error${ref}`, type: "server_error", param: null, code: null }, id);
   }
   const m = MAP[error.code];
   const retryable = error.code === "STORAGE_FAILED" && (error as { retryable?: boolean }).retryable;
   const param =
     "param" in error && typeof error.param === "string" ? error.param : error.code === "INPUT_ITEM_NOT_FOUND" ? null : (m.param ?? null);
+  const status = retryable ? 503 : m.status;
+  const message = status >= 500 ? `${SERVER_MESSAGES[error.code] ?? "Internal server error"}${ref}` : error.message;
   return errorResponse(
-    retryable ? 503 : m.status,
-    { message: error.message, type: m.type, param, code: m.code },
-    retryable ? { "retry-after": "1" } : {},
+    status,
+    { message, type: m.type, param, code: m.code },
+    { ...(retryable ? { "retry-after": "1" } : {}), ...(status >= 500 ? id : {}) },
   );
 }

@@ -4,6 +4,7 @@
  * The handler is `(Request) => Promise<Response>`, which Next.js route handlers, Hono, Bun, Deno
  * and our own `serve` mount unchanged.
  */
+import { randomUUID } from "node:crypto";
 import type { User } from "../schemas/params.js";
 import { errorResponse, json, responseForError } from "./error-body.js";
 import { matchRoute, type ResponsesApi } from "./routes.js";
@@ -31,8 +32,16 @@ export interface ResponsesHandlerOptions {
   authenticate?: (request: Request) => User | null | Response | Promise<User | null | Response>;
   /** Where the API is mounted. @default "/v1" */
   basePath?: string;
-  /** Hears of errors that became a 500, with the request. @default console.error */
-  onError?: (error: unknown, request: Request) => void;
+  /**
+   * Hears of errors that became a 5xx, with the request and the id the response body and its
+   * `x-request-id` header carry. @default console.error, once per request
+   */
+  onError?: (error: unknown, request: Request, requestId: string) => void;
+  /**
+   * The request headers `authenticate` reads, sent back as `Vary` (every answer also carries
+   * `Cache-Control: no-store`). @default ["Authorization"]
+   */
+  vary?: readonly string[];
 }
 
 /**
@@ -56,9 +65,22 @@ export function createResponsesHandler(
 ): (request: Request) => Promise<Response> {
   const base = (options.basePath ?? "/v1").replace(/\/+$/, "");
   const authenticate = options.authenticate ?? (() => null);
-  const onError = options.onError ?? ((error: unknown) => console.error("openai-responses-store: request failed", error));
+  const onError =
+    options.onError ??
+    ((error: unknown, _request: Request, id: string) => console.error(`openai-responses-store: request ${id} failed`, error));
+  const vary = (options.vary ?? ["Authorization"]).join(", ");
+  const answered = (response: Response) => {
+    try {
+      if (vary) response.headers.set("vary", vary);
+    } catch {
+      // an immutable Response of the host's authenticate (Response.redirect) is sent as it is
+    }
+    return response;
+  };
 
-  return async (request) => {
+  return async (request) => answered(await answer(request));
+
+  async function answer(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (!(url.pathname === base || url.pathname.startsWith(`${base}/`))) return notFound(url.pathname);
     let segments: string[];
@@ -90,11 +112,12 @@ export function createResponsesHandler(
       const body = await run({ store, params: match.params, query: url.searchParams, user: caller });
       return json(200, body);
     } catch (error) {
-      const response = responseForError(error);
-      if (response.status >= 500) onError(error, request);
+      const requestId = randomUUID();
+      const response = responseForError(error, requestId);
+      if (response.status >= 500) onError(error, request, requestId);
       return response;
     }
-  };
+  }
 }
 
 function notFound(path: string): Response {

@@ -18,21 +18,53 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  */
 export function toNodeListener(handler: (request: Request) => Promise<Response>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let request: Request;
     try {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (typeof v === "string") headers.set(k, v);
-        else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
-      }
-      // The routes take no bodies; one is not read.
-      const response = await handler(new Request(url, { method: req.method, headers }));
+      request = toRequest(req);
+    } catch (error) {
+      // What the client sent is at fault (a malformed Host or path, a method Fetch forbids): a 4xx, no stack trace.
+      const status = error instanceof ForbiddenMethod ? 405 : 400;
+      const message =
+        error instanceof ForbiddenMethod
+          ? `Method ${req.method ?? ""} is not allowed`
+          : "Malformed request: the Host header or the URL does not parse";
+      const code = status === 405 ? "method_not_allowed" : "bad_request";
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        ...(status === 405 ? { allow: ALLOWED } : {}),
+      });
+      res.end(JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code } }));
+      return;
+    }
+    try {
+      const response = await handler(request);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(req.method === "HEAD" ? undefined : Buffer.from(await response.arrayBuffer()));
     } catch (error) {
-      res.writeHead(500, { "content-type": "application/json" });
+      res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify({ error: { message: "Internal server error", type: "server_error", param: null, code: null } }));
       console.error("openai-responses-store: request failed", error);
     }
   };
+}
+
+/** The methods the API answers anywhere (a method Fetch cannot even represent gets 405 with this). */
+const ALLOWED = "GET, HEAD, DELETE";
+
+/** CONNECT, TRACE and TRACK: Fetch's Request refuses them. */
+class ForbiddenMethod extends Error {}
+
+/** The request as a Fetch Request; throws on what the client got wrong. */
+function toRequest(req: IncomingMessage): Request {
+  const method = (req.method ?? "GET").toUpperCase();
+  if (method === "CONNECT" || method === "TRACE" || method === "TRACK") throw new ForbiddenMethod(method);
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === "string") headers.set(k, v);
+    else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+  }
+  // The routes take no bodies; one is not read.
+  return new Request(url, { method, headers });
 }

@@ -1,4 +1,5 @@
 /** Keyset pagination by (created_at, id): the cursor predicate, and pages as the Responses API shapes them. */
+import { InvalidParameterError } from "../errors.js";
 import type { SqlParams } from "./sql.js";
 
 /**
@@ -62,4 +63,9 @@ export function afterCursor(p: SqlParams, table: string, cursor: Cursor, order: 
     `(${table}.created_at ${beyond} ${p.value(cursor.createdAt, "bigint")} OR ` +
     `(${table}.created_at = ${p.value(cursor.createdAt, "bigint")} AND ${table}.id ${beyond} ${p.value(cursor.id)}))`
   );
+}
+
+/** The error of a list cursor that names no visible row, in the reference's words. */
+export function unknownCursor(after: string): InvalidParameterError {
+  return new InvalidParameterError("after", `Record with id='${after}' not found in table 'openai_responses'`);
 }

@@ -8,14 +8,13 @@
 import type { Db } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { runStorage } from "../db/transient.js";
-import { InvalidParameterError } from "../errors.js";
 import { ownersOf, type RowCondition } from "../access/where.js";
 import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import { rebuildInput, type ChainRow, type DigestMode } from "./chain.js";
 import { deleteTurns, walkChains, wholeBlob } from "./chain-sql.js";
-import { afterCursor, assemblePage, type Cursor, type ListPage } from "./keyset.js";
+import { afterCursor, assemblePage, unknownCursor, type Cursor, type ListPage } from "./keyset.js";
 import type { RememberedTurns } from "./remembered-turns.js";
 import { ResponsesMaintenance } from "./responses-maintenance.js";
 import {
@@ -210,8 +209,7 @@ export class ResponsesRepository {
       if (query.after) {
         const p = new SqlParams(dialect);
         const found = await db.queryRaw(p.query(this.#visibleById(p, query.after, visible, ["created_at"])));
-        if (!found.rows.length)
-          throw new InvalidParameterError("after", `Record with id='${query.after}' not found in table 'openai_responses'`);
+        if (!found.rows.length) throw unknownCursor(query.after);
         cursor = { createdAt: String(found.rows[0]![0]), id: query.after };
       }
       const p = new SqlParams(dialect);

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { InvalidParameterError, ValidationError } from "../errors.js";
-import { keyString } from "./common.js";
+import { keyString, storableString } from "./common.js";
 
 /**
  * The caller a read or write is made for. `null`/absent means "no user" (authentication off):
@@ -15,7 +15,7 @@ import { keyString } from "./common.js";
 const userSchema = z
   .object({
     principal: keyString("principal"),
-    attributes: z.record(z.string(), z.array(z.string())).nullish(),
+    attributes: z.record(storableString, z.array(storableString)).nullish(),
   })
   .nullish();
 
@@ -244,10 +244,11 @@ export function parseBatchSize(batchSize: unknown = 500): number {
 
 /** A prune's cutoff in unix seconds, from a Date or unix seconds, checked. */
 export function parseOlderThan(olderThan: unknown): number {
-  const cutoff = olderThan instanceof Date ? Math.floor(olderThan.getTime() / 1000) : olderThan;
+  const cutoff = olderThan instanceof Date ? olderThan.getTime() / 1000 : olderThan;
   if (typeof cutoff !== "number" || !Number.isFinite(cutoff))
     throw new InvalidParameterError("olderThan", "Invalid value for 'olderThan': expected a Date or unix seconds");
-  return cutoff;
+  // Whole seconds, as created_at is stored (a bigint column takes no fraction), as a Date always was.
+  return Math.floor(cutoff);
 }
 
 /** The `limit` of `ownerCounts` (default 10), checked. */

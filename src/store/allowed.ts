@@ -3,6 +3,7 @@ import { isAllowed } from "../access/decide.js";
 import { ownerView } from "../access/owner.js";
 import type { Action, CompiledRule, ResourceType } from "../access/policy.js";
 import { allowedRows, and, not, type RowCondition } from "../access/where.js";
+import { isKey } from "../schemas/common.js";
 import type { WriteAccess } from "../repository/responses-table.js";
 import type { User } from "../schemas/params.js";
 
@@ -40,7 +41,11 @@ export class AllowedRows {
 
   /** What a prune may delete: one owner's rows, every owner's, or what the caller may delete. */
   prunable(scope: OwnerScope, user: User | null, type: ResourceType): RowCondition {
-    if (scope.owner !== undefined) return scope.owner === "" ? not({ kind: "owned" }) : { kind: "owner-is", principal: scope.owner };
+    if (scope.owner !== undefined) {
+      if (scope.owner === "") return not({ kind: "owned" });
+      // A principal no row can have (NUL, a lone surrogate, ...) owns nothing, on every engine.
+      return isKey(scope.owner) ? { kind: "owner-is", principal: scope.owner } : { kind: "const", value: false };
+    }
     if (scope.allOwners) return and();
     return this.deletable(user, type);
   }

@@ -2,6 +2,7 @@
 import type { RowCondition } from "../access/where.js";
 import { ownerColumns } from "../access/owner.js";
 import { AccessDeniedError, ConversationIdConflictError, ConversationNotFoundError } from "../errors.js";
+import { isKey } from "../schemas/common.js";
 import type { ChatCompletionMessage } from "../schemas/message.js";
 import type { User } from "../schemas/params.js";
 import type { StoreRuntime } from "./runtime.js";
@@ -31,6 +32,7 @@ export class ConversationOperations {
 
   /** The messages of a visible conversation, or null. */
   async get(conversationId: string, visible: RowCondition): Promise<ChatCompletionMessage[] | null> {
+    if (!isKey(conversationId)) return null; // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       "none",
       ({ conversations }) => conversations.find(conversationId, visible),
@@ -41,6 +43,7 @@ export class ConversationOperations {
 
   /** Deletes a deletable conversation's messages. */
   async delete(conversationId: string, deletable: RowCondition): Promise<{ id: string; deleted: true }> {
+    if (!isKey(conversationId)) throw new ConversationNotFoundError(conversationId);
     const deleted = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.delete(conversationId, deletable));
     if (!deleted) throw new ConversationNotFoundError(conversationId);
     return { id: conversationId, deleted: true };

@@ -2,6 +2,8 @@
 import { ownerColumns, ownerKey } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import { ResponseNotFoundError } from "../errors.js";
+import { isKey } from "../schemas/common.js";
+import { unknownCursor } from "../repository/keyset.js";
 import { pageInputItemsOf, type InputItemSlice } from "../repository/input-items.js";
 import type { ListPage } from "../repository/keyset.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
@@ -60,6 +62,7 @@ export class ResponseOperations {
 
   /** The visible response `id`, read after its queued writes. */
   async get(id: string, visible: RowCondition): Promise<StoredResponse> {
+    if (!isKey(id)) throw new ResponseNotFoundError(id); // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       { id },
       ({ responses }) => responses.find(id, visible),
@@ -70,12 +73,17 @@ export class ResponseOperations {
   }
 
   /** A page of visible responses; every write queued before the call is visible to it. */
-  list(query: PageQuery, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+  async list(query: PageQuery, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+    // Cursors and filters no stored key can match answer as on every engine, without the database.
+    if (query.after !== undefined && !isKey(query.after)) throw unknownCursor(query.after);
+    if (query.model !== undefined && !isKey(query.model))
+      return { object: "list", data: [], first_id: null, last_id: null, has_more: false };
     return this.#runtime.read("all", ({ responses }) => responses.page(query, visible));
   }
 
   /** Deletes a deletable response, after its queued writes land. */
   async delete(id: string, deletable: RowCondition): Promise<DeleteResult> {
+    if (!isKey(id)) throw new ResponseNotFoundError(id);
     const deleted = await this.#runtime.onPrimary({ id }, ({ responses }) => responses.delete(id, deletable));
     if (!deleted) throw new ResponseNotFoundError(id);
     return { id, object: "response", deleted: true };
@@ -83,6 +91,7 @@ export class ResponseOperations {
 
   /** A page of the input items of the visible response `id`, read after its queued writes. */
   async inputItems(id: string, slice: InputItemSlice, visible: RowCondition): Promise<ListPage<InputItem>> {
+    if (!isKey(id)) throw new ResponseNotFoundError(id);
     const page = await this.#runtime.read(
       { id },
       ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id),

@@ -142,6 +142,38 @@ describeProviders(PROVIDERS, "hostile input on $label", (provider) => {
     await expect(store.getResponseObject("resp_too_deep", { user: alice })).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
   });
 
+  test("strings no database holds as given (NUL, lone surrogates) answer the same on every engine, without the database", async () => {
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), [], [], { user: { principal: "eve\ufffd" } });
+    for (const id of ["a\u0000b", "resp_1\u0000", "x\ud800", "\udc00"]) {
+      await expect(store.getResponseObject(id)).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
+      await expect(store.deleteResponseObject(id)).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
+      await expect(store.listResponseInputItems(id)).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
+      await expect(store.listResponses({ after: id })).rejects.toMatchObject({ code: "INVALID_PARAMETER", param: "after" });
+      expect((await store.listResponses({ model: id })).data).toEqual([]);
+      expect(await store.getConversationMessages(id)).toBeNull();
+      await expect(store.deleteConversationMessages(id)).rejects.toMatchObject({ code: "CONVERSATION_NOT_FOUND" });
+      expect(await store.pruneResponses({ olderThan: Date.now() / 1000 + 10, owner: id })).toEqual({ deleted: 0 });
+      await expect(store.storeResponseObject(makeResponse({ id }), [])).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+        argument: "response",
+      });
+      await expect(store.storeConversationMessages(id, [])).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+        argument: "conversation_id",
+      });
+    }
+    // Two different principals never become one owner: eve\ud800 is refused, not folded into eve\ufffd.
+    for (const user of [{ principal: "eve\ud800" }, { principal: "eve\u0000" }, { principal: "eve", attributes: { roles: ["x\ud800"] } }]) {
+      await expect(store.listResponses({ user })).rejects.toMatchObject({ code: "VALIDATION_FAILED", argument: "user" });
+      await expect(store.storeResponseObject(makeResponse({ id: "resp_2" }), [], [], { user })).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+      });
+    }
+    expect((await store.listResponses({ user: { principal: "eve\ufffd" } })).data.map((r) => r.id)).toEqual(["resp_1"]);
+    expect((await store.storageStats({ allOwners: true })).rows).toBe(1);
+  });
+
   test("item types named like Object.prototype members are kept as unknown types; own __proto__ keys round-trip on every read path", async () => {
     const writer = await stores.open();
     const odd = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"].map((type, i) => ({ type, id: `odd_${i}` }));
