@@ -84,6 +84,8 @@ interface PendingWrite {
   resolve(): void;
   reject(error: ResponsesStoreError): void;
   settled: Promise<void>;
+  /** Set on an operation in order (a delete): run alone, after the writes of its id before it and before those after. */
+  run?: () => Promise<void>;
 }
 
 /** How a batch reaches the database: returns the writes that failed for a reason of their own, by id. */
@@ -157,16 +159,59 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       reject = rej;
     });
     const pending: PendingWrite = { write, enqueuedAt: performance.now(), resolve, reject, settled };
-    const quiet = settled.catch(() => {});
-    this.#unsettled.add(quiet);
-    this.#latestById.set(write.id, quiet);
-    void quiet.then(() => {
-      this.#unsettled.delete(quiet);
-      if (this.#latestById.get(write.id) === quiet) this.#latestById.delete(write.id);
-    });
+    this.#track(write.id, settled);
     this.#buffer.push(pending);
     this.#kick();
     return settled;
+  }
+
+  /**
+   * Runs `operation` on `id` in call order with this queue's writes of that id: after every write
+   * of `id` queued before it has settled, and before any queued after it starts (a delete made
+   * right after a store, or before one, without waiting). Its own failure is thrown.
+   */
+  async inOrder<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreClosedError();
+    let result: { value: T } | undefined;
+    let resolve!: () => void;
+    let reject!: (error: ResponsesStoreError) => void;
+    const settled = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const run = async () => {
+      result = { value: await operation() };
+    };
+    this.#track(id, settled);
+    // The write it carries only names the id: the batch takers never write it.
+    this.#buffer.push({ write: { kind: "update", id } as ResponseWrite, enqueuedAt: performance.now(), resolve, reject, settled, run });
+    this.#kick();
+    await settled;
+    return result!.value;
+  }
+
+  /** Notes a write or operation of `id` until it settles (flush and settledFor wait for it). */
+  #track(id: string, settled: Promise<void>): void {
+    const quiet = settled.catch(() => {});
+    this.#unsettled.add(quiet);
+    this.#latestById.set(id, quiet);
+    void quiet.then(() => {
+      this.#unsettled.delete(quiet);
+      if (this.#latestById.get(id) === quiet) this.#latestById.delete(id);
+    });
+  }
+
+  /** Runs an operation in order, then lets the writes of its id after it go. */
+  async #runInOrder(pending: PendingWrite): Promise<void> {
+    try {
+      await pending.run!();
+      pending.resolve();
+    } catch (error) {
+      pending.reject(error as ResponsesStoreError);
+    } finally {
+      this.#inFlightIds.delete(pending.write.id);
+      this.#kick();
+    }
   }
 
   /** Resolves once the newest queued write of `id` (if any) has settled. */
@@ -256,7 +301,11 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     const blocked = new Set(this.#inFlightIds);
     for (const w of this.#buffer) {
       const id = w.write.id;
-      if (batch.length < this.#batchSize && !blocked.has(id)) {
+      if (w.run && !blocked.has(id)) {
+        // An operation in order whose turn has come: it runs alone; its id stays blocked until it settles.
+        this.#inFlightIds.add(id);
+        void this.#runInOrder(w);
+      } else if (!w.run && batch.length < this.#batchSize && !blocked.has(id)) {
         batch.push(w);
         this.#inFlightIds.add(id);
       } else {

@@ -84,7 +84,8 @@ export class ResponseOperations {
   /** Deletes a deletable response, after its queued writes land. */
   async delete(id: string, deletable: RowCondition): Promise<DeleteResult> {
     if (!isKey(id)) throw new ResponseNotFoundError(id);
-    const deleted = await this.#runtime.onPrimary({ id }, ({ responses }) => responses.delete(id, deletable));
+    // In call order with the queued writes of this id: a store made just before lands first, one made just after lands after.
+    const deleted = await this.#runtime.inOrder(id, ({ responses }) => responses.delete(id, deletable));
     if (!deleted) throw new ResponseNotFoundError(id);
     return { id, object: "response", deleted: true };
   }

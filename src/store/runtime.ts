@@ -130,6 +130,17 @@ export class StoreRuntime {
     });
   }
 
+  /**
+   * An operation on the primary in call order with the writes of `id` (a delete): after those
+   * made before it, before those made after it, awaited or not.
+   */
+  inOrder<T>(id: string, op: (backend: Backend) => Promise<T>): Promise<T> {
+    return this.#withBackend((backend) => {
+      const run = () => StoreRuntime.#noting(backend, () => op(backend));
+      return backend.queue ? backend.queue.inOrder(id, run) : run();
+    });
+  }
+
   static async #noting<T>(backend: Backend, op: () => Promise<T>): Promise<T> {
     try {
       return await op();
