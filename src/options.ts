@@ -8,6 +8,9 @@ import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/poli
 import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
 
+/** The default end of a page: 4 MiB of JSON. */
+const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
+
 /** The default bound of remembered turns: 64 MiB of their JSON text. */
 const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -93,6 +96,14 @@ export interface ResponsesStoreOptions {
    */
   historyCacheBytes?: number;
   /**
+   * Where a page of `listResponses` or `listResponseInputItems` ends, in bytes of JSON, besides
+   * `limit`: after the item that reaches it (a page holds at least one item), with `has_more` and
+   * `last_id` continuing exactly. It bounds what one request makes the process hold: a list of
+   * 100 responses of 10,000-turn conversations would otherwise build gigabytes.
+   * @default 4194304 (4 MiB)
+   */
+  pageBytes?: number;
+  /**
    * Bring your own connection: a Prisma 7 driver adapter factory over the host's pool, e.g.
    * `new PrismaPg(hostPgPool)` or `new PrismaMariaDb(hostMariadbPool)`. The store queries
    * through it and leaves the pool open on shutdown. Migrations still need `url`, or
@@ -136,6 +147,7 @@ const optionsSchema = z.object({
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
   historyCacheBytes: z.number().int().min(0).optional(),
+  pageBytes: z.number().int().min(1).optional(),
   logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).warn === "function").optional(),
   queue: z
     .object({
@@ -179,6 +191,7 @@ export interface ResolvedOptions {
   migrate: boolean;
   pool: { max?: number };
   historyCacheBytes: number;
+  pageBytes: number;
   logger: Logger;
   /** The queue's settings, or undefined when writes go straight to the database. */
   queue: WriteQueueOptions | undefined;
@@ -273,6 +286,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
     historyCacheBytes: parsed.data.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES,
+    pageBytes: parsed.data.pageBytes ?? DEFAULT_PAGE_BYTES,
     logger: parsed.data.logger ?? quietLogger,
   };
 }

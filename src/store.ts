@@ -92,7 +92,7 @@ export class ResponsesStore extends StoreLifecycle {
     super(runtime, resolved.provider);
     this.#allowed = allowed;
     this.#runtime = runtime;
-    this.#responses = new ResponseOperations(this.#runtime, remembered);
+    this.#responses = new ResponseOperations(this.#runtime, remembered, resolved.pageBytes);
     this.#conversations = new ConversationOperations(this.#runtime);
     this.#maintenance = new MaintenanceOperations(this.#runtime, (owner) => this.#allowed.rows("read", owner));
   }

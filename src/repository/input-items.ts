@@ -131,3 +131,20 @@ function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item 
       return item;
   }
 }
+
+/**
+ * `page` cut after the item that reaches `maxBytes` of JSON (at least one item): `has_more` and
+ * `last_id` then continue from the last item kept.
+ */
+export function withinPageBytes<T>(page: ListPage<T & { id?: unknown }>, maxBytes: number): ListPage<T & { id?: unknown }> {
+  let total = 0;
+  for (let i = 0; i < page.data.length; i++) {
+    if (i > 0 && total >= maxBytes) {
+      const data = page.data.slice(0, i);
+      const last = data[data.length - 1]!.id;
+      return { ...page, data, last_id: typeof last === "string" ? last : null, has_more: true };
+    }
+    total += Buffer.byteLength(JSON.stringify(page.data[i]));
+  }
+  return page;
+}

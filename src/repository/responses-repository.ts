@@ -225,30 +225,37 @@ export class ResponsesRepository {
       const owners = ownersOf(visible);
       // History views leave input and messages in the database.
       const blob = (column: string) => (query.includeInput ? column : dialect.jsonWithout(column, ["input", "messages"]));
+      // What an item will weigh as read: the whole JSON (full_bytes; a row stored whole is its own size).
+      const size = `COALESCE(${T}.full_bytes, ${dialect.byteLength(`${T}.response_object`)})`;
       let sql: string;
       if (owners) {
         // Visibility is "one of these owners": one (owner_principal, created_at, id) index range
         // per owner, each cut at limit + 1, merged. A single scan with OR would walk the
         // (created_at, id) index filtering out other owners' rows.
         const branch = (owner: string) =>
-          `SELECT * FROM (SELECT response_object, created_at, id, parent_id, input_start FROM ${T} WHERE ` +
+          `SELECT * FROM (SELECT response_object, created_at, id, parent_id, input_start, ${size} AS size FROM ${T} WHERE ` +
           `${where({ kind: "owner-is", principal: owner })} ${orderBy} LIMIT ${query.limit + 1}) AS o${p.count}`;
         sql =
-          `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start ` +
+          `SELECT ${blob("visible_rows.response_object")}, visible_rows.id, visible_rows.parent_id, visible_rows.input_start, visible_rows.size ` +
           `FROM (${owners.map(branch).join(" UNION ALL ")}) AS visible_rows ${orderBy} LIMIT ${query.limit + 1}`;
       } else {
         sql =
-          `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start ` +
+          `SELECT ${blob(`${T}.response_object`)}, ${T}.id, ${T}.parent_id, ${T}.input_start, ${size} ` +
           `FROM ${T} WHERE ${where(visible)} ${orderBy} LIMIT ${query.limit + 1}`;
       }
       const result = await db.queryRaw(p.query(sql));
-      const rows: ChainRow[] = result.rows.map((r) => ({
+      // The page ends at `limit` items, or sooner, after the item that reaches the byte budget (at
+      // least one item): has_more and last_id continue exactly where it ended.
+      const weights = result.rows.map((r) => (query.includeInput ? Number(r[4] ?? 0) : jsonBytes(r[0])));
+      const taken = withinBudget(weights, query.limit, query.maxBytes);
+      const rows: ChainRow[] = result.rows.slice(0, taken).map((r) => ({
         id: String(r[1]),
         parentId: textOrNull(r[2]),
         inputStart: Number(r[3]),
         messagesStart: 0,
         blob: fromJson(r[0]) as StoredBlob,
       }));
+      const hasMore = result.rows.length > taken; // the rows after the page only say that more follow
       let blobs = rows.map((r) => r.blob as StoredBlob);
       if (query.includeInput) {
         // Every continued turn's input from one walk over all their chains.
@@ -258,11 +265,7 @@ export class ResponsesRepository {
           r.inputStart > 0 ? { ...(r.blob as StoredBlob), input: rebuildInput(r, parents, "listResponses") } : (r.blob as StoredBlob),
         );
       }
-      return assemblePage(
-        blobs.map((b) => listed(b, query.includeInput)),
-        query.limit,
-        (item) => item.id,
-      );
+      return assemblePage([...blobs.map((b) => listed(b, query.includeInput)), ...(hasMore ? [MORE] : [])], taken, (item) => item.id);
     });
   }
 
@@ -314,4 +317,27 @@ export class ResponsesRepository {
       return result.rows.map((r) => ({ owner: String(r[0]), rows: Number(r[1]) }));
     });
   }
+}
+
+/** Stands for the item after a page, which only says that more follow (assemblePage drops it). */
+const MORE = { id: "" } as ResponseObject;
+
+/** The bytes of a JSON value as a driver returned it (text, or already parsed). */
+function jsonBytes(value: unknown): number {
+  return typeof value === "string" ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value));
+}
+
+/**
+ * How many of the items (by `weights`, in page order) a page takes: at most `limit`, and none
+ * after the one that reaches `maxBytes` in all; at least one.
+ */
+function withinBudget(weights: readonly number[], limit: number, maxBytes: number): number {
+  let total = 0;
+  let taken = 0;
+  for (const weight of weights) {
+    if (taken >= limit || (taken > 0 && total >= maxBytes)) break;
+    total += weight;
+    taken++;
+  }
+  return taken;
 }

@@ -43,6 +43,8 @@ export interface PageQuery {
   limit: number;
   model?: string | undefined;
   order: Order;
+  /** The page ends after the item that reaches this many bytes of JSON (at least one item). */
+  maxBytes: number;
 }
 
 /**

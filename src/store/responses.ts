@@ -4,7 +4,7 @@ import type { RowCondition } from "../access/where.js";
 import { ResponseNotFoundError } from "../errors.js";
 import { isKey } from "../schemas/common.js";
 import { unknownCursor } from "../repository/keyset.js";
-import { pageInputItemsOf, type InputItemSlice } from "../repository/input-items.js";
+import { pageInputItemsOf, withinPageBytes, type InputItemSlice } from "../repository/input-items.js";
 import type { ListPage } from "../repository/keyset.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import { toRow, toStoredBlob, type PageQuery } from "../repository/responses-table.js";
@@ -20,10 +20,13 @@ import type { StoreRuntime } from "./runtime.js";
 export class ResponseOperations {
   readonly #runtime: StoreRuntime;
   readonly #remembered: RememberedTurns;
+  readonly #pageBytes: number;
 
-  constructor(runtime: StoreRuntime, remembered: RememberedTurns) {
+  /** `pageBytes`: where a page of responses or input items ends, in bytes of JSON (the `pageBytes` option). */
+  constructor(runtime: StoreRuntime, remembered: RememberedTurns, pageBytes: number) {
     this.#runtime = runtime;
     this.#remembered = remembered;
+    this.#pageBytes = pageBytes;
   }
 
   /**
@@ -73,12 +76,12 @@ export class ResponseOperations {
   }
 
   /** A page of visible responses; every write queued before the call is visible to it. */
-  async list(query: PageQuery, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+  async list(query: Omit<PageQuery, "maxBytes">, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
     // Cursors and filters no stored key can match answer as on every engine, without the database.
     if (query.after !== undefined && !isKey(query.after)) throw unknownCursor(query.after);
     if (query.model !== undefined && !isKey(query.model))
       return { object: "list", data: [], first_id: null, last_id: null, has_more: false };
-    return this.#runtime.read("all", ({ responses }) => responses.page(query, visible));
+    return this.#runtime.read("all", ({ responses }) => responses.page({ ...query, maxBytes: this.#pageBytes }, visible));
   }
 
   /** Deletes a deletable response, after its queued writes land. */
@@ -99,6 +102,6 @@ export class ResponseOperations {
       (p) => p === undefined,
     );
     if (!page) throw new ResponseNotFoundError(id);
-    return page;
+    return withinPageBytes(page, this.#pageBytes);
   }
 }
