@@ -22,7 +22,8 @@ export class ConversationOperations {
     user: User | null,
     access: { mayCreate: boolean; writable: RowCondition },
   ): Promise<void> {
-    const row = { conversationId, messages: [...messages], now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
+    // Captured at the call: what the caller changes afterwards is not what it asked to store.
+    const row = { conversationId, messages: structuredClone([...messages]), now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
     const outcome = await this.#runtime.onPrimary("none", ({ conversations }) =>
       conversations.store(row, access.writable, access.mayCreate),
     );

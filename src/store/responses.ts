@@ -45,18 +45,27 @@ export class ResponseOperations {
     const remembered = this.#remembered.match(response.previous_response_id, ownerKey(owner), input, messages) ?? {};
     validate("input", input, remembered.validInput);
     validate("messages", messages, remembered.messages?.count);
-    const row = toRow(toStoredBlob(response, input, messages), owner);
+    // Captured at the call: the lists as they are now, and copies of the response and of every item
+    // not matched against a remembered turn's own copies (those were stored already, and only their
+    // count and digest are planned with while the parent holds them).
+    const captured = toStoredBlob(
+      structuredClone(response),
+      capture(input, remembered.validInput),
+      capture(messages, remembered.messages?.count),
+    );
+    const row = toRow(captured, owner);
     await this.#runtime.write({ kind: "store", id: row.id, row, mayCreate, remembered });
   }
 
   /** A lifecycle update by `writer` of a validated response (and input, when given). */
   async update(response: ResponseObject, input: readonly InputItem[] | undefined, writer: User | null): Promise<void> {
     const { input: _input, messages: _messages, ...rest } = response as ResponseObject & { input?: unknown; messages?: unknown };
+    // Captured at the call: what the caller changes afterwards is not what it asked to store.
     await this.#runtime.write({
       kind: "update",
       id: response.id,
-      response: rest,
-      input: input === undefined ? undefined : [...input],
+      response: structuredClone(rest),
+      input: input === undefined ? undefined : structuredClone([...input]),
       createdAt: response.created_at,
       model: response.model,
       writer,
@@ -104,4 +113,9 @@ export class ResponseOperations {
     if (!page) throw new ResponseNotFoundError(id);
     return withinPageBytes(page, this.#pageBytes);
   }
+}
+
+/** `list` as it is now: its first `kept` items as they are (matched against remembered copies), copies of the rest. */
+function capture<T>(list: readonly T[], kept = 0): T[] {
+  return kept > 0 ? [...list.slice(0, kept), ...structuredClone(list.slice(kept))] : structuredClone([...list]);
 }

@@ -174,6 +174,36 @@ describeProviders(PROVIDERS, "hostile input on $label", (provider) => {
     expect((await store.storageStats({ allOwners: true })).rows).toBe(1);
   });
 
+  test("a store, an update and a conversation's messages keep what the call was given, whatever the caller changes after it", async () => {
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_u" }), [userMessage("msg_0")], [], { user: alice });
+    const update = { ...makeResponse({ id: "resp_u" }), status: "in_progress", extra: { note: "as called" } };
+    const input = [userMessage("msg_1")];
+    const updating = store.updateResponseObject(update, { user: alice, input });
+    update.extra.note = "changed after";
+    update.status = "failed";
+    input.push(userMessage("msg_late"));
+    (input[0]!.content as { text: string }[])[0]!.text = "changed after";
+    const messages = [{ role: "user" as const, content: "as called" }];
+    const storing = store.storeConversationMessages("conv_u", messages, { user: alice });
+    messages.push({ role: "user", content: "late" });
+    messages[0]!.content = "changed after";
+    const turn = { ...makeResponse({ id: "resp_s" }), extra: { note: "as called" } };
+    const turnInput = [userMessage("msg_s")];
+    const storingTurn = store.storeResponseObject(turn, turnInput, [], { user: alice });
+    turn.extra.note = "changed after";
+    turnInput.push(userMessage("msg_pushed_after"));
+    (turnInput[0]!.content as { text: string }[])[0]!.text = "changed after";
+    await Promise.all([updating, storing, storingTurn]);
+    const stored = await store.getResponseObject("resp_s", { user: alice });
+    expect(stored.extra).toEqual({ note: "as called" });
+    expect(stored.input).toEqual([userMessage("msg_s")]);
+    const got = await store.getResponseObject("resp_u", { user: alice });
+    expect(got).toMatchObject({ status: "in_progress", extra: { note: "as called" } });
+    expect(got.input).toEqual([userMessage("msg_1")]);
+    expect(await store.getConversationMessages("conv_u", { user: alice })).toEqual([{ role: "user", content: "as called" }]);
+  });
+
   test("item types named like Object.prototype members are kept as unknown types; own __proto__ keys round-trip on every read path", async () => {
     const writer = await stores.open();
     const odd = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"].map((type, i) => ({ type, id: `odd_${i}` }));
