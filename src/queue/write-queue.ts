@@ -78,6 +78,23 @@ export interface WriteQueueEvents {
   writeError: [{ id: string; error: ResponsesStoreError }];
 }
 
+/** The counters a queue starts from. */
+function counters() {
+  return { written: 0, failed: 0, batches: 0, rowsInBatches: 0, maxBatchSize: 0, retries: 0, splitBatches: 0, maxLatencyMs: 0 };
+}
+
+/**
+ * The stats of a queue that holds and has done nothing (what stores without a queue report beside their replicas).
+ *
+ * @example
+ * ```ts
+ * const { depth } = idleQueueStats(); // 0
+ * ```
+ */
+export function idleQueueStats(): WriteQueueStats {
+  return { ...counters(), depth: 0, waitingForRoom: 0, inFlightBatches: 0, meanLatencyMs: 0 };
+}
+
 interface PendingWrite {
   write: ResponseWrite;
   enqueuedAt: number;
@@ -116,17 +133,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   readonly #roomWaiters: (() => void)[] = [];
   #closed = false;
   #inFlightBatches = 0;
-  #stats = {
-    written: 0,
-    failed: 0,
-    batches: 0,
-    rowsInBatches: 0,
-    maxBatchSize: 0,
-    retries: 0,
-    splitBatches: 0,
-    latencySum: 0,
-    maxLatencyMs: 0,
-  };
+  #stats = { ...counters(), latencySum: 0 };
 
   constructor(write: BatchWriter, options: WriteQueueOptions = {}, retry: RetryPolicy = DEFAULT_RETRY) {
     super();

@@ -10,7 +10,7 @@ import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
 import { redactUrl } from "../db/providers.js";
 import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
-import type { WriteQueue, WriteQueueStats } from "../queue/write-queue.js";
+import { idleQueueStats, type WriteQueue, type WriteQueueStats } from "../queue/write-queue.js";
 import type { ConversationsRepository } from "../repository/conversations-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
@@ -36,24 +36,6 @@ export interface Backend extends Repositories {
  * write queued so far, or nothing (calls on tables the queue never writes).
  */
 export type Settle = { id: string } | "all" | "none";
-
-/** Queue counters when writes go straight to the database (replica stats still report). */
-function idleQueueStats(): WriteQueueStats {
-  return {
-    depth: 0,
-    waitingForRoom: 0,
-    inFlightBatches: 0,
-    written: 0,
-    failed: 0,
-    batches: 0,
-    rowsInBatches: 0,
-    maxBatchSize: 0,
-    retries: 0,
-    splitBatches: 0,
-    meanLatencyMs: 0,
-    maxLatencyMs: 0,
-  };
-}
 
 /** The plumbing under one ResponsesStore. */
 export class StoreRuntime {
