@@ -5,7 +5,7 @@
  * 10,000) each, with incompressible text (300-byte questions, 1.2 KB answers), are stored on a
  * fresh SQLite file through the built package. Then the built `serve` runs in a process of its
  * own and answers `GET /v1/responses?limit=100` (every item with its whole input) page after
- * for 30 pages, and `limit=50`; the bench reads that process's peak resident set (VmHWM). The goal: the
+ * for BENCH_MEMORY_PAGES pages (default 30), and `limit=50`; the bench reads that process's peak resident set (VmHWM). The goal: the
  * peak stays within a few times the page budget (`pageBytes`, 4 MiB) over what serve holds idle.
  * Asserts nothing.
  */
@@ -21,6 +21,7 @@ import { built } from "./built.js";
 const { createResponsesStore } = built;
 const TURNS = Number(process.env.BENCH_MEMORY_TURNS ?? 10_000);
 const CONVERSATIONS = Number(process.env.BENCH_MEMORY_CONVERSATIONS ?? 2);
+const PAGES = Number(process.env.BENCH_MEMORY_PAGES ?? 30);
 const text = (bytes: number) =>
   randomBytes(Math.ceil((bytes * 3) / 4))
     .toString("base64")
@@ -95,8 +96,8 @@ try {
       let bytes = 0;
       let statuses = new Set<number>();
       const started = performance.now();
-      // The newest responses, 30 pages of them (each item with its whole input).
-      while (pages < 30) {
+      // The newest responses, PAGES pages of them (each item with its whole input).
+      while (pages < PAGES) {
         const response = await fetch(`${origin}/v1/responses?limit=${limit}${after ? `&after=${after}` : ""}`);
         statuses.add(response.status);
         const body = (await response.json()) as { data: { id: string }[]; has_more: boolean; last_id: string | null };

@@ -158,6 +158,11 @@ export interface RememberedPrefix {
   state: ArrayDigest;
   /** Bytes of their JSON text, without brackets. */
   bytes: number;
+  /**
+   * New objects equal to the items from `from` to `to` as they were remembered, for plans that
+   * serialise them after all (the caller's own objects may have changed since the call).
+   */
+  copies?(from: number, to: number): unknown[];
 }
 
 /** A list as planned: the items a row keeps and what the rest of the plan needs of it. */
@@ -186,10 +191,17 @@ function planList(
   digest: string | null,
   remembered: RememberedPrefix | undefined,
 ): ListPlan {
+  // Items from `from` to `to` as the caller gave them at the call: the remembered prefix from its
+  // own copies (the caller keeps its objects, and may change them after the call), the rest as given.
+  const asCalled = (from: number, to: number): readonly unknown[] => {
+    const known = remembered?.copies ? Math.min(remembered.count, to) : 0;
+    if (from >= known) return items.slice(from, to);
+    return [...remembered!.copies!(from, known), ...items.slice(known, to)];
+  };
   if (digest === null || count < 0 || items.length < count) {
-    return { start: 0, ownInner: serialise(items).inner, inherited: 0, state: undefined, bytes: undefined };
+    return { start: 0, ownInner: serialise(asCalled(0, items.length)).inner, inherited: 0, state: undefined, bytes: undefined };
   }
-  const ownItems = items.slice(count);
+  const ownItems = asCalled(count, items.length);
   const own = serialise(ownItems).inner;
   const ownBytes = () => Buffer.byteLength(own);
   if (remembered && remembered.count === count && remembered.digest === digest) {
@@ -202,7 +214,7 @@ function planList(
       bytes: inherited + ownBytes(),
     };
   }
-  const headItems = items.slice(0, count);
+  const headItems = asCalled(0, count);
   const head = serialise(headItems).inner;
   const state = new ArrayDigest().add(digestInner(mode, headItems, head));
   const matched = state.peek() === digest;

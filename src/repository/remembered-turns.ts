@@ -21,7 +21,15 @@ import type { RememberedPrefix, PlannedHistory } from "./chain.js";
 interface RememberedList extends RememberedPrefix {
   /** snapshot()s of the items: compared with, never handed out. */
   items: readonly unknown[];
+  /** New objects equal to the items from `from` to `to` as they were remembered. */
+  copies(from: number, to: number): unknown[];
 }
+
+/** The `copies` of a RememberedList over `items` (snapshots). */
+const copiesOf =
+  (items: readonly unknown[]) =>
+  (from: number, to: number): unknown[] =>
+    items.slice(from, to).map(thaw);
 
 /** A remembered turn: its whole input followed by its output, and its messages. */
 export interface RememberedTurn {
@@ -188,12 +196,20 @@ export class RememberedTurns {
     const remembered: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
-      history: { items: history, count: history.length, digest: digests.history, state: plan.history.state, bytes: plan.history.bytes },
+      history: {
+        items: history,
+        count: history.length,
+        digest: digests.history,
+        state: plan.history.state,
+        bytes: plan.history.bytes,
+        copies: copiesOf(history),
+      },
       inputCount: lists.input.length,
       messages:
         plan.messages && lists.messages && digests.messages !== null
           ? {
               items: copied(lists.messages, matched.messages),
+              copies: copiesOf(copied(lists.messages, matched.messages)),
               count: lists.messages.length,
               digest: digests.messages,
               state: plan.messages.state,

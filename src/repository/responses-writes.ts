@@ -93,7 +93,7 @@ export class ResponseWrites {
     if (!simple.length) return [...stores];
     const stored = await this.#upsertMany(
       db,
-      simple.map((w) => unplanned(w.row)),
+      simple.map((w) => unplanned(asCalled(w))),
       (row) => access(writerOf(row)).update,
       true,
     );
@@ -223,4 +223,19 @@ export class ResponseWrites {
       }),
     );
   }
+}
+
+/**
+ * The row of a store as its caller gave it at the call: the items a remembered turn matched (the
+ * caller keeps those objects, and may change them after the call) from the remembered copies.
+ */
+function asCalled(w: StoreWrite): ResponseRow {
+  const { input: inputPrefix, messages: messagesPrefix } = w.remembered ?? {};
+  if (!inputPrefix && !messagesPrefix) return w.row;
+  const blob = w.row.responseObject;
+  const restored = (list: unknown[], prefix: typeof inputPrefix) =>
+    prefix ? [...prefix.copies(0, prefix.count), ...list.slice(prefix.count)] : list;
+  const responseObject: StoredBlob = { ...blob, input: restored(blob.input ?? [], inputPrefix) };
+  if (Array.isArray(blob.messages)) responseObject.messages = restored(blob.messages, messagesPrefix);
+  return { ...w.row, responseObject };
 }

@@ -204,6 +204,27 @@ describeProviders(PROVIDERS, "hostile input on $label", (provider) => {
     expect(await store.getConversationMessages("conv_u", { user: alice })).toEqual([{ role: "user", content: "as called" }]);
   });
 
+  test("a turn planned against a parent that changed keeps the items the call was given, though the caller changed them after", async () => {
+    const writer = await stores.open();
+    const other = await stores.open();
+    const turn1 = makeResponse({ id: "resp_c1" });
+    const input1 = [userMessage("msg_c1", "as called")];
+    await writer.storeResponseObject(turn1, input1, [], { user: alice });
+    const turn2 = makeResponse({ id: "resp_c2", previous_response_id: "resp_c1" });
+    const input2 = [...input1, ...(turn1.output as InputItem[]), userMessage("msg_c2")];
+    await writer.storeResponseObject(turn2, input2, [], { user: alice });
+    // Another instance changes turn 2's output: the writer still remembers the old one.
+    await other.updateResponseObject({ ...turn2, output: [] }, { user: alice });
+    const turn3 = makeResponse({ id: "resp_c3", previous_response_id: "resp_c2" });
+    const input3 = [...input2, ...(turn2.output as InputItem[]), userMessage("msg_c3")];
+    const storing = writer.storeResponseObject(turn3, input3, [], { user: alice });
+    (input1[0]!.content as { text: string }[])[0]!.text = "changed after the call";
+    await storing;
+    const fresh = await stores.open();
+    const got = await fresh.getResponseObject("resp_c3", { user: alice });
+    expect(JSON.stringify(got.input)).toBe(JSON.stringify([userMessage("msg_c1", "as called"), ...input3.slice(1)]));
+  });
+
   test("item types named like Object.prototype members are kept as unknown types; own __proto__ keys round-trip on every read path", async () => {
     const writer = await stores.open();
     const odd = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"].map((type, i) => ({ type, id: `odd_${i}` }));
