@@ -5,8 +5,8 @@
  * 10,000) each, with incompressible text (300-byte questions, 1.2 KB answers), are stored on a
  * fresh SQLite file through the built package. Then the built `serve` runs in a process of its
  * own and answers `GET /v1/responses?limit=100` (every item with its whole input) page after
- * for BENCH_MEMORY_PAGES pages (default 30), and `limit=50`; the bench reads that process's peak resident set (VmHWM), and what it held
- * idle. Asserts nothing.
+ * page for BENCH_MEMORY_PAGES pages (default 30), then `limit=50`. The bench reads that process's
+ * peak resident set (VmHWM), and what it held idle. Asserts nothing.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
