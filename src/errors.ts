@@ -288,12 +288,15 @@ export class AccessDeniedError extends ResponsesStoreError {
  */
 export class MigrationError extends ResponsesStoreError {
   readonly code = "MIGRATION_FAILED";
+  /** Whether starting again later may succeed (the database was unreachable, not at fault). */
+  readonly retryable: boolean;
   constructor(
     readonly migration: string | undefined,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(message, options);
+    this.retryable = options?.retryable ?? false;
   }
 }
 

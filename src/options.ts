@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ConfigurationError, type ResponsesStoreError } from "./errors.js";
 import type { WriteQueueOptions } from "./queue/write-queue.js";
 import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/policy.js";
-import { defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
+import { assertUsableUrl, defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
 
 /** The default end of a page: 4 MiB of JSON. */
@@ -248,6 +248,10 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     );
   }
   const dialect = dialectFor(provider);
+  // Malformed URLs are refused here, naming the part at fault (never the password), not at connect time.
+  if (parsed.data.url !== undefined || !own) assertUsableUrl("url", url);
+  if (parsed.data.directUrl !== undefined) assertUsableUrl("directUrl", parsed.data.directUrl);
+  for (const replica of parsed.data.replicas ?? []) assertUsableUrl("replicas", replica);
   const { enabled = !dialect.exclusiveWrites, ...queue } = parsed.data.queue ?? {};
   const directUrl = parsed.data.directUrl;
   const schemaOf = (of: string) => dialect.schema?.of(of);

@@ -28,7 +28,7 @@ import {
   toNodeListener,
   type StorageCounts,
 } from "../index.js";
-import { defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
+import { assertUsableUrl, defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
 import { parseDuration } from "./duration.js";
@@ -58,6 +58,8 @@ const connectionOf = () => {
 /** Where migrations connect, and the schema (the URL's) they apply in. */
 const migrationTarget = () => {
   const { url, directUrl } = connectionOf();
+  assertUsableUrl("--url", url);
+  if (directUrl) assertUsableUrl("--direct-url", directUrl);
   const provider = providerFromUrl(url);
   return { provider, target: directUrl ?? url, schema: dialectFor(provider).schema?.of(url) };
 };

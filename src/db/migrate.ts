@@ -12,7 +12,16 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MigrationError, isResponsesStoreError } from "../errors.js";
 import { sleep } from "../sleep.js";
-import { dialectFor, qualifiedTable, type Dialect, type ProviderName, type RawConnection } from "./providers.js";
+import {
+  assertUsableUrl,
+  dialectFor,
+  qualifiedTable,
+  redactUrl,
+  type Dialect,
+  type ProviderName,
+  type RawConnection,
+} from "./providers.js";
+import { isTransient } from "./transient.js";
 
 /** One migration folder as shipped. */
 export interface BundledMigration {
@@ -118,13 +127,17 @@ export async function applyMigrations(
   migrations: BundledMigration[],
   options: MigrateOptions = {},
 ): Promise<MigrationResult> {
+  assertUsableUrl("url", url);
   const dialect = dialectFor(provider);
   const schema = options.schema ?? dialect.schema?.of(url);
   let conn: RawConnection;
   try {
     conn = await dialect.openRawConnection(url);
   } catch (cause) {
-    throw new MigrationError(undefined, `Cannot connect to apply migrations: ${(cause as Error).message}`, { cause });
+    throw new MigrationError(undefined, `Cannot connect to ${redactUrl(url)} to apply migrations: ${(cause as Error).message}`, {
+      cause,
+      retryable: isTransient(cause),
+    });
   }
   const lock = dialect.migrationLock;
   const locked = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -209,6 +222,7 @@ export interface MigrationStatus {
  * ```
  */
 export async function migrationStatus(provider: ProviderName, url: string, options: MigrateOptions = {}): Promise<MigrationStatus> {
+  assertUsableUrl("url", url);
   const dialect = dialectFor(provider);
   const migrations = bundledMigrations(provider);
   const schema = options.schema ?? dialect.schema?.of(url);

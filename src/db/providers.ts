@@ -140,6 +140,8 @@ export interface Dialect {
   timestamp(date: Date): unknown;
 
   // ---- connections
+  /** What is wrong with a URL of this engine, in words that never include its password; undefined when it is usable. */
+  checkUrl(url: string): string | undefined;
   /** One plain connection, for the migration runner. */
   openRawConnection(url: string): Promise<RawConnection>;
   /** The store's own pool, with the driver's fastest settings. Dispose it to close the pool. */
@@ -204,6 +206,16 @@ export function providerFromUrl(url: string): ProviderName {
         `Unsupported database URL ${redactUrl(url)}: use file:<path> (SQLite), postgresql://... or mysql://... (also mariadb://)`,
       );
   }
+}
+
+/**
+ * Refuses a URL its engine cannot use, naming what is wrong with it (never its password).
+ *
+ * @throws ConfigurationError naming `option`.
+ */
+export function assertUsableUrl(option: string, url: string): void {
+  const problem = dialectFor(providerFromUrl(url)).checkUrl(url);
+  if (problem) throw new ConfigurationError(option, `Invalid database URL ${redactUrl(url)} ('${option}'): ${problem}`);
 }
 
 /** The URL with its password hidden, for messages and logs. */

@@ -3,6 +3,7 @@ import type { Pool } from "mariadb";
 import type { Db, Queryable } from "../client.js";
 import { driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
 import type { Dialect } from "../providers.js";
+import { networkUrlProblem } from "./shared-url.js";
 
 /** errno of conditions that pass (lost connections, lock wait timeout, deadlock, Galera conflicts). */
 const TRANSIENT = new Set([1040, 1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 45009, 45028]);
@@ -134,6 +135,7 @@ export const mysql: Dialect = {
     busy: () => false,
   },
   timestamp: (d) => d,
+  checkUrl: networkUrlProblem,
   async openRawConnection(url) {
     const mariadb = await import("mariadb");
     const conn = await mariadb.createConnection({ ...mysqlConfig(url), multipleStatements: true, timezone: "Z" });

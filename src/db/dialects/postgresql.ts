@@ -5,6 +5,7 @@ import type { Pool, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
 import type { PoolHooks, PoolOptions } from "../connection.js";
 import type { Dialect } from "../providers.js";
+import { networkUrlProblem } from "./shared-url.js";
 
 /**
  * SQLSTATEs (and classes) of conditions that pass. 26000/42P05 (a named statement missing, or
@@ -162,6 +163,7 @@ export const postgresql: Dialect = {
     busy: () => false,
   },
   timestamp: (d) => d,
+  checkUrl: networkUrlProblem,
   async openRawConnection(url) {
     const { default: pg } = await import("pg");
     const client = new pg.Client({ connectionString: pgConnection(url).connectionString });

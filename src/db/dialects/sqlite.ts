@@ -27,6 +27,18 @@ export function sqlitePath(url: string): string {
   return isAbsolute(path) ? path : resolve(/* turbopackIgnore: true */ process.cwd(), path);
 }
 
+/** Opens the file, or fails with an error that names it (better-sqlite3's do not). */
+async function openFile(url: string, options: { timeout: number }) {
+  const { default: Database } = await import("better-sqlite3");
+  const path = sqlitePath(url);
+  try {
+    return new Database(path, options);
+  } catch (error) {
+    if (error instanceof Error) error.message = `${error.message} (SQLite file ${path})`;
+    throw error;
+  }
+}
+
 /** True for SQLite's "database is locked" family of errors. */
 function isBusy(error: unknown): boolean {
   const code = (error as DriverError | null)?.code;
@@ -97,9 +109,8 @@ class FileTransactionLock {
 
 /** The store's connection to a SQLite file: cached raw prepared statements, transactions under the file's lock. */
 async function openPool(url: string): Promise<Db> {
-  const { default: Database } = await import("better-sqlite3");
   // The busy timeout serialises writers across processes (WAL is switched on by the migration runner).
-  const db = new Database(sqlitePath(url), { timeout: BUSY_TIMEOUT_MS });
+  const db = await openFile(url, { timeout: BUSY_TIMEOUT_MS });
   db.pragma(`cache_size = -${CACHE_KIB}`);
   const statements = new Map<string, Statement>();
   const prepare = (sql: string) => {
@@ -175,12 +186,19 @@ export const sqlite: Dialect = {
   // BEGIN IMMEDIATE can answer SQLITE_BUSY at once (another connection switching to WAL).
   migrationLock: { acquire: ["BEGIN IMMEDIATE"], release: "COMMIT", abort: "ROLLBACK", transactional: true, busy: isBusy },
   timestamp: (d) => d.toISOString().replace("Z", "+00:00"),
+  checkUrl: (url) => {
+    try {
+      sqlitePath(url);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  },
   async openRawConnection(url) {
-    const { default: Database } = await import("better-sqlite3");
     // No busy wait: better-sqlite3 is synchronous, so waiting inside SQLite would freeze the
     // thread while another connection of this same process holds the lock. SQLITE_BUSY comes
     // back at once and the runner retries asynchronously.
-    const db = new Database(sqlitePath(url), { timeout: 0 });
+    const db = await openFile(url, { timeout: 0 });
     await enableWal(db);
     return {
       exec: async (script) => void db.exec(script),
