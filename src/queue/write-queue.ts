@@ -351,6 +351,13 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
           for (const w of batch) await this.#writeBatch([w]);
           return;
         }
+        if (transient && batch.length > 1 && attempt >= 2) {
+          // Failing again: perhaps one write fails by itself (too large for a statement timeout).
+          // Each alone, side by side (distinct ids), within its own deadline: the others commit.
+          this.#stats.splitBatches++;
+          await Promise.all(batch.map((w) => this.#writeBatch([w])));
+          return;
+        }
         const delayMs = backoffDelay(attempt, this.#retry);
         if (!transient || performance.now() + delayMs > deadline) {
           const failure =
