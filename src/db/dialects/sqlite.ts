@@ -11,6 +11,24 @@ import type { Dialect, DriverError } from "../providers.js";
 /** Milliseconds a pooled SQLite connection waits for another writer before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Runs a statement that may meet another process's write lock. better-sqlite3 is synchronous, so
+ * SQLite's own busy timeout would wait with the event loop stopped: the connection has none
+ * (SQLITE_BUSY comes back at once), and the wait happens here, asynchronously, with short
+ * jittered pauses, until BUSY_TIMEOUT_MS. A statement refused as busy did not run.
+ */
+async function whenFree<T>(run: () => T): Promise<T> {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return run();
+    } catch (error) {
+      if (!isBusy(error) || performance.now() + pause > deadline) throw error;
+      await sleep(pause / 2 + Math.random() * pause);
+    }
+  }
+}
+
 /** Most page cache, in KiB, of the store's connection (SQLite's default is 2 MiB); why: README, Benchmark. */
 const CACHE_KIB = 65_536;
 
@@ -109,8 +127,9 @@ class FileTransactionLock {
 
 /** The store's connection to a SQLite file: cached raw prepared statements, transactions under the file's lock. */
 async function openPool(url: string): Promise<Db> {
-  // The busy timeout serialises writers across processes (WAL is switched on by the migration runner).
-  const db = await openFile(url, { timeout: BUSY_TIMEOUT_MS });
+  // No busy timeout: waits for other processes' writers happen in whenFree, off the event loop
+  // (WAL is switched on by the migration runner).
+  const db = await openFile(url, { timeout: 0 });
   db.pragma(`cache_size = -${CACHE_KIB}`);
   const statements = new Map<string, Statement>();
   const prepare = (sql: string) => {
@@ -132,16 +151,26 @@ async function openPool(url: string): Promise<Db> {
     },
     executeRaw: async (q) => prepare(q.sql).run(...args(q)).changes,
   };
+  // Outside a transaction a statement may meet another process's writer; inside one, this
+  // connection holds the write lock (BEGIN IMMEDIATE) already.
+  const free: Queryable = {
+    queryRaw: (q) =>
+      whenFree(() => {
+        const stmt = prepare(q.sql);
+        return { rows: stmt.reader ? (stmt.all(...args(q)) as unknown[][]) : (stmt.run(...args(q)), []) };
+      }),
+    executeRaw: (q) => whenFree(() => prepare(q.sql).run(...args(q)).changes),
+  };
   const file = FileTransactionLock.of(db.name);
   return {
-    queryRaw: (q) => (file.held ? file.outside(() => direct.queryRaw(q)) : direct.queryRaw(q)),
-    executeRaw: (q) => (file.held ? file.outside(() => direct.executeRaw(q)) : direct.executeRaw(q)),
+    queryRaw: (q) => (file.held ? file.outside(() => free.queryRaw(q)) : free.queryRaw(q)),
+    executeRaw: (q) => (file.held ? file.outside(() => free.executeRaw(q)) : free.executeRaw(q)),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       file.hold(async () => {
-        prepare("BEGIN IMMEDIATE").run();
+        await whenFree(() => prepare("BEGIN IMMEDIATE").run());
         try {
           const result = await fn(direct);
-          prepare("COMMIT").run();
+          await whenFree(() => prepare("COMMIT").run());
           return result;
         } catch (error) {
           if (db.inTransaction) prepare("ROLLBACK").run();
