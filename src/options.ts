@@ -12,7 +12,7 @@ import type { PrismaClientLike } from "./db/client.js";
 const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** The default bound of remembered turns: 64 MiB of their JSON text. */
-const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * A Prisma 7 driver adapter factory (structurally: what PrismaPg, PrismaMariaDb and PrismaBetterSqlite3 are).

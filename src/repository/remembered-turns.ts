@@ -141,7 +141,7 @@ export class RememberedTurns {
   #bytes = 0;
 
   /** `maxBytes`: the bound on the remembered histories' JSON text (0 remembers nothing: `historyCacheBytes`). */
-  constructor(readonly maxBytes: number = 64 * 1024 * 1024) {}
+  constructor(readonly maxBytes: number) {}
 
   /** Whether anything can be remembered (reads then fetch the digests to check against). */
   get enabled(): boolean {

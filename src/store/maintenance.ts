@@ -68,11 +68,9 @@ export class MaintenanceOperations {
     const invalid: ImportResult["invalid"] = [];
     const rows: ResponseRow[] = [];
     for (const given of records) {
-      // A record that is not an object at all is reported like one whose response is invalid.
-      const r = (typeof given === "object" && given !== null ? given : { response: given }) as ImportRecord;
+      // Anything but a record object is reported like a record whose response is invalid.
+      const r = (typeof given === "object" && given !== null && !Array.isArray(given) ? given : { response: given }) as ImportRecord;
       try {
-        if (r === given && Array.isArray(given))
-          throw new ValidationError("response", [{ path: [], message: "expected an import record object" }]);
         const owner = parseUser(r.owner);
         validate("response", r.response);
         validate("input", r.input);

@@ -2,6 +2,7 @@
 // remembered parent is planned exactly as it would be without it, the comparison of a caller's
 // items with a remembered copy answers "equal" only for items that serialise the same, and the
 // memory bound, owners and copies hold.
+import { DEFAULT_HISTORY_CACHE_BYTES } from "../../src/options.js";
 import { describe, expect, test } from "vitest";
 import { planTurn, wholeRowFacts, type DigestMode, type ParentFacts } from "../../src/repository/chain.js";
 import { RememberedTurns, sameJson, snapshot } from "../../src/repository/remembered-turns.js";
@@ -28,7 +29,7 @@ function split(turn: Turn) {
 describe.each(["text", "canonical"] as const)("a remembered parent, with %s digests", (mode: DigestMode) => {
   test("plans every turn of a conversation exactly as the full prefix check does", () => {
     const turns = chainTurns("resp_", 60);
-    const known = new RememberedTurns();
+    const known = new RememberedTurns(DEFAULT_HISTORY_CACHE_BYTES);
     let parent: ParentFacts | undefined;
     let hits = 0;
     for (const turn of turns) {
@@ -60,7 +61,7 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
 
   test("a prefix that no longer matches the parent's digest is checked in full and not linked", () => {
     const [t1, t2, t3] = chainTurns("resp_", 3);
-    const known = new RememberedTurns();
+    const known = new RememberedTurns(DEFAULT_HISTORY_CACHE_BYTES);
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages }, mode);
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest, mode);
@@ -101,7 +102,7 @@ describe("comparing a caller's items with a remembered copy", () => {
 
   test("a remembered turn is a copy: editing the caller's objects in place afterwards is seen as a different history", () => {
     const [t1, t2, t3] = chainTurns("resp_", 3);
-    const known = new RememberedTurns();
+    const known = new RememberedTurns(DEFAULT_HISTORY_CACHE_BYTES);
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest);
@@ -137,14 +138,14 @@ describe("the remembered turns", () => {
   }
 
   test("are used for the owner who stored them only", () => {
-    const known = new RememberedTurns();
+    const known = new RememberedTurns(DEFAULT_HISTORY_CACHE_BYTES);
     const next = rememberTurnTwo(known, "a_", "alice");
     expect(known.match("a_2", "bob", next.input, next.messages)).toBeUndefined();
     expect(known.match("a_2", "alice", next.input, next.messages)?.input).toBeDefined();
   });
 
   test("stay within their byte bound, forgetting the least recently used first", () => {
-    const probe = new RememberedTurns();
+    const probe = new RememberedTurns(DEFAULT_HISTORY_CACHE_BYTES);
     rememberTurnTwo(probe, "p_");
     const one = probe.bytes;
     expect(one).toBeGreaterThan(2000);
