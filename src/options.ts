@@ -7,6 +7,7 @@ import type { WriteQueueOptions } from "./queue/write-queue.js";
 import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/policy.js";
 import { assertUsableUrl, defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
+import { DEFAULT_ATTEMPT_MS } from "./db/connection.js";
 
 /** The default end of a page: 4 MiB of JSON. */
 const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
@@ -87,6 +88,16 @@ export interface ResponsesStoreOptions {
   /** Driver pool settings (PostgreSQL and MySQL). */
   pool?: { max?: number };
   /**
+   * The longest any call waits for the database, in all: for a connection, for locks, for its
+   * statements and (writes) their retries. A statement still running then is cancelled on the
+   * server and its connection dropped, and the call fails with a retryable StorageError, so a
+   * frozen server, a held table lock or a commit waiting for a dead synchronous standby cannot
+   * hang the app. A write cut off may or may not have committed: every write of the store is
+   * idempotent, so it can be made again. Migrations wait this long for the server and for locks.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
    * Bytes (of JSON text) of conversation history the store keeps in memory: the newest turn of
    * each recent conversation, so that the next turn's input and messages are checked against
    * it item by item, and only the new items are validated, serialised and hashed (at turn
@@ -146,6 +157,7 @@ const optionsSchema = z.object({
   policy: z.array(z.unknown()).readonly().optional(),
   migrate: z.boolean().optional(),
   pool: z.object({ max: z.number().int().min(1).max(1000).optional() }).optional(),
+  timeoutMs: z.number().int().min(1).max(86_400_000).optional(),
   historyCacheBytes: z.number().int().min(0).optional(),
   pageBytes: z.number().int().min(1).optional(),
   logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).warn === "function").optional(),
@@ -190,6 +202,8 @@ export interface ResolvedOptions {
   provider: ProviderName;
   migrate: boolean;
   pool: { max?: number };
+  /** The bound of every call, and of one attempt. */
+  timeoutMs: number;
   historyCacheBytes: number;
   pageBytes: number;
   logger: Logger;
@@ -268,6 +282,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     }
   }
   const replicas = parsed.data.replicas ?? [];
+  const timeoutMs = parsed.data.timeoutMs ?? DEFAULT_ATTEMPT_MS;
   if (replicas.length && !dialect.readReplicas) {
     throw new ConfigurationError("replicas", `Read replicas are supported on PostgreSQL (streaming replicas), not on ${provider}`);
   }
@@ -282,13 +297,14 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     replicas,
     maxReplicaLagMs: parsed.data.maxReplicaLagMs ?? 3000,
     provider,
-    queue: enabled ? queue : undefined,
+    queue: enabled ? { ...queue, retryDeadlineMs: queue.retryDeadlineMs ?? timeoutMs } : undefined,
     onWriteError: parsed.data.onWriteError,
     policy: resolvePolicy(parsed.data.policy),
     adapter,
     prisma,
     migrate: parsed.data.migrate ?? true,
     pool: parsed.data.pool ?? {},
+    timeoutMs,
     historyCacheBytes: parsed.data.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES,
     pageBytes: parsed.data.pageBytes ?? DEFAULT_PAGE_BYTES,
     logger: parsed.data.logger ?? quietLogger,

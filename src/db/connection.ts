@@ -6,11 +6,15 @@ export interface PoolOptions {
   /** Most connections the pool opens (PostgreSQL, MySQL). @default 10 */
   max?: number;
   /**
-   * PostgreSQL: give up on connecting, or on a query, after this long (replicas: a server that
-   * stops answering leaves the rotation). @default none
+   * The longest one attempt waits: for a connection, or for a statement (replicas: a server
+   * that stops answering leaves the rotation). Within a store call, its deadline bounds each
+   * attempt too (db/deadline.ts). @default 30000
    */
   timeoutMs?: number;
 }
+
+/** The default bound of one attempt, and of a store call: 30 s. */
+export const DEFAULT_ATTEMPT_MS = 30_000;
 
 /** What a pool tells the store about itself. */
 export interface PoolHooks {

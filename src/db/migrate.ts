@@ -22,6 +22,7 @@ import {
   type RawConnection,
 } from "./providers.js";
 import { isTransient } from "./transient.js";
+import { DEFAULT_ATTEMPT_MS } from "./connection.js";
 
 /** One migration folder as shipped. */
 export interface BundledMigration {
@@ -102,6 +103,13 @@ export interface MigrateOptions {
    * @default the URL's `?schema=`, else the server's search_path
    */
   schema?: string;
+  /**
+   * How long the runner waits for the server: to connect, and for a lock another session holds
+   * (a migration queued behind a lock would hold up every query behind it). Each statement is
+   * cut off after ten times this, and the migration lock is waited for four times this.
+   * @default 30000
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -132,7 +140,7 @@ export async function applyMigrations(
   const schema = options.schema ?? dialect.schema?.of(url);
   let conn: RawConnection;
   try {
-    conn = await dialect.openRawConnection(url);
+    conn = await dialect.openRawConnection(url, options.timeoutMs);
   } catch (cause) {
     throw new MigrationError(undefined, `Cannot connect to ${redactUrl(url)} to apply migrations: ${(cause as Error).message}`, {
       cause,
@@ -141,7 +149,7 @@ export async function applyMigrations(
   }
   const lock = dialect.migrationLock;
   const locked = async <T>(fn: () => Promise<T>): Promise<T> => {
-    await acquireLock(conn, dialect);
+    await acquireLock(conn, dialect, 4 * (options.timeoutMs ?? DEFAULT_ATTEMPT_MS));
     let result: T;
     try {
       if (schema && dialect.schema) {
@@ -163,6 +171,11 @@ export async function applyMigrations(
       // A transactional run rolled back everything, the migration's started row included:
       // record the failure as Prisma does (a row without finished_at, with the error in logs),
       // under the lock again, so that the next start stops with P3009 until it is resolved.
+      // A failure that passes (a lock wait that timed out, a lost connection) is not the
+      // migration's fault: nothing is recorded, and the next start tries again.
+      if (isTransient(cause.error.cause)) {
+        throw new MigrationError(cause.migration.name, cause.error.message, { cause: cause.error.cause, retryable: true });
+      }
       if (lock.transactional) await locked(() => recordFailure(conn, dialect, cause)).catch(() => {});
       throw cause.error;
     }
@@ -226,7 +239,7 @@ export async function migrationStatus(provider: ProviderName, url: string, optio
   const dialect = dialectFor(provider);
   const migrations = bundledMigrations(provider);
   const schema = options.schema ?? dialect.schema?.of(url);
-  const conn = await dialect.openRawConnection(url);
+  const conn = await dialect.openRawConnection(url, options.timeoutMs);
   try {
     let rows: MigrationRow[] = [];
     const table = qualifiedTable(dialect, schema, "_prisma_migrations");
@@ -248,8 +261,8 @@ export async function migrationStatus(provider: ProviderName, url: string, optio
   }
 }
 
-async function acquireLock(conn: RawConnection, dialect: Dialect): Promise<void> {
-  const deadline = Date.now() + 120_000;
+async function acquireLock(conn: RawConnection, dialect: Dialect, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       let rows: { locked?: unknown }[] = [];

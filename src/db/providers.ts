@@ -142,14 +142,20 @@ export interface Dialect {
   // ---- connections
   /** What is wrong with a URL of this engine, in words that never include its password; undefined when it is usable. */
   checkUrl(url: string): string | undefined;
-  /** One plain connection, for the migration runner. */
-  openRawConnection(url: string): Promise<RawConnection>;
+  /**
+   * One plain connection, for the migration runner: it gives up connecting after `timeoutMs`,
+   * waits at most that long for a lock another session holds, and cuts a statement off after ten
+   * times that.
+   */
+  openRawConnection(url: string, timeoutMs?: number): Promise<RawConnection>;
   /** The store's own pool, with the driver's fastest settings. Dispose it to close the pool. */
   openPool(url: string, pool: PoolOptions, hooks: PoolHooks): Promise<Db>;
 
   // ---- errors (a pool's errors carry no stored content in their message: each pool sees to it)
   /** Whether the engine's own code or errno on `error` names a condition that passes (lost connection, deadlock, busy). */
   transient(error: DriverError): boolean;
+  /** Whether `error` is the engine's "lock wait timed out" (a row or table another transaction holds). */
+  lockTimeout(error: DriverError): boolean;
   /** Whether `error` is the engine's unique-constraint violation. */
   uniqueViolation(error: DriverError): boolean;
 }

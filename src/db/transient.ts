@@ -48,6 +48,13 @@ export function isTransient(error: unknown, depth = 0): boolean {
   return isTransient(adapterError, depth + 1) || isTransient(e.cause, depth + 1);
 }
 
+/** True when `error` (or an error in its cause chain) is the engine's "lock wait timed out": a row or table another transaction holds. */
+export function isLockTimeout(error: unknown, depth = 0): boolean {
+  if (depth > 5 || typeof error !== "object" || error === null) return false;
+  const e = error as DriverError & { cause?: unknown };
+  return ENGINES.some((d) => d.lockTimeout(e)) || isLockTimeout(e.cause, depth + 1);
+}
+
 /** True when `error` is a unique-constraint violation (a raw driver error, a driver-adapter error, or Prisma's P2002). */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;

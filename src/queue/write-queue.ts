@@ -10,7 +10,8 @@
 import { EventEmitter } from "node:events";
 import { setImmediate } from "node:timers/promises";
 import fastq from "fastq";
-import { isTransient, storageError } from "../db/transient.js";
+import { DeadlineExceeded, withDeadline } from "../db/deadline.js";
+import { isLockTimeout, isTransient, storageError } from "../db/transient.js";
 import { StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
 import type { ResponseWrite } from "../repository/responses-repository.js";
 import { sleep } from "../sleep.js";
@@ -31,7 +32,11 @@ export interface WriteQueueOptions {
   batchSize?: number;
   /** Most writes waiting; past it, callers wait for room (back-pressure). @default 10000 */
   maxSize?: number;
-  /** How long a write may keep being retried after transient failures, in ms. @default 30000 */
+  /**
+   * How long a write may take, in ms, from the call: waiting for room, its attempts, and retries
+   * after transient failures; an attempt still running then is cut off.
+   * @default the store's timeoutMs (30000)
+   */
   retryDeadlineMs?: number;
 }
 
@@ -108,6 +113,12 @@ interface PendingWrite {
 /** How a batch reaches the database: returns the writes that failed for a reason of their own, by id. */
 export type BatchWriter = (writes: readonly ResponseWrite[]) => Promise<Map<string, ResponsesStoreError>>;
 
+/**
+ * How long a batch of several writes waits for a row lock another transaction holds before it
+ * splits into single writes (each of which waits until its deadline): 250 ms (MySQL's least is 1 s).
+ */
+const BATCH_LOCK_WAIT_MS = 250;
+
 /** Writes that must be waiting before another worker joins those already writing. */
 const PARALLEL_BATCH_THRESHOLD = 16;
 
@@ -155,8 +166,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
    */
   async enqueue(write: ResponseWrite): Promise<void> {
     if (this.#closed) throw new StoreClosedError();
+    const enqueuedAt = performance.now();
     while (this.#buffer.length >= this.#maxSize) {
-      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+      await this.#room(enqueuedAt + this.#deadlineMs);
       if (this.#closed) throw new StoreClosedError();
     }
     let resolve!: () => void;
@@ -165,7 +177,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       resolve = res;
       reject = rej;
     });
-    const pending: PendingWrite = { write, enqueuedAt: performance.now(), resolve, reject, settled };
+    const pending: PendingWrite = { write, enqueuedAt, resolve, reject, settled };
     this.#track(write.id, settled);
     this.#buffer.push(pending);
     this.#kick();
@@ -195,6 +207,30 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     this.#kick();
     await settled;
     return result!.value;
+  }
+
+  /** Waits until the buffer has room, or fails at `deadline` (a full queue that stays full: the database is not keeping up). */
+  async #room(deadline: number): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.#roomWaiters.push(wake);
+    const timer = setTimeout(wake, Math.max(0, deadline - performance.now()));
+    try {
+      await woken;
+    } finally {
+      clearTimeout(timer);
+      const at = this.#roomWaiters.indexOf(wake);
+      if (at >= 0) this.#roomWaiters.splice(at, 1);
+    }
+    if (this.#buffer.length >= this.#maxSize && performance.now() >= deadline) {
+      this.#stats.failed++;
+      throw storageError(
+        "storeResponseObject",
+        new DeadlineExceeded(`room in the write queue (${this.#maxSize} writes waiting)`, this.#deadlineMs),
+        undefined,
+        true,
+      );
+    }
   }
 
   /** Notes a write or operation of `id` until it settles (flush and settledFor wait for it). */
@@ -331,7 +367,13 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     const deadline = Math.min(...batch.map((w) => w.enqueuedAt)) + this.#deadlineMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const failed = await this.#write(batch.map((w) => w.write));
+        // The batch's attempt is cut off at its oldest write's deadline; a batch of several waits
+        // only briefly for a row lock, then splits, so one locked row holds up no other id.
+        const failed = await withDeadline(
+          deadline,
+          () => this.#write(batch.map((w) => w.write)),
+          batch.length > 1 ? BATCH_LOCK_WAIT_MS : undefined,
+        );
         this.#stats.batches++;
         this.#stats.rowsInBatches += batch.length;
         this.#stats.maxBatchSize = Math.max(this.#stats.maxBatchSize, batch.length);
@@ -351,8 +393,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
           for (const w of batch) await this.#writeBatch([w]);
           return;
         }
-        if (transient && batch.length > 1 && attempt >= 2) {
-          // Failing again: perhaps one write fails by itself (too large for a statement timeout).
+        if (transient && batch.length > 1 && (attempt >= 2 || isLockTimeout(cause))) {
+          // Failing again, or a row lock held elsewhere: perhaps one write fails by itself (too
+          // large for a statement timeout, or its row locked by another transaction).
           // Each alone, side by side (distinct ids), within its own deadline: the others commit.
           this.#stats.splitBatches++;
           await Promise.all(batch.map((w) => this.#writeBatch([w])));

@@ -34,13 +34,13 @@ function repositoriesOn(
 
 /** The primary connection: a host's PrismaClient or driver adapter, else the store's own pool. */
 async function openPrimary(options: ResolvedOptions): Promise<Db> {
-  const { provider, url, pool, logger } = options;
+  const { provider, url, pool, logger, timeoutMs } = options;
   if (options.prisma) return prismaDb(options.prisma);
   if (options.adapter) return adapterDb((await options.adapter.connect()) as SqlDriverAdapter);
   return openDriverDb(
     provider,
     url,
-    pool,
+    { ...pool, timeoutMs },
     (error) => logger.warn(`openai-responses-store: a pooled database connection failed: ${error.message}`),
     (message) => logger.warn(message),
   );
@@ -79,9 +79,9 @@ async function openReplicas(
 
 /** Opens everything a store runs on; `writeAccess` is what queued writes are checked against. */
 export async function openBackend(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess): Promise<Backend> {
-  const { provider, logger, schema, migrationUrl } = options;
+  const { provider, logger, schema, migrationUrl, timeoutMs } = options;
   if (options.migrate) {
-    const { applied } = await migrate(provider, migrationUrl, { schema });
+    const { applied } = await migrate(provider, migrationUrl, { schema, timeoutMs });
     if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(migrationUrl)}`);
   }
   const db = await openPrimary(options);

@@ -5,8 +5,10 @@
  * writes (read-after-write) as their first argument, so each call says in one word what it must
  * see.
  */
-import type { Db } from "../db/client.js";
 import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
+import { DeadlineExceeded, beforeDeadline, withDeadline } from "../db/deadline.js";
+import { storageError } from "../db/transient.js";
+import type { Db } from "../db/client.js";
 import { redactUrl } from "../db/providers.js";
 import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
@@ -68,10 +70,15 @@ export class StoreRuntime {
     return this.#ready;
   }
 
-  /** Runs `fn` on the backend, connecting first if need be, as a call in flight (shutdown and flush wait for it). */
+  /**
+   * Runs `fn` on the backend, connecting first if need be, as a call in flight (shutdown and
+   * flush wait for it), within the call's deadline: `timeoutMs` from now bounds every attempt
+   * it makes (db/deadline.ts), and its wait for the connection.
+   */
   async #withBackend<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
     const connected = this.#closed ? undefined : this.#backend;
-    const op = connected ? fn(connected) : this.connect().then(fn);
+    const { timeoutMs } = this.#options;
+    const op = withDeadline(performance.now() + timeoutMs, () => (connected ? fn(connected) : this.#connectWithin(timeoutMs).then(fn)));
     this.#inFlight.add(op);
     try {
       return await op;
@@ -168,6 +175,16 @@ export class StoreRuntime {
     }
   }
 
+  /** Connects, or fails with a retryable StorageError at the call's deadline (the attempt goes on for later calls). */
+  async #connectWithin(timeoutMs: number): Promise<Backend> {
+    try {
+      return await beforeDeadline("to connect", timeoutMs, () => this.connect());
+    } catch (error) {
+      if (error instanceof DeadlineExceeded) throw storageError("connect", error, undefined, true);
+      throw error;
+    }
+  }
+
   /** Waits until every call started so far has settled, and every queued write. */
   async flush(): Promise<void> {
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
@@ -192,7 +209,12 @@ export class StoreRuntime {
     await backend?.queue?.close(); // drains every queued write
     await this.flush();
     backend?.replicas?.router.stop();
-    await Promise.all([...(backend?.replicas?.repositories.keys() ?? [])].map((db) => db.dispose().catch(() => {})));
-    await backend?.db.dispose();
+    // Closing the pools is bounded too: a server that stopped answering cannot hold shutdown.
+    const close = (db: Db) => beforeDeadline("to close the connection", this.#options.timeoutMs, () => db.dispose());
+    await Promise.all([...(backend?.replicas?.repositories.keys() ?? [])].map((db) => close(db).catch(() => {})));
+    if (backend)
+      await close(backend.db).catch((error: unknown) =>
+        this.#options.logger.warn(`openai-responses-store: the database connection did not close cleanly: ${(error as Error).message}`),
+      );
   }
 }

@@ -1,7 +1,8 @@
 /** MySQL and MariaDB (mariadb): the dialect record, URLs, the raw connection, the store's pool. */
-import type { Pool } from "mariadb";
+import type { PoolConnection } from "mariadb";
 import type { Db, Queryable } from "../client.js";
-import { driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
+import { DEFAULT_ATTEMPT_MS, driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
+import { beforeDeadline, lockWait } from "../deadline.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -47,17 +48,36 @@ async function driver<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The store's pool: rows as arrays, JSON as text, prepared statements cached per connection. */
+/** Whole seconds of a lock wait, as the servers take them (MySQL's least is 1). */
+const lockSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * The store's pool: rows as arrays, JSON as text, prepared statements cached per connection.
+ * Every attempt is bounded by its call's deadline (db/deadline.ts) and by `timeoutMs`: waiting
+ * for a connection, each statement, and the server's own lock waits (row locks, and metadata
+ * locks such as LOCK TABLES). A statement still running at the deadline is killed on the server
+ * (the driver's destroy) and its connection dropped.
+ */
 async function openPool(url: string, options: PoolOptions, { onIdleError }: PoolHooks): Promise<Db> {
   const mariadb = await import("mariadb");
+  const bound = options.timeoutMs ?? DEFAULT_ATTEMPT_MS;
+  const sessionLockWait = lockSeconds(bound);
   // foundRows (the driver's default, kept explicit): UPDATE reports matched rows, so an update
   // that changes nothing still counts as done. Prepared statements are cached per connection
   // (Prisma's adapter turns the cache off, which costs two extra round trips per query).
   // Result options are the pool's, not each query's: per-query options make the driver copy all
   // of its connection options on every query (measured: ~15% of a get's CPU).
+  // Pipelining is off: its pipelined prepare-and-execute crashed the process from inside the
+  // driver's socket handler under Galera's multi-primary writes (bench/queue-throughput.ts
+  // measures what it would gain).
   const pool = mariadb.createPool({
     ...mysqlConfig(url),
     connectionLimit: options.max ?? 10,
+    acquireTimeout: bound,
+    connectTimeout: Math.min(bound, 10_000),
+    keepAliveDelay: 10_000,
+    initSql: `SET SESSION innodb_lock_wait_timeout = ${sessionLockWait}, lock_wait_timeout = ${sessionLockWait}`,
+    pipelining: false,
     foundRows: true,
     prepareCacheLength: 256,
     rowsAsArray: true,
@@ -66,32 +86,74 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
     dateStrings: true,
   });
   (pool as unknown as NodeJS.EventEmitter).on("error", onIdleError); // emitted, though not in the typings
-  const on = (conn: Pick<Pool, "execute">): Queryable => ({
+  /** Connections whose statement was cut off: destroyed, never released. */
+  const cut = new WeakSet<PoolConnection>();
+  /** Each connection's row-lock wait, where a transaction changed it from the session's. */
+  const lockWaits = new WeakMap<PoolConnection, number>();
+  const bounded = <T>(conn: PoolConnection, call: () => Promise<T>) =>
+    beforeDeadline(
+      "a statement",
+      bound,
+      () => driver(call),
+      () => {
+        cut.add(conn);
+        conn.destroy();
+      },
+    );
+  const on = (conn: PoolConnection): Queryable => ({
     async queryRaw(q) {
-      const rows = await driver(() => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
+      const rows = await bounded(conn, () => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
     },
     async executeRaw(q) {
-      const result = await driver(() => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
+      const result = await bounded(conn, () => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
       return result.affectedRows ?? 0;
     },
   });
+  /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
+  const acquire = (): Promise<PoolConnection> => {
+    let pending: Promise<PoolConnection> | undefined;
+    return beforeDeadline(
+      "with a connection",
+      bound,
+      () => driver(() => (pending = pool.getConnection())),
+      () =>
+        void pending?.then(
+          (c) => c.release(),
+          () => {},
+        ),
+    );
+  };
+  const withConnection = async <T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
+    const conn = await acquire();
+    try {
+      return await fn(conn);
+    } finally {
+      if (!cut.has(conn)) await conn.release().catch(() => {});
+    }
+  };
   return {
-    ...on(pool),
-    async transaction(fn) {
-      const conn = await driver(() => pool.getConnection());
-      try {
-        await driver(() => conn.beginTransaction());
-        const result = await fn(on(conn));
-        await driver(() => conn.commit());
-        return result;
-      } catch (error) {
-        await conn.rollback().catch(() => {});
-        throw error;
-      } finally {
-        await conn.release().catch(() => {});
-      }
-    },
+    queryRaw: (q) => withConnection((conn) => on(conn).queryRaw(q)),
+    executeRaw: (q) => withConnection((conn) => on(conn).executeRaw(q)),
+    transaction: (fn) =>
+      withConnection(async (conn) => {
+        // The row-lock wait of this transaction (a batch waits briefly, then splits), set only
+        // where the connection's differs.
+        const wait = lockSeconds(lockWait(bound));
+        if ((lockWaits.get(conn) ?? sessionLockWait) !== wait) {
+          await bounded(conn, () => conn.query(`SET SESSION innodb_lock_wait_timeout = ${wait}`));
+          lockWaits.set(conn, wait);
+        }
+        try {
+          await bounded(conn, () => conn.beginTransaction());
+          const result = await fn(on(conn));
+          await bounded(conn, () => conn.commit());
+          return result;
+        } catch (error) {
+          if (!cut.has(conn)) await conn.rollback().catch(() => {});
+          throw error;
+        }
+      }),
     dispose: () => pool.end(),
   };
 }
@@ -136,9 +198,18 @@ export const mysql: Dialect = {
   },
   timestamp: (d) => d,
   checkUrl: networkUrlProblem,
-  async openRawConnection(url) {
+  async openRawConnection(url, timeoutMs = DEFAULT_ATTEMPT_MS) {
     const mariadb = await import("mariadb");
-    const conn = await mariadb.createConnection({ ...mysqlConfig(url), multipleStatements: true, timezone: "Z" });
+    const wait = lockSeconds(timeoutMs);
+    const conn = await mariadb.createConnection({
+      ...mysqlConfig(url),
+      multipleStatements: true,
+      timezone: "Z",
+      connectTimeout: timeoutMs,
+      socketTimeout: 10 * timeoutMs,
+      keepAliveDelay: 10_000,
+      initSql: `SET SESSION innodb_lock_wait_timeout = ${wait}, lock_wait_timeout = ${wait}`,
+    });
     return {
       exec: async (script) => {
         await conn.query(script);
@@ -152,5 +223,6 @@ export const mysql: Dialect = {
   },
   openPool,
   transient: (e) => typeof e.errno === "number" && TRANSIENT.has(e.errno),
+  lockTimeout: (e) => e.errno === 1205 || e.errno === 3572,
   uniqueViolation: (e) => e.errno === 1062,
 };

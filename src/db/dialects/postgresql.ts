@@ -1,9 +1,11 @@
 /** PostgreSQL (pg): the dialect record, URLs (`?schema=`, `pgbouncer=true`), the raw connection, the store's pool. */
 import { createHash } from "node:crypto";
 import type { SqlQuery } from "@prisma/driver-adapter-utils";
-import type { Pool, QueryArrayConfig } from "pg";
+import { connect, type Socket } from "node:net";
+import type { PoolClient, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
-import type { PoolHooks, PoolOptions } from "../connection.js";
+import { DEFAULT_ATTEMPT_MS, type PoolHooks, type PoolOptions } from "../connection.js";
+import { beforeDeadline, lockWait } from "../deadline.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -44,15 +46,49 @@ export function pgConnection(url: string): { connectionString: string; prepared:
 }
 
 type Result = { rows: unknown[]; rowCount: number | null };
-type Client = Pick<Pool, "query">;
+/** What the pool's clients expose beyond their typings: the backend's cancel key and the socket. */
+type Connected = PoolClient & { processID?: number; secretKey?: number };
 
-/** The store's pool: values as the server's text, named statements unless a pooler is in the way. */
+/**
+ * Asks the server to cancel what `client`'s backend is running (the protocol's CancelRequest, on
+ * a connection of its own, to the address the client is connected to; poolers forward it).
+ * Best effort: a server that does not answer within a second is left alone.
+ */
+function cancelBackend(client: Connected): void {
+  const stream = client.connection.stream as Partial<Socket>;
+  const { processID, secretKey } = client;
+  if (!stream.remoteAddress || !stream.remotePort || processID === undefined || secretKey === undefined) return;
+  const request = Buffer.alloc(16);
+  request.writeInt32BE(16, 0);
+  request.writeInt32BE(80877102, 4); // the CancelRequest code
+  request.writeInt32BE(processID, 8);
+  request.writeInt32BE(secretKey, 12);
+  const socket = connect({ host: stream.remoteAddress, port: stream.remotePort });
+  socket.setTimeout(1000, () => socket.destroy());
+  socket.on("error", () => {});
+  socket.on("connect", () => socket.end(request));
+}
+
+/**
+ * The store's pool: values as the server's text, named statements unless a pooler is in the way.
+ * Every attempt is bounded by its call's deadline (db/deadline.ts) and by `timeoutMs`: waiting
+ * for a connection, and each statement; one still running then is cancelled on the server and
+ * its connection dropped, so a frozen server, a held lock or a commit waiting for a dead
+ * synchronous standby cannot hold a call past its deadline.
+ */
 async function openPool(url: string, options: PoolOptions, { onIdleError, warn }: PoolHooks): Promise<Db> {
   const { default: pg } = await import("pg");
   const { connectionString } = pgConnection(url);
   let { prepared } = pgConnection(url);
-  const timeouts = options.timeoutMs === undefined ? {} : { connectionTimeoutMillis: options.timeoutMs, query_timeout: options.timeoutMs };
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, ...timeouts });
+  const bound = options.timeoutMs ?? DEFAULT_ATTEMPT_MS;
+  // TCP keepalives find a peer that vanished (a failover, a partition) on idle connections too.
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: bound,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   pool.on("error", onIdleError);
   // Every value comes back as the server's text: JSON is parsed once by the repository, and
   // bigints keep their digits.
@@ -69,12 +105,25 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     }
     return name;
   };
-  const send = (client: Client, config: object) => client.query(config as QueryArrayConfig) as unknown as Promise<Result>;
+  /** Connections whose statement was cut off: released as broken (the pool closes them). */
+  const cut = new WeakSet<PoolClient>();
+  const abandon = (client: Connected) => {
+    cut.add(client);
+    cancelBackend(client);
+    client.connection.stream.destroy();
+  };
+  const send = (client: Connected, config: object) =>
+    beforeDeadline(
+      "a statement",
+      bound,
+      () => client.query(config as QueryArrayConfig) as unknown as Promise<Result>,
+      () => abandon(client),
+    );
   // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
   // server connection lacks (or already has): from then on statements go unnamed, and the one
   // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
   // aborted, it is thrown instead (classed transient: the retry runs unnamed).
-  const run = async (client: Client, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
+  const run = async (client: Connected, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
     const name = nameOf(q.sql);
     try {
       return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
@@ -89,27 +138,53 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
       return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
     }
   };
-  const on = (client: Client, inTransaction: boolean): Queryable => ({
+  /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
+  const acquire = (): Promise<Connected> => {
+    let pending: Promise<PoolClient> | undefined;
+    return beforeDeadline(
+      "with a connection",
+      bound,
+      () => (pending = pool.connect()),
+      () =>
+        void pending?.then(
+          (c) => c.release(),
+          () => {},
+        ),
+    );
+  };
+  const withClient = async <T>(fn: (client: Connected) => Promise<T>, onError?: (client: Connected) => Promise<void>): Promise<T> => {
+    const client = await acquire();
+    let broken: unknown;
+    try {
+      return await fn(client);
+    } catch (error) {
+      if (!cut.has(client) && onError) await onError(client).catch((e: unknown) => (broken = e));
+      throw error;
+    } finally {
+      // A connection cut off, or that failed to roll back, is discarded.
+      client.release(cut.has(client) ? new Error("cut off at its deadline") : broken instanceof Error ? broken : undefined);
+    }
+  };
+  const on = (client: Connected, inTransaction: boolean): Queryable => ({
     queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
     executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
   });
   return {
-    ...on(pool, false),
-    async transaction(fn) {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
-        await client.query("BEGIN");
-        const result = await fn(on(client, true));
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken instanceof Error ? broken : undefined); // a connection that failed to roll back is discarded
-      }
-    },
+    queryRaw: (q) => withClient((client) => on(client, false).queryRaw(q)),
+    executeRaw: (q) => withClient((client) => on(client, false).executeRaw(q)),
+    transaction: (fn) =>
+      withClient(
+        async (client) => {
+          // The row-lock wait of this transaction (a batch waits briefly, then splits).
+          await send(client, { text: `BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockWait(bound))}` });
+          const result = await fn(on(client, true));
+          await send(client, { text: "COMMIT" });
+          return result;
+        },
+        async (client) => {
+          await send(client, { text: "ROLLBACK" });
+        },
+      ),
     dispose: () => pool.end(),
   };
 }
@@ -160,14 +235,19 @@ export const postgresql: Dialect = {
     release: "COMMIT",
     abort: "ROLLBACK",
     transactional: true,
-    busy: () => false,
+    busy: (e) => (e as { code?: unknown } | null)?.code === "55P03", // lock_timeout: the runner waits on
   },
   timestamp: (d) => d,
   checkUrl: networkUrlProblem,
-  async openRawConnection(url) {
+  async openRawConnection(url, timeoutMs = DEFAULT_ATTEMPT_MS) {
     const { default: pg } = await import("pg");
-    const client = new pg.Client({ connectionString: pgConnection(url).connectionString });
+    const { connectionString, prepared } = pgConnection(url);
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, query_timeout: 10 * timeoutMs, keepAlive: true });
+    client.on("error", () => {}); // a connection lost between statements fails the next one
     await client.connect();
+    // Through a transaction-mode pooler a session setting would stay on a server connection
+    // that others get next: there, lock waits are bounded by the statement cut-off only.
+    if (prepared) await client.query(`SET lock_timeout = ${timeoutMs}`);
     return {
       exec: async (script) => {
         await client.query(script);
@@ -178,5 +258,6 @@ export const postgresql: Dialect = {
   },
   openPool,
   transient: (e) => typeof e.code === "string" && TRANSIENT.test(e.code),
+  lockTimeout: (e) => e.code === "55P03",
   uniqueViolation: (e) => e.code === "23505",
 };

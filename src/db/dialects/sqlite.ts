@@ -240,5 +240,6 @@ export const sqlite: Dialect = {
   },
   openPool: (url) => openPool(url),
   transient: (e) => isBusy(e),
+  lockTimeout: () => false, // a busy database is retried by the connection itself (busy waits)
   uniqueViolation: (e) => e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "SQLITE_CONSTRAINT_UNIQUE",
 };
