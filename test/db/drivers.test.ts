@@ -87,17 +87,30 @@ describe.each(PROVIDERS)("the store's driver connection on $label", (provider) =
 
 describe("PostgreSQL URL parameters Prisma users write", () => {
   test("schema and pgbouncer are read and taken out before pg sees the URL", () => {
-    expect(pgConnection("postgresql://u:p@h:5432/db")).toEqual({
+    expect(pgConnection("postgresql://u:p@h:5432/db")).toMatchObject({
       connectionString: "postgresql://u:p@h:5432/db",
       prepared: true,
       schema: undefined,
     });
-    expect(pgConnection("postgresql://u:p@h:5432/db?schema=tenant_a&pgbouncer=true&sslmode=disable")).toEqual({
+    expect(pgConnection("postgresql://u:p@h:5432/db?schema=tenant_a&pgbouncer=true&sslmode=disable")).toMatchObject({
       connectionString: "postgresql://u:p@h:5432/db?sslmode=disable",
       prepared: false,
       schema: "tenant_a",
     });
     expect(pgConnection("postgresql://h/db?pgbouncer=false").prepared).toBe(true);
     expect(pgConnection("postgresql://h/db?schema=").schema).toBeUndefined();
+  });
+
+  test("a multi-host URL, as libpq takes it, is one URL per server and the kind of server wanted", () => {
+    expect(pgConnection("postgresql://u:p@h1:5441,h2:5442/db?schema=s&target_session_attrs=primary&sslmode=disable")).toMatchObject({
+      schema: "s",
+      servers: { urls: ["postgresql://u:p@h1:5441/db?sslmode=disable", "postgresql://u:p@h2:5442/db?sslmode=disable"], attrs: "primary" },
+    });
+    expect(pgConnection("postgresql://u@/db?host=h1,h2&port=5441,5442").servers).toEqual({
+      urls: ["postgresql://u@h1:5441/db", "postgresql://u@h2:5442/db"],
+      attrs: "read-write", // several hosts and no target_session_attrs: the store needs a server it can write to
+    });
+    expect(pgConnection("postgresql://u@[::1]:5441,h2/db").servers.urls).toEqual(["postgresql://u@[::1]:5441/db", "postgresql://u@h2/db"]);
+    expect(pgConnection("postgresql://u@h/db").servers).toEqual({ urls: ["postgresql://u@h/db"], attrs: "any" });
   });
 });

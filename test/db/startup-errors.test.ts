@@ -15,7 +15,10 @@ const thrown = async (call: () => Promise<unknown>) =>
 
 describe("startup errors", () => {
   test.each([
-    ["postgresql://app:hunter2@h1:5441,h2:5442/db", "several hosts"],
+    ["mysql://app:hunter2@h1:3311,h2:3312/db", "several hosts"],
+    ["postgresql://app:hunter2@h1:5441,h2:5442/db?target_session_attrs=master", "target_session_attrs 'master' is not one of"],
+    ["postgresql://app:hunter2@h1:5441,,h2:5442/db", "empty entry"],
+    ["postgresql://app:hunter2@h1:5441,h2:99999/db", "does not parse"],
     ["postgresql://app:hunter2@[::1/db", "does not parse"],
     ["mysql://app:hunter2@host:99999/db", "does not parse"],
     ["mysql://%zz:hunter2@host/db", "user holds a malformed %-escape"],

@@ -4,7 +4,7 @@
  * user when the test runs as root (initdb refuses root).
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,9 +33,16 @@ export async function freePort(): Promise<number> {
 
 export interface ThrowawayPostgres {
   url: string;
+  port: number;
   start(): void;
   stop(): void;
   destroy(): void;
+  /** SIGSTOP (true) or SIGCONT (false) to the server and every process of it: a frozen machine. */
+  freeze(frozen: boolean): void;
+  /** SIGKILL to the server and every process of it: a crashed machine. */
+  kill(): void;
+  /** Promotes a standby to primary, and waits until it is one. */
+  promote(): void;
 }
 
 /** A folder the server's user owns, and a runner of PostgreSQL's tools as that user. */
@@ -57,28 +64,34 @@ function serverTools() {
 }
 
 /** Creates and starts a cluster; `destroy()` stops it and removes its files. */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(extra = ""): Promise<ThrowawayPostgres> {
   const { dir, run } = serverTools();
   const port = await freePort();
   run("initdb", ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-  return serve(dir, run, port, "-c fsync=off");
+  return serve(dir, run, port, `-c fsync=off ${extra}`);
+}
+
+/**
+ * A primary whose commits wait for its standby `s2` (synchronous_commit=on), and that standby,
+ * streaming from it; the standby waits for none of its own after a promotion.
+ */
+export async function startSynchronousPair(): Promise<{ primary: ThrowawayPostgres; standby: ThrowawayPostgres }> {
+  const primary = await startThrowawayPostgres("-c synchronous_standby_names=s2 -c synchronous_commit=on");
+  const standby = await startStreamingReplica(primary, 0, "s2");
+  return { primary, standby };
 }
 
 /**
  * A streaming replica of `primary` (pg_basebackup -R), on its own free port, replaying WAL
  * `applyDelayMs` after the primary commits (recovery_min_apply_delay: injected lag).
  */
-export async function startStreamingReplica(primary: ThrowawayPostgres, applyDelayMs = 0): Promise<ThrowawayPostgres> {
+export async function startStreamingReplica(primary: ThrowawayPostgres, applyDelayMs = 0, name = "replica"): Promise<ThrowawayPostgres> {
   const { dir, run } = serverTools();
   const port = await freePort();
   const source = new URL(primary.url);
   run("pg_basebackup", [
-    "-h",
-    source.hostname,
-    "-p",
-    source.port,
-    "-U",
-    "postgres",
+    "-d",
+    `host=${source.hostname} port=${source.port} user=postgres application_name=${name}`,
     "-D",
     join(dir, "data"),
     "-R",
@@ -86,7 +99,12 @@ export async function startStreamingReplica(primary: ThrowawayPostgres, applyDel
     "stream",
     "--no-sync",
   ]);
-  return serve(dir, run, port, `-c fsync=off -c hot_standby=on -c recovery_min_apply_delay=${applyDelayMs}ms -c hot_standby_feedback=on`);
+  return serve(
+    dir,
+    run,
+    port,
+    `-c fsync=off -c hot_standby=on -c recovery_min_apply_delay=${applyDelayMs}ms -c hot_standby_feedback=on -c synchronous_standby_names=''`,
+  );
 }
 
 function serve(dir: string, run: (tool: string, args: string[]) => Buffer, port: number, extra: string): ThrowawayPostgres {
@@ -94,15 +112,50 @@ function serve(dir: string, run: (tool: string, args: string[]) => Buffer, port:
   const start = () => void run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
   const stop = () => void run("pg_ctl", ["-D", join(dir, "data"), "-m", "fast", "-w", "stop"]);
   start();
+  const pids = () => {
+    const postmaster = readFileSync(join(dir, "data", "postmaster.pid"), "utf8")
+      .split("\n")[0]!
+      .trim();
+    let children = "";
+    try {
+      children = execFileSync("pgrep", ["-P", postmaster], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+    } catch {
+      // none (pgrep exits 1)
+    }
+    return [postmaster, ...children.split("\n").filter(Boolean)].map(Number);
+  };
+  const signal = (name: NodeJS.Signals) => {
+    for (const pid of pids()) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // gone already
+      }
+    }
+  };
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    port,
     start,
     stop,
+    freeze: (frozen) => signal(frozen ? "SIGSTOP" : "SIGCONT"),
+    kill: () => signal("SIGKILL"),
+    promote: () => void run("pg_ctl", ["-D", join(dir, "data"), "-w", "promote"]),
     destroy() {
+      try {
+        signal("SIGCONT");
+      } catch {
+        // not running
+      }
       try {
         stop();
       } catch {
-        // already stopped
+        // already stopped (or killed)
+      }
+      try {
+        signal("SIGKILL");
+      } catch {
+        // not running
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -5,7 +5,8 @@ import { connect, type Socket } from "node:net";
 import type { PoolClient, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, lockWait } from "../deadline.js";
+import { beforeDeadline, lockWait, timeLeft } from "../deadline.js";
+import { ServerPool, findServer, pgServers, serverLost, type Servers } from "./postgresql-hosts.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -35,14 +36,32 @@ function quoteIdent(name: string): string {
  * spells it: `schema` (where the tables live; default: the server's search_path) and
  * `pgbouncer=true` (a transaction-mode pooler: no server-side prepared statements).
  */
-export function pgConnection(url: string): { connectionString: string; prepared: boolean; schema: string | undefined } {
-  const u = new URL(url);
-  const pgbouncer = u.searchParams.get("pgbouncer");
-  const schema = u.searchParams.get("schema") || undefined;
-  if (pgbouncer === null && !u.searchParams.has("schema")) return { connectionString: url, prepared: true, schema };
-  u.searchParams.delete("pgbouncer");
-  u.searchParams.delete("schema");
-  return { connectionString: u.toString(), prepared: pgbouncer !== "true", schema };
+export function pgConnection(url: string): { connectionString: string; prepared: boolean; schema: string | undefined; servers: Servers } {
+  const found = pgServers(url);
+  if (typeof found === "string") throw new TypeError(`Invalid PostgreSQL URL: ${found}`);
+  const first = new URL(found.urls[0]!);
+  const pgbouncer = first.searchParams.get("pgbouncer");
+  const schema = first.searchParams.get("schema") || undefined;
+  const plain = (server: string) => {
+    if (pgbouncer === null && schema === undefined && !server.includes("schema=")) return server;
+    const u = new URL(server);
+    u.searchParams.delete("pgbouncer");
+    u.searchParams.delete("schema");
+    return u.toString();
+  };
+  const servers = { ...found, urls: found.urls.map(plain) };
+  return { connectionString: servers.urls[0]!, prepared: pgbouncer !== "true", schema, servers };
+}
+
+/** What is wrong with a postgresql:// URL (each host of a multi-host URL checked as one URL), or undefined. */
+function pgUrlProblem(url: string): string | undefined {
+  const found = pgServers(url);
+  if (typeof found === "string") return found;
+  for (const server of found.urls) {
+    const problem = networkUrlProblem(server);
+    if (problem) return found.urls.length > 1 ? `${problem} (in one of its hosts)` : problem;
+  }
+  return undefined;
 }
 
 type Result = { rows: unknown[]; rowCount: number | null };
@@ -78,18 +97,17 @@ function cancelBackend(client: Connected): void {
  */
 async function openPool(url: string, options: PoolOptions, { onIdleError, warn }: PoolHooks): Promise<Db> {
   const { default: pg } = await import("pg");
-  const { connectionString } = pgConnection(url);
+  const { servers } = pgConnection(url);
   let { prepared } = pgConnection(url);
   const bound = options.timeoutMs ?? DEFAULT_ATTEMPT_MS;
   // TCP keepalives find a peer that vanished (a failover, a partition) on idle connections too.
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.max ?? 10,
-    connectionTimeoutMillis: bound,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-  });
-  pool.on("error", onIdleError);
+  // A multi-host URL's pool follows the server that fits its target_session_attrs.
+  const pool = new ServerPool(
+    pg,
+    servers,
+    { max: options.max ?? 10, connectionTimeoutMillis: bound, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+    onIdleError,
+  );
   // Every value comes back as the server's text: JSON is parsed once by the repository, and
   // bigints keep their digits.
   const asText = { getTypeParser: () => (value: string) => value };
@@ -152,12 +170,19 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
         ),
     );
   };
+  /** Connections given a listener for errors between statements (pg's pool listens only while they are idle). */
+  const heard = new WeakSet<PoolClient>();
   const withClient = async <T>(fn: (client: Connected) => Promise<T>, onError?: (client: Connected) => Promise<void>): Promise<T> => {
     const client = await acquire();
+    if (!heard.has(client)) {
+      heard.add(client);
+      client.on("error", (error) => pool.failedOn(client, error)); // the next statement on it fails
+    }
     let broken: unknown;
     try {
       return await fn(client);
     } catch (error) {
+      pool.failedOn(client, error); // gone, or turned read-only: the next connection looks again
       if (!cut.has(client) && onError) await onError(client).catch((e: unknown) => (broken = e));
       throw error;
     } finally {
@@ -169,9 +194,19 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
     executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
   });
+  // A statement outside a transaction whose server was lost is sent once more, to the server
+  // found next (every statement of the store can be: reads, and idempotent writes).
+  const single = async <T>(fn: (client: Connected) => Promise<T>): Promise<T> => {
+    try {
+      return await withClient(fn);
+    } catch (error) {
+      if (!pool.follows || !serverLost(error) || timeLeft(bound) <= 0) throw error;
+      return withClient(fn);
+    }
+  };
   return {
-    queryRaw: (q) => withClient((client) => on(client, false).queryRaw(q)),
-    executeRaw: (q) => withClient((client) => on(client, false).executeRaw(q)),
+    queryRaw: (q) => single((client) => on(client, false).queryRaw(q)),
+    executeRaw: (q) => single((client) => on(client, false).executeRaw(q)),
     transaction: (fn) =>
       withClient(
         async (client) => {
@@ -238,10 +273,11 @@ export const postgresql: Dialect = {
     busy: (e) => (e as { code?: unknown } | null)?.code === "55P03", // lock_timeout: the runner waits on
   },
   timestamp: (d) => d,
-  checkUrl: networkUrlProblem,
+  checkUrl: pgUrlProblem,
   async openRawConnection(url, timeoutMs = DEFAULT_ATTEMPT_MS) {
     const { default: pg } = await import("pg");
-    const { connectionString, prepared } = pgConnection(url);
+    const { servers, prepared } = pgConnection(url);
+    const connectionString = await findServer(pg, servers, timeoutMs);
     const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, query_timeout: 10 * timeoutMs, keepAlive: true });
     client.on("error", () => {}); // a connection lost between statements fails the next one
     await client.connect();

@@ -13,7 +13,7 @@
 export function networkUrlProblem(url: string): string | undefined {
   const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? "";
   const hosts = authority.slice(authority.lastIndexOf("@") + 1);
-  if (hosts.includes(",")) return "it names several hosts; give one host (or a pooler or proxy in front of them)";
+  if (hosts.includes(",")) return "it names several hosts; give one host (or a proxy in front of them)";
   let parsed: URL;
   try {
     parsed = new URL(url);
