@@ -148,19 +148,24 @@ export async function applyMigrations(
     });
   }
   const lock = dialect.migrationLock;
+  const waitMs = 4 * (options.timeoutMs ?? DEFAULT_ATTEMPT_MS);
   const locked = async <T>(fn: () => Promise<T>): Promise<T> => {
-    await acquireLock(conn, dialect, 4 * (options.timeoutMs ?? DEFAULT_ATTEMPT_MS));
+    await acquireLock(conn, dialect, waitMs);
     let result: T;
+    let cluster: (() => Promise<void>) | undefined;
     try {
+      cluster = await acquireClusterLock(conn, dialect, waitMs);
       if (schema && dialect.schema) {
         await conn.exec(dialect.schema.create(schema));
         await conn.exec(dialect.schema.use(schema));
       }
       result = await fn();
     } catch (error) {
+      await cluster?.().catch(() => {});
       await conn.query(lock.abort).catch(() => {});
       throw error;
     }
+    await cluster?.();
     await conn.query(lock.release);
     return result;
   };
@@ -273,8 +278,26 @@ async function acquireLock(conn: RawConnection, dialect: Dialect, waitMs: number
       if (!dialect.migrationLock.busy(error)) throw error;
       await sleep(25 + Math.random() * 75);
     }
-    if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock");
+    if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock", { retryable: true });
   }
+}
+
+/**
+ * On a cluster whose engine lock is node-local (Galera), takes the lock every node sees, waiting
+ * for another node's run to end; returns its release, or undefined where none is needed.
+ */
+async function acquireClusterLock(conn: RawConnection, dialect: Dialect, waitMs: number): Promise<(() => Promise<void>) | undefined> {
+  const cluster = dialect.clusterLock;
+  if (!cluster || !(await cluster.prepare(conn))) return undefined;
+  const holder = randomUUID();
+  const deadline = Date.now() + waitMs;
+  while (!(await cluster.take(conn, holder, waitMs))) {
+    if (Date.now() > deadline) {
+      throw new MigrationError(undefined, "Timed out waiting for another node's migrations (the cluster migration lock)", { retryable: true });
+    }
+    await sleep(100 + Math.random() * 200);
+  }
+  return () => cluster.release(conn, holder);
 }
 
 async function applyPending(conn: RawConnection, dialect: Dialect, migrations: BundledMigration[]): Promise<MigrationResult> {

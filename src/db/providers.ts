@@ -136,6 +136,18 @@ export interface Dialect {
     transactional: boolean;
     busy(error: unknown): boolean;
   };
+  /**
+   * Where the engine's lock holds on one node only (a MariaDB Galera cluster, whose GET_LOCK is
+   * node-local): a lock every node sees, taken after the node's own. `prepare` makes the
+   * connection read with causality (every commit certified anywhere before is seen) where the
+   * server is such a node, and says whether it is; `take` tries once (false: another holds
+   * it), for `ttlMs`, after which a crashed holder's lock may be taken over.
+   */
+  readonly clusterLock?: {
+    prepare(conn: RawConnection): Promise<boolean>;
+    take(conn: RawConnection, holder: string, ttlMs: number): Promise<boolean>;
+    release(conn: RawConnection, holder: string): Promise<void>;
+  };
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
 

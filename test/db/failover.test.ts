@@ -5,6 +5,7 @@
 // with a retryable StorageError within its deadline and a second, instead of hanging.
 import { afterEach, describe, expect, test } from "vitest";
 import { createResponsesStore, type ResponsesStore } from "../../src/index.js";
+import { timed } from "../support/timed.js";
 import { makeResponse, silentLogger, userMessage } from "../support/fixtures.js";
 import {
   canRunThrowawayPostgres,
@@ -14,13 +15,6 @@ import {
 } from "../support/throwaway-postgres.js";
 
 const both = (a: ThrowawayPostgres, b: ThrowawayPostgres) => `postgresql://postgres@127.0.0.1:${a.port},127.0.0.1:${b.port}/postgres`;
-
-/** How long `call` took to settle, and how. */
-async function timed<T>(call: Promise<T>): Promise<{ ms: number; outcome: PromiseSettledResult<T> }> {
-  const started = performance.now();
-  const [outcome] = await Promise.allSettled([call]);
-  return { ms: performance.now() - started, outcome: outcome! };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

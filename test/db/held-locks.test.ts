@@ -9,6 +9,7 @@ import { mysqlConfig } from "../../src/db/providers.js";
 import type { ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
 import { describeProviders } from "../support/describe-providers.js";
+import { timed } from "../support/timed.js";
 import { makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
 /** Another session on the database, holding a lock in an open transaction until released. */
@@ -23,7 +24,9 @@ async function holder(provider: string, url: string): Promise<Holder> {
     await client.connect();
     await client.query("BEGIN");
     return {
-      run: async (sql) => void (await client.query(sql)),
+      run: async (sql) => {
+        await client.query(sql);
+      },
       release: async () => {
         await client.query("ROLLBACK").catch(() => {});
         await client.end();
@@ -33,20 +36,15 @@ async function holder(provider: string, url: string): Promise<Holder> {
   const conn = await mariadb.createConnection(mysqlConfig(url));
   await conn.beginTransaction();
   return {
-    run: async (sql) => void (await conn.query(sql)),
+    run: async (sql) => {
+      await conn.query(sql);
+    },
     release: async () => {
       await conn.query("UNLOCK TABLES").catch(() => {});
       await conn.rollback().catch(() => {});
       await conn.end();
     },
   };
-}
-
-/** How long `call` took to settle, and how. */
-async function timed<T>(call: Promise<T>): Promise<{ ms: number; outcome: PromiseSettledResult<T> }> {
-  const started = performance.now();
-  const [outcome] = await Promise.allSettled([call]);
-  return { ms: performance.now() - started, outcome: outcome! };
 }
 
 const TIMEOUT_MS = 2000;

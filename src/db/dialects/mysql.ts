@@ -196,6 +196,33 @@ export const mysql: Dialect = {
     transactional: false,
     busy: () => false,
   },
+  // A row of a table of the runner's own: inserting it is certified cluster-wide, so of two
+  // nodes inserting at once one wins and the other sees a duplicate key or a conflict.
+  clusterLock: {
+    async prepare(conn) {
+      const rows = await conn.query<{ Value?: unknown }>("SHOW VARIABLES LIKE 'wsrep_on'");
+      if (rows[0]?.Value !== "ON") return false;
+      await conn.exec("SET SESSION wsrep_sync_wait = 1");
+      return true;
+    },
+    async take(conn, holder, ttlMs) {
+      await conn.exec(
+        "CREATE TABLE IF NOT EXISTS `_ors_migration_lock` (`id` TINYINT PRIMARY KEY, `holder` VARCHAR(64) NOT NULL, `expires_at` DATETIME(3) NOT NULL)",
+      );
+      await conn.query("DELETE FROM `_ors_migration_lock` WHERE id = 1 AND expires_at < UTC_TIMESTAMP(3)");
+      try {
+        await conn.query("INSERT INTO `_ors_migration_lock` VALUES (1, ?, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)", [holder, ttlMs * 1000]);
+        return true;
+      } catch (error) {
+        const errno = (error as { errno?: unknown }).errno;
+        if (errno === 1062 || errno === 1213) return false;
+        throw error;
+      }
+    },
+    async release(conn, holder) {
+      await conn.query("DELETE FROM `_ors_migration_lock` WHERE id = 1 AND holder = ?", [holder]);
+    },
+  },
   timestamp: (d) => d,
   checkUrl: networkUrlProblem,
   async openRawConnection(url, timeoutMs = DEFAULT_ATTEMPT_MS) {
