@@ -145,7 +145,7 @@ export interface ValidationIssue {
 
 /**
  * An argument to be stored is not valid: a response, input items or messages (of a store, an
- * update or an import), a conversation id, or the `user`. The message names the argument,
+ * update or an import), a conversation id, the `user`, or a read's `consistencyToken` or `readFrom`. The message names the argument,
  * field and reason; nothing was written.
  *
  * @example
@@ -157,7 +157,7 @@ export interface ValidationIssue {
 export class ValidationError extends ResponsesStoreError {
   readonly code = "VALIDATION_FAILED";
   constructor(
-    readonly argument: "response" | "input" | "messages" | "user" | "conversation_id",
+    readonly argument: "response" | "input" | "messages" | "user" | "conversation_id" | "consistencyToken" | "readFrom",
     readonly issues: ValidationIssue[],
   ) {
     const detail = issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");

@@ -9,6 +9,7 @@ export { shutdownOnSignals } from "./signals.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
 export type {
   CallOptions,
+  ReadCallOptions,
   CompactParams,
   DeleteResult,
   ImportRecord,
@@ -29,7 +30,7 @@ export { responseObjectSchema, type ResponseObject } from "./schemas/response.js
 export { inputItemSchema, type InputItem } from "./schemas/input-item.js";
 export { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
 export { INCLUDE_VALUES } from "./schemas/params.js";
-export type { IncludeValue, ListInputItemsParams, ListResponsesParams, User } from "./schemas/params.js";
+export type { IncludeValue, ListInputItemsParams, ListResponsesParams, ReadOptions, User } from "./schemas/params.js";
 export { createResponsesHandler, type ResponsesApi, type ResponsesHandlerOptions } from "./http/handler.js";
 export { toNodeListener } from "./http/node.js";
 export { importLlamaStackResponses, type LlamaStackImportOptions, type LlamaStackImportResult } from "./import/llama-stack.js";

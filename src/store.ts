@@ -22,9 +22,11 @@ import {
   parseBag,
   parseCaller,
   parseId,
+  parseReadOptions,
   parseUser,
   type ListInputItemsParams,
   type ListResponsesParams,
+  type ReadOptions,
 } from "./schemas/params.js";
 import type { ResponseObject } from "./schemas/response.js";
 import { AllowedRows } from "./store/allowed.js";
@@ -41,6 +43,7 @@ import type {
   ImportResult,
   ListPage,
   PruneParams,
+  ReadCallOptions,
   ResponseWithInput,
   StorageStats,
   StorageStatsParams,
@@ -98,6 +101,19 @@ export class ResponsesStore extends StoreLifecycle {
   }
 
   /**
+   * An opaque token covering every write this instance has acknowledged: a read on any instance given it never answers from an older state.
+   * @example
+   * ```ts
+   * await store.storeResponseObject(response, input);
+   * const consistencyToken = await store.consistencyToken(); // hand it to the next request, wherever it lands
+   * await elsewhere.getResponseObject(response.id, { consistencyToken });
+   * ```
+   */
+  consistencyToken(): Promise<string> {
+    return this.#runtime.consistencyToken();
+  }
+
+  /**
    * Stores a response with its whole input and chat messages (an id stored again is replaced, if the caller may update it).
    * @example
    * ```ts
@@ -144,8 +160,9 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws ResponseNotFoundError (absent, or not visible to the caller)
    */
-  async getResponseObject(responseId: string, options: CallOptions = {}): Promise<StoredResponse> {
-    return this.#responses.get(parseId("responseId", responseId), this.#allowed.rows("read", parseCaller(options)));
+  async getResponseObject(responseId: string, options: ReadCallOptions = {}): Promise<StoredResponse> {
+    const visible = this.#allowed.rows("read", parseCaller(options));
+    return this.#responses.get(parseId("responseId", responseId), visible, parseReadOptions(options ?? {}));
   }
 
   /**
@@ -161,7 +178,8 @@ export class ResponsesStore extends StoreLifecycle {
   async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput | ResponseObject>> {
     const bag = parseBag(params, {}, "params");
     const user = parseUser(bag.user);
-    return this.#responses.list(parseParams(listResponsesParamsSchema, { ...bag, user: undefined }), this.#allowed.rows("read", user));
+    const query = parseParams(listResponsesParamsSchema, { ...bag, user: undefined });
+    return this.#responses.list(query, this.#allowed.rows("read", user), parseReadOptions(bag));
   }
 
   /**
@@ -186,7 +204,7 @@ export class ResponsesStore extends StoreLifecycle {
    */
   async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<InputItem>> {
     const [id, slice, user] = [parseId("responseId", responseId), parseInputItemsParams(params), parseUser(params?.user)];
-    return this.#responses.inputItems(id, slice, this.#allowed.rows("read", user));
+    return this.#responses.inputItems(id, slice, this.#allowed.rows("read", user), parseReadOptions(params ?? {}));
   }
 
   /**
@@ -234,10 +252,11 @@ export class ResponsesStore extends StoreLifecycle {
    * const messages = (await store.getConversationMessages("conv_123", { user })) ?? [];
    * ```
    */
-  async getConversationMessages(conversationId: string, options: CallOptions = {}): Promise<ChatCompletionMessage[] | null> {
+  async getConversationMessages(conversationId: string, options: ReadCallOptions = {}): Promise<ChatCompletionMessage[] | null> {
     return this.#conversations.get(
       parseId("conversationId", conversationId),
       this.#allowed.rows("read", parseCaller(options), "conversation_messages"),
+      parseReadOptions(options ?? {}),
     );
   }
 
@@ -279,8 +298,9 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    */
   async storageStats(params: StorageStatsParams = {}): Promise<StorageStats> {
-    const { user, allOwners } = parseBag(params, { allOwners: "boolean" }, "params");
-    return this.#maintenance.storageStats(allOwners ? and() : this.#allowed.rows("read", parseUser(user)));
+    const bag = parseBag(params, { allOwners: "boolean" }, "params");
+    const visible = bag.allOwners ? and() : this.#allowed.rows("read", parseUser(bag.user));
+    return this.#maintenance.storageStats(visible, parseReadOptions(bag));
   }
 
   /**
@@ -291,8 +311,9 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws InvalidParameterError for a bad limit.
    */
-  async ownerCounts(params: { limit?: number } = {}): Promise<{ owner: string; rows: number }[]> {
-    return this.#maintenance.ownerCounts(parseOwnerLimit(parseBag(params, {}, "params").limit));
+  async ownerCounts(params: { limit?: number } & ReadOptions = {}): Promise<{ owner: string; rows: number }[]> {
+    const bag = parseBag(params, {}, "params");
+    return this.#maintenance.ownerCounts(parseOwnerLimit(bag.limit), parseReadOptions(bag));
   }
 
   /**

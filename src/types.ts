@@ -2,7 +2,7 @@
 import type { ValidationError } from "./errors.js";
 import type { InputItem } from "./schemas/input-item.js";
 import type { ChatCompletionMessage } from "./schemas/message.js";
-import type { User } from "./schemas/params.js";
+import type { ReadOptions, User } from "./schemas/params.js";
 import type { ResponseObject } from "./schemas/response.js";
 
 export type { ListPage, Order } from "./repository/keyset.js";
@@ -58,6 +58,17 @@ export interface CallOptions {
 }
 
 /**
+ * Per-call options of single-item reads: the caller, and where the read may be answered ({@link ReadOptions}).
+ *
+ * @example
+ * ```ts
+ * const options: ReadCallOptions = { user, consistencyToken: request.headers.get("x-consistency-token") };
+ * await store.getResponseObject("resp_123", options);
+ * ```
+ */
+export interface ReadCallOptions extends CallOptions, ReadOptions {}
+
+/**
  * Options of `updateResponseObject`.
  *
  * @example
@@ -104,7 +115,7 @@ export interface PruneParams {
  * await store.storageStats(params);
  * ```
  */
-export interface StorageStatsParams {
+export interface StorageStatsParams extends ReadOptions {
   /** Count the rows this caller may read. */
   user?: User | null;
   /** Count every owner's rows (an operator's view). @default false */

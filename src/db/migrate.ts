@@ -293,7 +293,9 @@ async function acquireClusterLock(conn: RawConnection, dialect: Dialect, waitMs:
   const deadline = Date.now() + waitMs;
   while (!(await cluster.take(conn, holder, waitMs))) {
     if (Date.now() > deadline) {
-      throw new MigrationError(undefined, "Timed out waiting for another node's migrations (the cluster migration lock)", { retryable: true });
+      throw new MigrationError(undefined, "Timed out waiting for another node's migrations (the cluster migration lock)", {
+        retryable: true,
+      });
     }
     await sleep(100 + Math.random() * 200);
   }

@@ -94,6 +94,13 @@ export interface Dialect {
    */
   readonly exclusiveWrites: boolean;
   /**
+   * Whether the engine's pool cuts an attempt off at its call's deadline (db/deadline.ts): a
+   * network server may stop answering. SQLite's statements run in-process, synchronously, and
+   * its busy waits have their own bound, so its calls carry no deadline (which costs every
+   * promise of the process a little, once carried).
+   */
+  readonly deadlines: boolean;
+  /**
    * Whether a read of one row by id under other conditions must find the row by its primary
    * key first and check the rest on it (PostgreSQL's planner, on a table without statistics,
    * may walk a whole owner index instead; elsewhere the fence costs).

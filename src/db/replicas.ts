@@ -31,7 +31,17 @@ export const REPLICA_TIMEOUT_MS = 2000;
  * console.log(primaryFallbacks?.["behind-own-writes"]);
  * ```
  */
-export type FallbackReason = "behind-own-writes" | "lagging" | "unavailable" | "not-found-on-replica";
+export type FallbackReason =
+  "behind-own-writes" | "behind-token" | "read-from-primary" | "lagging" | "unavailable" | "not-found-on-replica";
+
+/**
+ * What a read asks of the router: the primary only, or at least a position (a consistency
+ * token's; `null`: a token whose position is not known, which only the primary is sure to meet).
+ */
+export interface ReadNeeds {
+  primary: boolean;
+  atLeast?: bigint | null;
+}
 
 /**
  * Replica routing counters, part of `store.stats()`.
@@ -102,7 +112,14 @@ export class ReplicaRouter {
   #probing: Promise<void> | undefined;
   readonly #stats = {
     replicaReads: 0,
-    primaryFallbacks: { "behind-own-writes": 0, lagging: 0, unavailable: 0, "not-found-on-replica": 0 },
+    primaryFallbacks: {
+      "behind-own-writes": 0,
+      "behind-token": 0,
+      "read-from-primary": 0,
+      lagging: 0,
+      unavailable: 0,
+      "not-found-on-replica": 0,
+    },
   };
 
   constructor(primary: Db, replicas: { url: string; db: Db }[], options: ReplicaRouterOptions) {
@@ -130,6 +147,11 @@ export class ReplicaRouter {
     clearInterval(this.#timer);
   }
 
+  /** The primary's position after this store's newest acknowledged write, or undefined where it could not be read. */
+  ownWrites(): bigint | undefined {
+    return this.#ownWritesUnknown ? undefined : this.#ownWrites;
+  }
+
   /** Notes that a write was acknowledged: reads by this store must see at least the primary's position now. */
   async noteWrite(): Promise<void> {
     try {
@@ -147,9 +169,20 @@ export class ReplicaRouter {
    * chosen only when it is in rotation, within the lag limit and replayed past this store's
    * own writes (checked again on the replica when the sample is older than the write).
    */
-  async reader(): Promise<{ db: Db; replica: Replica | undefined }> {
-    let reason: FallbackReason | undefined = this.#ownWritesUnknown ? "behind-own-writes" : undefined;
-    for (let tried = 0; !this.#ownWritesUnknown && tried < this.#replicas.length; tried++) {
+  async reader(needs: ReadNeeds = { primary: false }): Promise<{ db: Db; replica: Replica | undefined }> {
+    let reason: FallbackReason | undefined = needs.primary
+      ? "read-from-primary"
+      : needs.atLeast === null
+        ? "behind-token"
+        : this.#ownWritesUnknown
+          ? "behind-own-writes"
+          : undefined;
+    // What a replica must have replayed: this store's own writes, and the token's position.
+    const token = needs.atLeast ?? 0n;
+    const needed = token > this.#ownWrites ? token : this.#ownWrites;
+    const behind = token > this.#ownWrites ? "behind-token" : "behind-own-writes";
+    const blocked = reason !== undefined; // nothing a replica holds can answer it
+    for (let tried = 0; !blocked && tried < this.#replicas.length; tried++) {
       const replica = this.#replicas[this.#next++ % this.#replicas.length]!;
       if (!replica.healthy) {
         reason ??= "unavailable";
@@ -159,14 +192,14 @@ export class ReplicaRouter {
         reason ??= "lagging";
         continue;
       }
-      if (replica.replayed === undefined || replica.replayed < this.#ownWrites) {
+      if (replica.replayed === undefined || replica.replayed < needed) {
         await this.#sample(replica);
         if (!replica.healthy) {
           reason ??= "unavailable";
           continue;
         }
-        if (replica.replayed === undefined || replica.replayed < this.#ownWrites) {
-          reason = "behind-own-writes";
+        if (replica.replayed === undefined || replica.replayed < needed) {
+          reason ??= behind;
           continue;
         }
       }
@@ -182,8 +215,8 @@ export class ReplicaRouter {
    * what a replica does not find (`missing`, or one of the store's own errors such as an unknown
    * list cursor) is asked of the primary, which another instance may have just written to.
    */
-  async read<R, T>(on: (db: Db) => R, op: (reader: R) => Promise<T>, missing?: (value: T) => boolean): Promise<T> {
-    const { db, replica } = await this.reader();
+  async read<R, T>(on: (db: Db) => R, op: (reader: R) => Promise<T>, missing?: (value: T) => boolean, needs?: ReadNeeds): Promise<T> {
+    const { db, replica } = await this.reader(needs);
     if (!replica) return op(on(db));
     let value: T;
     try {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { User } from "../schemas/params.js";
 import { errorResponse, json, responseForError } from "./error-body.js";
-import { matchRoute, type ResponsesApi } from "./routes.js";
+import { CONSISTENCY_HEADER, matchRoute, type ResponsesApi } from "./routes.js";
 
 export type { ResponsesApi } from "./routes.js";
 
@@ -109,8 +109,11 @@ export function createResponsesHandler(
     try {
       const caller = await authenticate(request);
       if (caller instanceof Response) return caller;
-      const body = await run({ store, params: match.params, query: url.searchParams, user: caller });
-      return json(200, body);
+      const read = { consistencyToken: request.headers.get(CONSISTENCY_HEADER) };
+      const body = await run({ store, params: match.params, query: url.searchParams, user: caller, read });
+      // After a write, the token that lets the client's next read, on any instance, see it.
+      const token = method === "DELETE" ? await store.consistencyToken?.() : undefined;
+      return json(200, body, token === undefined ? undefined : { [CONSISTENCY_HEADER]: token });
     } catch (error) {
       const requestId = randomUUID();
       const response = responseForError(error, requestId);

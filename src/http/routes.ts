@@ -7,8 +7,9 @@
 import type { ResponsesStore } from "../store.js";
 
 /**
- * What the HTTP layer uses of a store: the four calls of the Responses API it serves. Any object
- * with these methods can be served (a wrapper that logs or caches, a test double).
+ * What the HTTP layer uses of a store: the four calls of the Responses API it serves, and (where
+ * it has one) `consistencyToken`, sent after each write. Any object with these methods can be
+ * served (a wrapper that logs or caches, a test double).
  *
  * @example
  * ```ts
@@ -16,15 +17,19 @@ import type { ResponsesStore } from "../store.js";
  * const handler = createResponsesHandler(api);
  * ```
  */
-export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems">;
-import type { User } from "../schemas/params.js";
+export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems"> &
+  Partial<Pick<ResponsesStore, "consistencyToken">>;
+import type { ReadOptions, User } from "../schemas/params.js";
 import { InvalidParameterError } from "../errors.js";
 
-/** One route: a pattern of path segments (`:id` captures) and a handler per method. */
+/** One route: a pattern of path segments (`:id` captures) and a handler per method (GET reads, DELETE writes). */
 export interface Route {
   pattern: string[];
   methods: Partial<Record<"GET" | "DELETE", (call: RouteCall) => Promise<unknown>>>;
 }
+
+/** The request header that carries a consistency token to a read, and the current one back after a write. */
+export const CONSISTENCY_HEADER = "x-consistency-token";
 
 /** What a route handler gets. */
 interface RouteCall {
@@ -32,6 +37,8 @@ interface RouteCall {
   params: Record<string, string>;
   query: URLSearchParams;
   user: User | null;
+  /** What the request's reads must have seen (its x-consistency-token). */
+  read: ReadOptions;
 }
 
 /** A query parameter as a number, or the raw string (so validation names it), or undefined. */
@@ -60,8 +67,9 @@ const ROUTES: Route[] = [
   {
     pattern: ["responses"],
     methods: {
-      GET: ({ store, query, user }) =>
+      GET: ({ store, query, user, read }) =>
         store.listResponses({
+          ...read,
           after: str(query, "after"),
           includeInput: booleanParam(query, "include_input") as boolean | undefined,
           limit: numberParam(query, "limit") as number | undefined,
@@ -74,12 +82,12 @@ const ROUTES: Route[] = [
   {
     pattern: ["responses", ":id"],
     methods: {
-      GET: async ({ store, params, query, user }) => {
+      GET: async ({ store, params, query, user, read }) => {
         if (query.get("stream") === "true") {
           throw new InvalidParameterError("stream", "Streaming a stored response is not supported by this server");
         }
         // The API returns the response object itself: no stored input, no internal messages.
-        const { input: _input, messages: _messages, ...response } = await store.getResponseObject(params.id!, { user });
+        const { input: _input, messages: _messages, ...response } = await store.getResponseObject(params.id!, { user, ...read });
         return response;
       },
       DELETE: ({ store, params, user }) => store.deleteResponseObject(params.id!, { user }),
@@ -88,8 +96,9 @@ const ROUTES: Route[] = [
   {
     pattern: ["responses", ":id", "input_items"],
     methods: {
-      GET: ({ store, params, query, user }) =>
+      GET: ({ store, params, query, user, read }) =>
         store.listResponseInputItems(params.id!, {
+          ...read,
           after: str(query, "after"),
           before: str(query, "before"),
           include: includeParam(query) as never,

@@ -116,7 +116,7 @@ export const listInputItemsParamsSchema = z.object({
  * const page = await store.listResponses(params);
  * ```
  */
-export interface ListResponsesParams {
+export interface ListResponsesParams extends ReadOptions {
   /** Id of the response to list after (in the requested order). */
   after?: string | null;
   /**
@@ -144,7 +144,7 @@ export interface ListResponsesParams {
  * const page = await store.listResponseInputItems("resp_1", params);
  * ```
  */
-export interface ListInputItemsParams {
+export interface ListInputItemsParams extends ReadOptions {
   /** Id of the item to list after (in the requested order). Exclusive with `before`. */
   after?: string | null;
   /** Id of the item to list before (in the requested order). Exclusive with `after`. */
@@ -262,4 +262,55 @@ export function parseOwnerLimit(limit: unknown = 10): number {
 /** A zod issue path segment as a string or number. */
 export function pathKey(segment: PropertyKey): string | number {
   return typeof segment === "number" ? segment : String(segment);
+}
+
+/**
+ * Where a read may be answered, and what it must have seen (every read call takes these beside `user`).
+ *
+ * @example
+ * ```ts
+ * const token = await writer.consistencyToken(); // on the instance that wrote
+ * await reader.getResponseObject("resp_1", { user, consistencyToken: token }); // on another: never older than the token
+ * await reader.listResponses({ user, readFrom: "primary" });
+ * ```
+ */
+export interface ReadOptions {
+  /** A token from `consistencyToken()` of any instance on this database: the read sees every write it covers. */
+  consistencyToken?: string | null;
+  /** `"primary"`: answered by the primary, never by a replica. @default "any" */
+  readFrom?: "primary" | "any" | null;
+}
+
+/** A read's routing, parsed from its ReadOptions. */
+export interface ReadRoute {
+  /** Answered by the primary only. */
+  primary: boolean;
+  /** The database the token was made on, and the primary's position it covers (undefined: unknown, read the primary). */
+  token?: { database: string; position: bigint | undefined };
+}
+
+/** Reads that may go anywhere and need nothing. */
+export const ANY_READ: ReadRoute = { primary: false };
+
+const TOKEN = /^ors1\.([0-9a-f]{16})\.(-|[0-9a-f]{1,16})$/;
+
+const invalid = (message: string) => new ValidationError("consistencyToken", [{ path: [], message }]);
+
+/**
+ * The routing a read's options ask for.
+ *
+ * @throws ValidationError (`consistencyToken`) for a token that is not one, or a bad `readFrom`.
+ */
+export function parseReadOptions(options: { consistencyToken?: unknown; readFrom?: unknown }): ReadRoute {
+  const { consistencyToken, readFrom } = options;
+  if (readFrom !== undefined && readFrom !== null && readFrom !== "primary" && readFrom !== "any") {
+    throw new ValidationError("readFrom", [{ path: [], message: 'readFrom must be "primary" or "any"' }]);
+  }
+  const primary = readFrom === "primary";
+  if (consistencyToken === undefined || consistencyToken === null || consistencyToken === "") return primary ? { primary } : ANY_READ;
+  if (typeof consistencyToken !== "string") throw invalid("a consistency token is a string from consistencyToken()");
+  const match = TOKEN.exec(consistencyToken);
+  if (!match) throw invalid("not a consistency token (garbled, or from another library)");
+  const position = match[2] === "-" ? undefined : BigInt(`0x${match[2]}`);
+  return { primary, token: { database: match[1]!, position } };
 }

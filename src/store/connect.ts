@@ -1,6 +1,7 @@
 /**
  * What `initialize()` opens, in order: migrations, the primary, digests, repositories, replicas, the queue.
  */
+import { createHash } from "node:crypto";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "../db/client.js";
 import { openDriverDb } from "../db/drivers.js";
 import { migrate } from "../db/migrate.js";
@@ -77,6 +78,25 @@ async function openReplicas(
   return { router, repositories };
 }
 
+/**
+ * The database's identity in consistency tokens: a digest of its first migration's id (a random
+ * UUID written once, replicated to every node and replica); where there is no migration history
+ * to read, of the URL's database and schema.
+ */
+async function databaseIdentity(db: Db, dialect: Dialect, options: ResolvedOptions): Promise<string> {
+  const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
+  try {
+    const table = qualifiedTable(dialect, options.schema, "_prisma_migrations");
+    const { rows } = await db.queryRaw({ sql: `SELECT id FROM ${table} ORDER BY started_at, id LIMIT 1`, args: [], argTypes: [] });
+    const id = rows[0]?.[0];
+    if (typeof id === "string" && id) return digest(`migrations:${id}`);
+  } catch {
+    // no history here (tables made another way): the URL names the database
+  }
+  const u = /^[a-z]+:\/\/[^/]*(\/[^?#]*)?/i.exec(options.url)?.[1] ?? options.url;
+  return digest(`url:${options.provider}:${u}:${options.schema ?? ""}`);
+}
+
 /** Opens everything a store runs on; `writeAccess` is what queued writes are checked against. */
 export async function openBackend(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess): Promise<Backend> {
   const { provider, logger, schema, migrationUrl, timeoutMs } = options;
@@ -98,5 +118,5 @@ export async function openBackend(options: ResolvedOptions, remembered: Remember
         await replicas?.router.noteWrite(); // before any writer hears its write is done
       }
     }, options.queue);
-  return { db, ...primary, queue, replicas };
+  return { db, database: await databaseIdentity(db, dialect, options), ...primary, queue, replicas };
 }

@@ -1,4 +1,5 @@
 /** Conversation messages' bodies: store, get and delete a conversation's chat messages, over the runtime, with access already decided. */
+import type { ReadRoute } from "../schemas/params.js";
 import type { RowCondition } from "../access/where.js";
 import { ownerColumns } from "../access/owner.js";
 import { AccessDeniedError, ConversationIdConflictError, ConversationNotFoundError } from "../errors.js";
@@ -32,12 +33,13 @@ export class ConversationOperations {
   }
 
   /** The messages of a visible conversation, or null. */
-  async get(conversationId: string, visible: RowCondition): Promise<ChatCompletionMessage[] | null> {
+  async get(conversationId: string, visible: RowCondition, route: ReadRoute): Promise<ChatCompletionMessage[] | null> {
     if (!isKey(conversationId)) return null; // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       "none",
       ({ conversations }) => conversations.find(conversationId, visible),
       (m) => m === undefined,
+      route,
     );
     return (found as ChatCompletionMessage[] | undefined) ?? null;
   }

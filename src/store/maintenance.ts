@@ -1,4 +1,5 @@
 /** Operator jobs' bodies: retention of responses and conversation messages, storage stats, owner counts, imports and compaction. */
+import type { ReadRoute } from "../schemas/params.js";
 import { ownerColumns } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import { ValidationError } from "../errors.js";
@@ -47,15 +48,15 @@ export class MaintenanceOperations {
   }
 
   /** Rows and bytes of the `visible` responses, per model and in all, after every queued write lands. */
-  async storageStats(visible: RowCondition): Promise<StorageStats> {
-    const byModel = await this.#runtime.read("all", ({ responses }) => responses.storageStats(visible));
+  async storageStats(visible: RowCondition, route: ReadRoute): Promise<StorageStats> {
+    const byModel = await this.#runtime.read("all", ({ responses }) => responses.storageStats(visible), undefined, route);
     const sum = (key: keyof StorageCounts) => byModel.reduce((n, m) => n + m[key], 0);
     return { rows: sum("rows"), bytes: sum("bytes"), storedBytes: sum("storedBytes"), retained: sum("retained"), byModel };
   }
 
   /** The owners with the most rows, after every queued write lands. */
-  ownerCounts(limit: number): Promise<{ owner: string; rows: number }[]> {
-    return this.#runtime.read("all", ({ responses }) => responses.ownerCounts(limit));
+  ownerCounts(limit: number, route: ReadRoute): Promise<{ owner: string; rows: number }[]> {
+    return this.#runtime.read("all", ({ responses }) => responses.ownerCounts(limit), undefined, route);
   }
 
   /**

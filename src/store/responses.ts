@@ -1,4 +1,5 @@
 /** The responses API's bodies: store, update, get, list, delete and input-item pages, over the runtime, with access already decided. */
+import type { ReadRoute } from "../schemas/params.js";
 import { ownerColumns, ownerKey } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import { ResponseNotFoundError } from "../errors.js";
@@ -73,24 +74,29 @@ export class ResponseOperations {
   }
 
   /** The visible response `id`, read after its queued writes. */
-  async get(id: string, visible: RowCondition): Promise<StoredResponse> {
+  async get(id: string, visible: RowCondition, route: ReadRoute): Promise<StoredResponse> {
     if (!isKey(id)) throw new ResponseNotFoundError(id); // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       { id },
       ({ responses }) => responses.find(id, visible),
       (f) => f === undefined,
+      route,
     );
     if (!found) throw new ResponseNotFoundError(id);
     return found;
   }
 
   /** A page of visible responses; every write queued before the call is visible to it. */
-  async list(query: Omit<PageQuery, "maxBytes">, visible: RowCondition): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+  async list(
+    query: Omit<PageQuery, "maxBytes">,
+    visible: RowCondition,
+    route: ReadRoute,
+  ): Promise<ListPage<ResponseWithInput | ResponseObject>> {
     // Cursors and filters no stored key can match answer as on every engine, without the database.
     if (query.after !== undefined && !isKey(query.after)) throw unknownCursor(query.after);
     if (query.model !== undefined && !isKey(query.model))
       return { object: "list", data: [], first_id: null, last_id: null, has_more: false };
-    return this.#runtime.read("all", ({ responses }) => responses.page({ ...query, maxBytes: this.#pageBytes }, visible));
+    return this.#runtime.read("all", ({ responses }) => responses.page({ ...query, maxBytes: this.#pageBytes }, visible), undefined, route);
   }
 
   /** Deletes a deletable response, after its queued writes land. */
@@ -103,12 +109,13 @@ export class ResponseOperations {
   }
 
   /** A page of the input items of the visible response `id`, read after its queued writes. */
-  async inputItems(id: string, slice: InputItemSlice, visible: RowCondition): Promise<ListPage<InputItem>> {
+  async inputItems(id: string, slice: InputItemSlice, visible: RowCondition, route: ReadRoute): Promise<ListPage<InputItem>> {
     if (!isKey(id)) throw new ResponseNotFoundError(id);
     const page = await this.#runtime.read(
       { id },
       ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id),
       (p) => p === undefined,
+      route,
     );
     if (!page) throw new ResponseNotFoundError(id);
     return withinPageBytes(page, this.#pageBytes);

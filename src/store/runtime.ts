@@ -7,9 +7,9 @@
  */
 import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
 import { DeadlineExceeded, beforeDeadline, withDeadline } from "../db/deadline.js";
-import { storageError } from "../db/transient.js";
+import { runStorage, storageError } from "../db/transient.js";
 import type { Db } from "../db/client.js";
-import { redactUrl } from "../db/providers.js";
+import { dialectFor, redactUrl } from "../db/providers.js";
 import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { idleQueueStats, type WriteQueue, type WriteQueueStats } from "../queue/write-queue.js";
@@ -18,6 +18,8 @@ import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
 import type { ResponseWrite, WriteAccess } from "../repository/responses-table.js";
 import { openBackend } from "./connect.js";
+import { ANY_READ, type ReadRoute } from "../schemas/params.js";
+import { checkTokenDatabase, encodeToken } from "./consistency.js";
 
 /** The repositories over one connection (the primary's, or a replica's). */
 export interface Repositories {
@@ -28,6 +30,8 @@ export interface Repositories {
 /** What `initialize()` opened: the primary's connection and repositories, the write queue, the read replicas. */
 export interface Backend extends Repositories {
   db: Db;
+  /** The database's identity in consistency tokens (the same on every instance, node and replica of it). */
+  database: string;
   queue: WriteQueue | undefined;
   /** With read replicas: where reads go, and each replica's repositories. */
   replicas: { router: ReplicaRouter; repositories: Map<Db, Repositories> } | undefined;
@@ -49,10 +53,15 @@ export class StoreRuntime {
   #backend: Backend | undefined;
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Whether calls carry a deadline (the engine's pools can be cut off), and whether the pool is a host's. */
+  readonly #deadlines: boolean;
+  readonly #hostPool: boolean;
 
   /** `writeAccess`: what writes are checked against; `remembered`: the turns the repositories remember (cleared on shutdown). */
   constructor(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess) {
     this.#options = options;
+    this.#deadlines = dialectFor(options.provider).deadlines;
+    this.#hostPool = Boolean(options.prisma ?? options.adapter);
     this.#remembered = remembered;
     this.#writeAccess = writeAccess;
   }
@@ -78,7 +87,14 @@ export class StoreRuntime {
   async #withBackend<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
     const connected = this.#closed ? undefined : this.#backend;
     const { timeoutMs } = this.#options;
-    const op = withDeadline(performance.now() + timeoutMs, () => (connected ? fn(connected) : this.#connectWithin(timeoutMs).then(fn)));
+    const call = () => (connected ? fn(connected) : this.#connectWithin(timeoutMs).then(fn));
+    // The store's own pools cut attempts off at the deadline; a host's pool cannot be told to,
+    // so the call stops waiting for it instead (its statement runs on, under the host's bounds).
+    const op = !this.#deadlines
+      ? call()
+      : this.#hostPool
+        ? runStorage("call", () => beforeDeadline("the call", timeoutMs, call))
+        : withDeadline(performance.now() + timeoutMs, call);
     this.#inFlight.add(op);
     try {
       return await op;
@@ -98,13 +114,28 @@ export class StoreRuntime {
    * A read: after `settle`, on a replica when one may answer it, else on the primary. `missing`
    * says which answers a replica may lack (they are asked of the primary).
    */
-  read<T>(settle: Settle, op: (repositories: Repositories) => Promise<T>, missing?: (value: T) => boolean): Promise<T> {
+  read<T>(
+    settle: Settle,
+    op: (repositories: Repositories) => Promise<T>,
+    missing?: (value: T) => boolean,
+    route: ReadRoute = ANY_READ,
+  ): Promise<T> {
     return this.#withBackend(async (backend) => {
+      checkTokenDatabase(route, backend.database);
       await StoreRuntime.#settled(backend, settle);
       const replicas = backend.replicas;
-      if (!replicas) return op(backend);
-      return replicas.router.read((db) => replicas.repositories.get(db) ?? backend, op, missing);
+      if (!replicas) return op(backend); // every read is the primary's: it has seen every token
+      const needs = { primary: route.primary, atLeast: route.token ? (route.token.position ?? null) : undefined };
+      return replicas.router.read((db) => replicas.repositories.get(db) ?? backend, op, missing, needs);
     });
+  }
+
+  /**
+   * A token covering every write this store has acknowledged: the primary's position after the
+   * newest (where replicas track it), on this database.
+   */
+  consistencyToken(): Promise<string> {
+    return this.#withBackend(async (backend) => encodeToken(backend.database, backend.replicas?.router.ownWrites()));
   }
 
   /**

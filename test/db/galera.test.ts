@@ -22,74 +22,87 @@ async function causalRows<T>(url: string, sql: string): Promise<T[]> {
   }
 }
 
-describe.skipIf(!canRunGalera)(`a Galera cluster ${canRunGalera ? "" : "(skipped: needs Debian's mariadb-server, galera-4 and rsync)"}`, () => {
-  let cluster: GaleraCluster;
-  const opened: ResponsesStore[] = [];
-  beforeAll(async () => {
-    cluster = await startGalera(3);
-  }, 300_000);
-  afterAll(async () => {
-    await Promise.all(opened.splice(0).map((s) => s.shutdown().catch(() => {})));
-    await cluster?.destroy();
-  });
-  const open = async (url: string) => {
-    const store = await createResponsesStore({ url, logger: silentLogger, timeoutMs: 20_000 });
-    opened.push(store);
-    return store;
-  };
+describe.skipIf(!canRunGalera)(
+  `a Galera cluster ${canRunGalera ? "" : "(skipped: needs Debian's mariadb-server, galera-4 and rsync)"}`,
+  () => {
+    let cluster: GaleraCluster;
+    const opened: ResponsesStore[] = [];
+    beforeAll(async () => {
+      cluster = await startGalera(3);
+    }, 300_000);
+    afterAll(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.shutdown().catch(() => {})));
+      await cluster?.destroy();
+    });
+    const open = async (url: string) => {
+      const store = await createResponsesStore({ url, logger: silentLogger, timeoutMs: 20_000 });
+      opened.push(store);
+      return store;
+    };
 
-  test("five rounds of stores starting on all three nodes at once: all start, each migration recorded once, none failed", { timeout: 300_000 }, async () => {
-    for (let round = 0; round < 5; round++) {
-      const database = `ors_galera_${round}`;
-      await causalRows(cluster.nodes[0]!.url, `CREATE DATABASE ${database}`);
-      const starts = await Promise.allSettled(cluster.nodes.map((node) => open(onDatabase(node.url, database))));
-      expect(starts.map((s) => (s.status === "rejected" ? String(s.reason) : "started"))).toEqual(["started", "started", "started"]);
-      const rows = await causalRows<{ migration_name: string; finished_at: unknown; logs: unknown }>(
-        onDatabase(cluster.nodes[1]!.url, database),
-        "SELECT migration_name, finished_at, logs FROM _prisma_migrations",
-      );
-      expect(rows.filter((r) => r.finished_at === null)).toEqual([]);
-      const names = rows.map((r) => r.migration_name);
-      expect(new Set(names).size).toBe(names.length);
-      // Every node's store writes and reads.
-      const [a, b, c] = starts.map((s) => (s as PromiseFulfilledResult<ResponsesStore>).value);
-      await a!.storeResponseObject(makeResponse({ id: `resp_round_${round}` }), [userMessage("m")]);
-      await c!.flush();
-      expect((await causalRows(onDatabase(cluster.nodes[2]!.url, database), "SELECT id FROM openai_responses")).length).toBe(1);
-      void b;
-    }
-  });
-
-  test("multi-primary writes on two nodes, one node killed: no acknowledged write lost, the process alive", { timeout: 120_000 }, async () => {
-    const database = "ors_galera_writes";
-    await causalRows(cluster.nodes[0]!.url, `CREATE DATABASE ${database}`);
-    const first = await open(onDatabase(cluster.nodes[0]!.url, database));
-    const second = await open(onDatabase(cluster.nodes[1]!.url, database));
-    const acknowledged = new Set<string>();
-    let writing = true;
-    let next = 0;
-    const writers = [first, second].flatMap((store) =>
-      Array.from({ length: 8 }, async () => {
-        while (writing) {
-          // Both nodes write the same ids now and then: certification conflicts (1213), retried.
-          const n = next++;
-          const id = n % 5 === 0 ? `resp_shared_${n % 50}` : `resp_${n}`;
-          await store.storeResponseObject(makeResponse({ id }), [userMessage(`m_${id}`)]).then(
-            () => acknowledged.add(id),
-            () => {},
+    test(
+      "five rounds of stores starting on all three nodes at once: all start, each migration recorded once, none failed",
+      { timeout: 300_000 },
+      async () => {
+        for (let round = 0; round < 5; round++) {
+          const database = `ors_galera_${round}`;
+          await causalRows(cluster.nodes[0]!.url, `CREATE DATABASE ${database}`);
+          const starts = await Promise.allSettled(cluster.nodes.map((node) => open(onDatabase(node.url, database))));
+          expect(starts.map((s) => (s.status === "rejected" ? String(s.reason) : "started"))).toEqual(["started", "started", "started"]);
+          const rows = await causalRows<{ migration_name: string; finished_at: unknown; logs: unknown }>(
+            onDatabase(cluster.nodes[1]!.url, database),
+            "SELECT migration_name, finished_at, logs FROM _prisma_migrations",
           );
+          expect(rows.filter((r) => r.finished_at === null)).toEqual([]);
+          const names = rows.map((r) => r.migration_name);
+          expect(new Set(names).size).toBe(names.length);
+          // Every node's store writes and reads.
+          const [a, b, c] = starts.map((s) => (s as PromiseFulfilledResult<ResponsesStore>).value);
+          await a!.storeResponseObject(makeResponse({ id: `resp_round_${round}` }), [userMessage("m")]);
+          await c!.flush();
+          expect((await causalRows(onDatabase(cluster.nodes[2]!.url, database), "SELECT id FROM openai_responses")).length).toBe(1);
+          void b;
         }
-      }),
+      },
     );
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    cluster.nodes[1]!.kill();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    writing = false;
-    await Promise.all(writers);
-    expect(acknowledged.size).toBeGreaterThan(100);
-    const stored = new Set(
-      (await causalRows<{ id: string }>(onDatabase(cluster.nodes[2]!.url, database), "SELECT id FROM openai_responses")).map((r) => r.id),
+
+    test(
+      "multi-primary writes on two nodes, one node killed: no acknowledged write lost, the process alive",
+      { timeout: 120_000 },
+      async () => {
+        const database = "ors_galera_writes";
+        await causalRows(cluster.nodes[0]!.url, `CREATE DATABASE ${database}`);
+        const first = await open(onDatabase(cluster.nodes[0]!.url, database));
+        const second = await open(onDatabase(cluster.nodes[1]!.url, database));
+        const acknowledged = new Set<string>();
+        let writing = true;
+        let next = 0;
+        const writers = [first, second].flatMap((store) =>
+          Array.from({ length: 8 }, async () => {
+            while (writing) {
+              // Both nodes write the same ids now and then: certification conflicts (1213), retried.
+              const n = next++;
+              const id = n % 5 === 0 ? `resp_shared_${n % 50}` : `resp_${n}`;
+              await store.storeResponseObject(makeResponse({ id }), [userMessage(`m_${id}`)]).then(
+                () => acknowledged.add(id),
+                () => {},
+              );
+            }
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        cluster.nodes[1]!.kill();
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        writing = false;
+        await Promise.all(writers);
+        expect(acknowledged.size).toBeGreaterThan(100);
+        const stored = new Set(
+          (await causalRows<{ id: string }>(onDatabase(cluster.nodes[2]!.url, database), "SELECT id FROM openai_responses")).map(
+            (r) => r.id,
+          ),
+        );
+        expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+      },
     );
-    expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
-  });
-});
+  },
+);

@@ -89,6 +89,48 @@ describe.skipIf(!canRunThrowawayPostgres)(
       expect(reader.stats()!.replicas!.primaryFallbacks["not-found-on-replica"]).toBeGreaterThan(0);
     });
 
+    test(
+      "updated on one instance, read on another with its consistency token: never stale under 300 ms of replica lag",
+      { timeout: 120_000 },
+      async () => {
+        const writer = await open("tokens", lagging);
+        // The reader keeps the lagging replica in rotation whatever its lag: only the token keeps its reads fresh.
+        const reader = await createResponsesStore({
+          url: inSchema(primary.url, "tokens"),
+          replicas: [inSchema(lagging.url, "tokens")],
+          maxReplicaLagMs: 60_000,
+          logger: silentLogger,
+        });
+        opened.push(reader);
+        await writer.storeResponseObject(makeResponse({ id: "resp_t", status: "in_progress" }), []);
+        await new Promise((r) => setTimeout(r, 1000)); // replayed: the replica has the row
+        let staleWithToken = 0;
+        let staleWithout = 0;
+        for (let i = 0; i < 100; i++) {
+          const status = i % 2 ? "completed" : "incomplete";
+          await writer.updateResponseObject(makeResponse({ id: "resp_t", status }));
+          const consistencyToken = await writer.consistencyToken();
+          if ((await reader.getResponseObject("resp_t", { consistencyToken })).status !== status) staleWithToken++;
+          if ((await reader.listResponses({ consistencyToken })).data[0]?.status !== status) staleWithToken++;
+          if ((await reader.getResponseObject("resp_t")).status !== status) staleWithout++;
+        }
+        expect(staleWithToken).toBe(0);
+        expect(staleWithout).toBeGreaterThan(0); // what the token prevents
+        const fallbacks = reader.stats()!.replicas!.primaryFallbacks;
+        expect(fallbacks["behind-token"]).toBeGreaterThan(0);
+        // Once the replica has replayed past it, a read with that token is the replica's again.
+        const token = await writer.consistencyToken();
+        await new Promise((r) => setTimeout(r, 1000));
+        const served = reader.stats()!.replicas!.replicaReads;
+        await reader.getResponseObject("resp_t", { consistencyToken: token });
+        expect(reader.stats()!.replicas!.replicaReads).toBe(served + 1);
+        // readFrom: "primary" never goes to a replica.
+        await reader.getResponseObject("resp_t", { readFrom: "primary" });
+        expect(reader.stats()!.replicas!.replicaReads).toBe(served + 1);
+        expect(reader.stats()!.replicas!.primaryFallbacks["read-from-primary"]).toBe(1);
+      },
+    );
+
     test("a replica further behind than maxReplicaLagMs is not read from", { timeout: 120_000 }, async () => {
       const writer = await open("lag", lagging);
       const reader = await createResponsesStore({

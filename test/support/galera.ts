@@ -56,7 +56,12 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
     : undefined;
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const ports = await Promise.all(
-    Array.from({ length: size }, async () => ({ sql: await freePort(), gcomm: await freePort(), ist: await freePort(), sst: await freePort() })),
+    Array.from({ length: size }, async () => ({
+      sql: await freePort(),
+      gcomm: await freePort(),
+      ist: await freePort(),
+      sst: await freePort(),
+    })),
   );
   const address = ports.map((p) => `127.0.0.1:${p.gcomm}`).join(",");
   const processes: ChildProcess[] = [];
@@ -95,7 +100,11 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
     return { file, data };
   });
   const start = (i: number, bootstrap: boolean) => {
-    const args = [`--defaults-file=${configs[i]!.file}`, ...(asRoot ? ["--user=mysql"] : []), ...(bootstrap ? ["--wsrep-new-cluster"] : [])];
+    const args = [
+      `--defaults-file=${configs[i]!.file}`,
+      ...(asRoot ? ["--user=mysql"] : []),
+      ...(bootstrap ? ["--wsrep-new-cluster"] : []),
+    ];
     const child = spawn("/usr/sbin/mariadbd", args, { stdio: "ignore" });
     child.on("error", () => {});
     processes[i] = child;
@@ -106,12 +115,16 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync("mariadb-install-db", [
-      `--defaults-file=${configs[0]!.file}`,
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      ...(asRoot ? ["--user=mysql"] : []),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "mariadb-install-db",
+      [
+        `--defaults-file=${configs[0]!.file}`,
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        ...(asRoot ? ["--user=mysql"] : []),
+      ],
+      { stdio: "ignore" },
+    );
     start(0, true);
     await until("the first node's bootstrap", 60_000, () => synced(ports[0]!.sql));
     for (let i = 1; i < size; i++) {

@@ -175,6 +175,7 @@ export const mysql: Dialect = {
   upsert: "insert-then-update",
   proposed: (column) => `VALUES(${column})`,
   exclusiveWrites: false,
+  deadlines: true,
   lookUpByKeyFirst: false,
   jsonKeepsText: (version) => /mariadb/i.test(version),
   readReplicas: false,
@@ -211,7 +212,10 @@ export const mysql: Dialect = {
       );
       await conn.query("DELETE FROM `_ors_migration_lock` WHERE id = 1 AND expires_at < UTC_TIMESTAMP(3)");
       try {
-        await conn.query("INSERT INTO `_ors_migration_lock` VALUES (1, ?, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)", [holder, ttlMs * 1000]);
+        await conn.query("INSERT INTO `_ors_migration_lock` VALUES (1, ?, UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)", [
+          holder,
+          ttlMs * 1000,
+        ]);
         return true;
       } catch (error) {
         const errno = (error as { errno?: unknown }).errno;

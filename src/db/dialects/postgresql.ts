@@ -244,6 +244,7 @@ export const postgresql: Dialect = {
   upsert: "on-conflict-where",
   proposed: (column) => `excluded.${column}`,
   exclusiveWrites: false,
+  deadlines: true,
   lookUpByKeyFirst: true,
   jsonKeepsText: () => true,
   readReplicas: true,

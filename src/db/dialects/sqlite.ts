@@ -198,6 +198,7 @@ export const sqlite: Dialect = {
   upsert: "on-conflict-where",
   proposed: (column) => `excluded.${column}`,
   exclusiveWrites: true,
+  deadlines: false,
   lookUpByKeyFirst: false,
   jsonKeepsText: () => true,
   readReplicas: false,
