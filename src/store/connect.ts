@@ -4,7 +4,9 @@
 import { createHash } from "node:crypto";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "../db/client.js";
 import { openDriverDb } from "../db/drivers.js";
+import { beforeDeadline } from "../db/deadline.js";
 import { migrate } from "../db/migrate.js";
+import { runStorage } from "../db/transient.js";
 import { dialectFor, qualifiedTable, redactUrl, type Dialect } from "../db/providers.js";
 import { REPLICA_PROBE_MS, REPLICA_TIMEOUT_MS, ReplicaRouter } from "../db/replicas.js";
 import type { ResolvedOptions } from "../options.js";
@@ -104,8 +106,19 @@ export async function openBackend(options: ResolvedOptions, remembered: Remember
     const { applied } = await migrate(provider, migrationUrl, { schema, timeoutMs });
     if (applied.length) logger.info(`openai-responses-store: applied ${applied.join(", ")} on ${redactUrl(migrationUrl)}`);
   }
-  const db = await openPrimary(options);
   const dialect = dialectFor(provider);
+  // The connection is tried once before anything else: a database that is not there, or a server
+  // that does not answer, fails initialize() at once, saying whether trying again can help.
+  const db = await runStorage("connect", async () => {
+    const opened = await openPrimary(options);
+    try {
+      await beforeDeadline("to connect", timeoutMs, () => opened.queryRaw({ sql: "SELECT 1", args: [], argTypes: [] }));
+    } catch (error) {
+      await opened.dispose().catch(() => {});
+      throw error;
+    }
+    return opened;
+  });
   const digests = await digestMode(db, dialect);
   const primary = repositoriesOn(db, dialect, options, digests, remembered);
   const replicas = options.replicas.length ? await openReplicas(db, dialect, options, digests, remembered) : undefined;

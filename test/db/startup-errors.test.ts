@@ -48,6 +48,30 @@ describe("startup errors", () => {
     },
   );
 
+  test.each([["postgresql://app:hunter2@127.0.0.1:1/db"], ["mysql://root:hunter2@127.0.0.1:1/db"]])(
+    "with migrate: false, nothing listening at %s is a retryable StorageError, at once",
+    async (url) => {
+      const error = await thrown(() => createResponsesStore({ url, migrate: false, logger: silentLogger }));
+      expect(error).toMatchObject({ code: "STORAGE_FAILED", operation: "connect", retryable: true });
+      expect((error as Error).message).not.toContain("hunter2");
+    },
+  );
+
+  test("with migrate: false, a database that does not exist is a StorageError that says retrying cannot help", async () => {
+    const servers = [process.env.TEST_POSTGRES_URL, process.env.TEST_MYSQL_URL].filter((u): u is string => Boolean(u));
+    for (const server of servers) {
+      const url = new URL(server);
+      url.pathname = "/ors_no_such_database";
+      const error = await thrown(() => createResponsesStore({ url: url.toString(), migrate: false, logger: silentLogger }));
+      expect(error).toMatchObject({ code: "STORAGE_FAILED", operation: "connect", retryable: false });
+    }
+    const sqlite = await thrown(() =>
+      createResponsesStore({ url: "file:/nonexistent-dir-for-test/x.db", migrate: false, logger: silentLogger }),
+    );
+    expect(sqlite).toMatchObject({ code: "STORAGE_FAILED", retryable: false });
+    expect((sqlite as Error).message).toContain("/nonexistent-dir-for-test/x.db");
+  });
+
   test("a SQLite file in a directory that does not exist is named, and not retryable", async () => {
     const error = await thrown(() => createResponsesStore({ url: "file:/nonexistent-dir-for-test/x.db", logger: silentLogger }));
     expect(error).toMatchObject({ code: "MIGRATION_FAILED", retryable: false });

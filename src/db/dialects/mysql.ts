@@ -62,6 +62,16 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   const mariadb = await import("mariadb");
   const bound = options.timeoutMs ?? DEFAULT_ATTEMPT_MS;
   const sessionLockWait = lockSeconds(bound);
+  // On a Galera node, reads wait until the node has applied what the cluster committed before
+  // them (wsrep_sync_wait): what one instance wrote on one node, another reads on any node.
+  const probe = await mariadb.createConnection({ ...mysqlConfig(url), connectTimeout: Math.min(bound, 10_000) });
+  let galera: boolean;
+  try {
+    const rows = await probe.query<{ Value?: unknown }[]>("SHOW VARIABLES LIKE 'wsrep_on'");
+    galera = rows[0]?.Value === "ON";
+  } finally {
+    await probe.end().catch(() => {});
+  }
   // foundRows (the driver's default, kept explicit): UPDATE reports matched rows, so an update
   // that changes nothing still counts as done. Prepared statements are cached per connection
   // (Prisma's adapter turns the cache off, which costs two extra round trips per query).
@@ -76,7 +86,7 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
     acquireTimeout: bound,
     connectTimeout: Math.min(bound, 10_000),
     keepAliveDelay: 10_000,
-    initSql: `SET SESSION innodb_lock_wait_timeout = ${sessionLockWait}, lock_wait_timeout = ${sessionLockWait}`,
+    initSql: `SET SESSION innodb_lock_wait_timeout = ${sessionLockWait}, lock_wait_timeout = ${sessionLockWait}${galera ? ", wsrep_sync_wait = 1" : ""}`,
     pipelining: false,
     foundRows: true,
     prepareCacheLength: 256,
