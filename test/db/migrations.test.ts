@@ -10,6 +10,7 @@ import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
 import { alice, bob, chainTurns, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 import { insertLegacyRows } from "../support/raw-rows.js";
+import { engineCannotRead } from "../support/engine-reads-catalog.js";
 import { migrationList, openEngine, schemaFiles } from "../support/schema-engine.js";
 
 const FILTERS = { externalTables: [], externalEnums: [] };
@@ -150,9 +151,13 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
   const engineProvider = provider.name === "mysql" ? undefined : provider.name;
   test.skipIf(!engineProvider)(
     "Prisma's schema engine sees our runner's database as migrated and matching the client's schema",
-    async () => {
+    async (context) => {
       const url = await stores.url();
       await stores.open();
+      // Where the engine cannot read the server's catalog (Prisma 7.10 on PostgreSQL 18 panics on
+      // its NOT NULL constraint rows, then never answers), the check is skipped, saying why.
+      const cannot = engineProvider === "postgresql" ? await engineCannotRead(url) : undefined;
+      if (cannot) context.skip(`Prisma's schema engine cannot read this server's catalog: ${cannot}`);
       const { engine, close, explain } = await openEngine(engineProvider!, url.replace(/^file:/, ""));
       try {
         const status = await engine.diagnoseMigrationHistory({
