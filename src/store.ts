@@ -106,7 +106,7 @@ export class ResponsesStore extends StoreLifecycle {
    * ```ts
    * await store.storeResponseObject(response, input);
    * const consistencyToken = await store.consistencyToken(); // hand it to the next request, wherever it lands
-   * await elsewhere.getResponseObject(response.id, { consistencyToken });
+   * await store.getResponseObject(response.id, { consistencyToken }); // on any instance of this database
    * ```
    */
   consistencyToken(): Promise<string> {

@@ -62,7 +62,7 @@ export interface CallOptions {
  *
  * @example
  * ```ts
- * const options: ReadCallOptions = { user, consistencyToken: request.headers.get("x-consistency-token") };
+ * const options: ReadCallOptions = { user, consistencyToken: await store.consistencyToken() };
  * await store.getResponseObject("resp_123", options);
  * ```
  */

@@ -269,9 +269,9 @@ export function pathKey(segment: PropertyKey): string | number {
  *
  * @example
  * ```ts
- * const token = await writer.consistencyToken(); // on the instance that wrote
- * await reader.getResponseObject("resp_1", { user, consistencyToken: token }); // on another: never older than the token
- * await reader.listResponses({ user, readFrom: "primary" });
+ * const consistencyToken = await store.consistencyToken(); // on the instance that wrote; sent to the client
+ * await store.getResponseObject("resp_1", { user, consistencyToken }); // on any instance: never older than the token
+ * await store.listResponses({ user, readFrom: "primary" });
  * ```
  */
 export interface ReadOptions {

@@ -1,7 +1,6 @@
-/**
- * Consistency tokens and read routing: what a read must have seen (another instance's writes,
- * by token) and where it may be answered (`readFrom`).
- *
+/** Consistency tokens: made from the database's identity and the primary's position, and checked against the database. */
+
+/*
  * A token names the database (a digest of its first migration's id, the same on every node and
  * replica of it) and the primary's WAL position after the writes it covers, where the writer
  * knew it (PostgreSQL with replicas). A read given a token is answered only by a server that has

@@ -16,7 +16,7 @@ const PROVIDER = "/usr/lib/galera/libgalera_smm.so";
 export const canRunGalera =
   existsSync(PROVIDER) && existsSync("/usr/sbin/mariadbd") && existsSync("/usr/bin/mariadb-install-db") && existsSync("/usr/bin/rsync");
 
-export interface GaleraNode {
+interface GaleraNode {
   url: string;
   port: number;
   /** SIGKILL: a crashed machine. */

@@ -5,15 +5,8 @@ import type { Pool, PoolClient, PoolConfig } from "pg";
 /** The pg module, loaded by the pool that uses it. */
 type PgModule = typeof pgModule;
 
-/**
- * What kind of server a connection must reach, as libpq's `target_session_attrs` says it.
- *
- * @example
- * ```ts
- * const attrs: TargetSessionAttrs = "read-write";
- * ```
- */
-export type TargetSessionAttrs = "any" | "read-write" | "read-only" | "primary" | "standby" | "prefer-standby";
+/** What kind of server a connection must reach, as libpq's `target_session_attrs` says it. */
+type TargetSessionAttrs = "any" | "read-write" | "read-only" | "primary" | "standby" | "prefer-standby";
 
 const ATTRS: readonly TargetSessionAttrs[] = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"];
 
