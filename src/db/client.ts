@@ -5,6 +5,7 @@
  * are the engines' pools (dialects/, opened by drivers.ts).
  */
 import type { SqlDriverAdapter, SqlQuery } from "@prisma/driver-adapter-utils";
+import type { CallBounds } from "./deadline.js";
 
 export type { SqlDriverAdapter };
 
@@ -18,6 +19,12 @@ export interface Queryable {
 export interface Db extends Queryable {
   /** Runs `fn` in one transaction on one connection; commits, or rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * This connection with every attempt bounded by a call's `bounds`: the store's own pools cut
+   * off a statement still running at the deadline. A host's pool, which cannot be told to, is
+   * itself (the runtime stops waiting for it instead). Disposing a view disposes the pool.
+   */
+  within(bounds: CallBounds): Db;
   /** Releases what the store opened (never a host's pool or client). */
   dispose(): Promise<void>;
 }
@@ -32,7 +39,8 @@ export function asDb(tx: Queryable): TransactionalDb {
 
 /** A Prisma driver adapter as a Db. */
 export function adapterDb(adapter: SqlDriverAdapter): Db {
-  return {
+  const db: Db = {
+    within: () => db, // the host's pool: bounded by the host's own timeouts
     queryRaw: (q) => adapter.queryRaw(q),
     executeRaw: (q) => adapter.executeRaw(q),
     dispose: () => adapter.dispose(),
@@ -61,6 +69,7 @@ export function adapterDb(adapter: SqlDriverAdapter): Db {
       return result;
     },
   };
+  return db;
 }
 
 /**
@@ -91,10 +100,12 @@ function prismaQueryable(client: Pick<PrismaClientLike, "$queryRawUnsafe" | "$ex
 
 /** A host's PrismaClient as a Db; the store never disconnects it. */
 export function prismaDb(client: PrismaClientLike): Db {
-  return {
+  const db: Db = {
+    within: () => db, // the host's client: bounded by the host's own timeouts
     ...prismaQueryable(client),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       (client.$transaction as unknown as (cb: (tx: PrismaClientLike) => Promise<T>) => Promise<T>)((tx) => fn(prismaQueryable(tx))),
     dispose: async () => {},
   };
+  return db;
 }

@@ -1,39 +1,29 @@
-/** The deadline of the call in progress, carried to the pools, which cut off an attempt still running at it. */
-import { AsyncLocalStorage } from "node:async_hooks";
+/** A call's deadline, as the pools take it: how long an attempt may run, and the error when it is cut off. */
 
-/** The current call's deadline (on the performance.now() clock), and how long its transactions wait for a row lock. */
-interface CallBounds {
+/**
+ * The bounds of one store call, handed to the pool through `Db.within`: its deadline (on the
+ * performance.now() clock) and how long its transactions wait for a row lock another
+ * transaction holds (a batch of several writes waits briefly, then splits, so that one locked
+ * row holds up no write to another id; by default, until the deadline).
+ */
+export interface CallBounds {
   at: number;
-  lockWaitMs: number | undefined;
-}
-
-const current = new AsyncLocalStorage<CallBounds>();
-
-/**
- * Runs `fn` with `at` (a performance.now() time) as the deadline of every database attempt it
- * makes, replacing any deadline around it: the write queue gives each batch the deadline of its
- * oldest write, whoever's call started the worker. `lockWaitMs`: how long its transactions wait
- * for a row another transaction holds (a batch of several writes waits briefly, then splits, so
- * that one locked row does not hold up writes to other ids); by default until the deadline.
- */
-export function withDeadline<T>(at: number, fn: () => Promise<T>, lockWaitMs?: number): Promise<T> {
-  return current.run({ at, lockWaitMs }, fn);
+  lockWaitMs?: number;
 }
 
 /**
- * Milliseconds one attempt may take: what is left before the current call's deadline (0 once
- * past it), and never more than `capMs` (the pool's own bound, which also applies outside any
- * call: startup, background probes).
+ * Milliseconds one attempt may take: what is left before the deadline (0 once past it), and
+ * never more than `capMs` (the pool's own bound, which alone applies outside any call: startup,
+ * background probes).
  */
-export function timeLeft(capMs: number): number {
-  const bounds = current.getStore();
+export function timeLeft(bounds: CallBounds | undefined, capMs: number): number {
   return bounds === undefined ? capMs : Math.min(capMs, Math.max(0, bounds.at - performance.now()));
 }
 
-/** How long a transaction of the current call waits for a row lock: its own setting, else `capMs` (or what is left before the deadline, if less). */
-export function lockWait(capMs: number): number {
-  const wait = current.getStore()?.lockWaitMs;
-  return Math.max(1, wait === undefined ? timeLeft(capMs) : Math.min(wait, timeLeft(capMs)));
+/** How long a transaction within `bounds` waits for a row lock: its own setting, else until the deadline (at least 1 ms). */
+export function lockWait(bounds: CallBounds | undefined, capMs: number): number {
+  const left = timeLeft(bounds, capMs);
+  return Math.max(1, bounds?.lockWaitMs === undefined ? left : Math.min(bounds.lockWaitMs, left));
 }
 
 /**
@@ -51,12 +41,11 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * Waits for `attempt` until the current deadline (at most `capMs`). Past it,
- * `abandon` is called (cancel the statement, drop the connection) and the wait ends with
- * DeadlineExceeded; a later outcome of the attempt is ignored.
+ * Waits for `attempt` for `ms` milliseconds. Past them, `abandon` is called (cancel the
+ * statement, drop the connection) and the wait ends with DeadlineExceeded; a later outcome of
+ * the attempt is ignored.
  */
-export function beforeDeadline<T>(what: string, capMs: number, attempt: () => Promise<T>, abandon?: () => void): Promise<T> {
-  const ms = timeLeft(capMs);
+export function beforeDeadline<T>(what: string, ms: number, attempt: () => Promise<T>, abandon?: () => void): Promise<T> {
   if (ms <= 0) return Promise.reject(new DeadlineExceeded(what, 0));
   return new Promise<T>((resolve, reject) => {
     let done = false;

@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events";
 import { setImmediate } from "node:timers/promises";
 import fastq from "fastq";
-import { DeadlineExceeded, withDeadline } from "../db/deadline.js";
+import { DeadlineExceeded, type CallBounds } from "../db/deadline.js";
 import { isLockTimeout, isTransient, storageError } from "../db/transient.js";
 import { StorageError, StoreClosedError, isResponsesStoreError, type ResponsesStoreError } from "../errors.js";
 import type { ResponseWrite } from "../repository/responses-repository.js";
@@ -110,8 +110,11 @@ interface PendingWrite {
   run?: () => Promise<void>;
 }
 
-/** How a batch reaches the database: returns the writes that failed for a reason of their own, by id. */
-export type BatchWriter = (writes: readonly ResponseWrite[]) => Promise<Map<string, ResponsesStoreError>>;
+/**
+ * How a batch reaches the database, within `bounds` (the deadline of its oldest write, and the
+ * batch's row-lock wait): returns the writes that failed for a reason of their own, by id.
+ */
+export type BatchWriter = (writes: readonly ResponseWrite[], bounds: CallBounds) => Promise<Map<string, ResponsesStoreError>>;
 
 /**
  * How long a batch of several writes waits for a row lock another transaction holds before it
@@ -369,10 +372,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       try {
         // The batch's attempt is cut off at its oldest write's deadline; a batch of several waits
         // only briefly for a row lock, then splits, so one locked row holds up no other id.
-        const failed = await withDeadline(
-          deadline,
-          () => this.#write(batch.map((w) => w.write)),
-          batch.length > 1 ? BATCH_LOCK_WAIT_MS : undefined,
+        const failed = await this.#write(
+          batch.map((w) => w.write),
+          batch.length > 1 ? { at: deadline, lockWaitMs: BATCH_LOCK_WAIT_MS } : { at: deadline },
         );
         this.#stats.batches++;
         this.#stats.rowsInBatches += batch.length;

@@ -49,6 +49,11 @@ export class ConversationsRepository {
     };
   }
 
+  /** The same repository over `db` (a call's bounded view of the connection). */
+  on(db: Db): ConversationsRepository {
+    return new ConversationsRepository(db, this.#dialect, this.#name);
+  }
+
   /**
    * Stores the messages: inserts (when `mayCreate`), or replaces those of an existing row the
    * writer may update (`writable`); the owner and created_at never change. Says what happened.

@@ -28,6 +28,7 @@ import {
   type ResponseWrite,
   type ResponsesContext,
   type StoredBlob,
+  type TableRef,
   type WriteAccess,
 } from "./responses-table.js";
 import { ResponseWrites } from "./responses-writes.js";
@@ -55,10 +56,16 @@ export class ResponsesRepository {
    * database's digests are taken (digestMode()). `remembered`: the store's remembered turns,
    * consulted by reads and fed by stores.
    */
-  constructor(db: Db, dialect: Dialect, table: string, digests: DigestMode, remembered: RememberedTurns) {
-    this.#c = { db, dialect, table: tableRef(dialect, table, digests), digests, remembered };
+  constructor(db: Db, dialect: Dialect, table: string | TableRef, digests: DigestMode, remembered: RememberedTurns) {
+    this.#c = { db, dialect, table: typeof table === "string" ? tableRef(dialect, table, digests) : table, digests, remembered };
     this.#writes = new ResponseWrites(this.#c);
     this.#maintenance = new ResponsesMaintenance(this.#c);
+  }
+
+  /** The same repository over `db` (a call's bounded view of the connection), sharing what was computed once. */
+  on(db: Db): ResponsesRepository {
+    const { dialect, table, digests, remembered } = this.#c;
+    return new ResponsesRepository(db, dialect, table, digests, remembered);
   }
 
   /** See ResponseWrites.write. */

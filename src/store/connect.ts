@@ -124,9 +124,9 @@ export async function openBackend(options: ResolvedOptions, remembered: Remember
   const replicas = options.replicas.length ? await openReplicas(db, dialect, options, digests, remembered) : undefined;
   const queue =
     options.queue &&
-    new WriteQueue(async (writes) => {
+    new WriteQueue(async (writes, bounds) => {
       try {
-        return await primary.responses.write(writes, writeAccess);
+        return await primary.responses.on(db.within(bounds)).write(writes, writeAccess);
       } finally {
         await replicas?.router.noteWrite(); // before any writer hears its write is done
       }

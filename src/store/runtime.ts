@@ -6,7 +6,7 @@
  * see.
  */
 import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
-import { DeadlineExceeded, beforeDeadline, withDeadline } from "../db/deadline.js";
+import { DeadlineExceeded, beforeDeadline, type CallBounds } from "../db/deadline.js";
 import { runStorage, storageError } from "../db/transient.js";
 import type { Db } from "../db/client.js";
 import { dialectFor, redactUrl } from "../db/providers.js";
@@ -82,25 +82,43 @@ export class StoreRuntime {
   /**
    * Runs `fn` on the backend, connecting first if need be, as a call in flight (shutdown and
    * flush wait for it), within the call's deadline: `timeoutMs` from now bounds every attempt
-   * it makes (db/deadline.ts), and its wait for the connection.
+   * it makes (`fn` gets the backend bounded by it, and the bounds), and its wait for the connection.
    */
-  async #withBackend<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
+  async #withBackend<T>(fn: (backend: Backend, bounds: CallBounds | undefined) => Promise<T>): Promise<T> {
     const connected = this.#closed ? undefined : this.#backend;
     const { timeoutMs } = this.#options;
-    const call = () => (connected ? fn(connected) : this.#connectWithin(timeoutMs).then(fn));
     // The store's own pools cut attempts off at the deadline; a host's pool cannot be told to,
     // so the call stops waiting for it instead (its statement runs on, under the host's bounds).
-    const op = !this.#deadlines
-      ? call()
-      : this.#hostPool
-        ? runStorage("call", () => beforeDeadline("the call", timeoutMs, call))
-        : withDeadline(performance.now() + timeoutMs, call);
+    const bounds = this.#deadlines && !this.#hostPool ? { at: performance.now() + timeoutMs } : undefined;
+    const run = (backend: Backend) => fn(bounds ? StoreRuntime.#within(backend, bounds) : backend, bounds);
+    const call = () => (connected ? run(connected) : this.#connectWithin(timeoutMs).then(run));
+    const op = this.#deadlines && this.#hostPool ? runStorage("call", () => beforeDeadline("the call", timeoutMs, call)) : call();
     this.#inFlight.add(op);
     try {
       return await op;
     } finally {
       this.#inFlight.delete(op);
     }
+  }
+
+  /** The backend with every attempt on the primary bounded by `bounds`. */
+  static #within(backend: Backend, bounds: CallBounds): Backend {
+    const db = backend.db.within(bounds);
+    return { ...backend, db, ...StoreRuntime.#repositoriesWithin(backend, db) };
+  }
+
+  /** `repositories` over `db` (a bounded view), each made when first used. */
+  static #repositoriesWithin(repositories: Repositories, db: Db): Repositories {
+    let responses: Repositories["responses"] | undefined;
+    let conversations: Repositories["conversations"] | undefined;
+    return {
+      get responses() {
+        return (responses ??= repositories.responses.on(db));
+      },
+      get conversations() {
+        return (conversations ??= repositories.conversations.on(db));
+      },
+    };
   }
 
   /** Waits for what `settle` names to be written. */
@@ -120,13 +138,18 @@ export class StoreRuntime {
     missing?: (value: T) => boolean,
     route: ReadRoute = ANY_READ,
   ): Promise<T> {
-    return this.#withBackend(async (backend) => {
+    return this.#withBackend(async (backend, bounds) => {
       checkTokenDatabase(route, backend.database);
       await StoreRuntime.#settled(backend, settle);
       const replicas = backend.replicas;
       if (!replicas) return op(backend); // every read is the primary's: it has seen every token
       const needs = { primary: route.primary, atLeast: route.token ? (route.token.position ?? null) : undefined };
-      return replicas.router.read((db) => replicas.repositories.get(db) ?? backend, op, missing, needs);
+      const on = (db: Db): Repositories => {
+        const replica = replicas.repositories.get(db);
+        if (!replica) return backend; // the primary's, bounded already
+        return bounds ? StoreRuntime.#repositoriesWithin(replica, db.within(bounds)) : replica;
+      };
+      return replicas.router.read(on, op, missing, needs);
     });
   }
 

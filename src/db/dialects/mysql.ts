@@ -2,7 +2,7 @@
 import type { PoolConnection } from "mariadb";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, lockWait } from "../deadline.js";
+import { beforeDeadline, timeLeft, type CallBounds } from "../deadline.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -53,7 +53,7 @@ const lockSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * The store's pool: rows as arrays, JSON as text, prepared statements cached per connection.
- * Every attempt is bounded by its call's deadline (db/deadline.ts) and by `timeoutMs`: waiting
+ * Every attempt is bounded by its call's deadline (`within`) and by `timeoutMs`: waiting
  * for a connection, each statement, and the server's own lock waits (row locks, and metadata
  * locks such as LOCK TABLES). A statement still running at the deadline is killed on the server
  * (the driver's destroy) and its connection dropped.
@@ -100,32 +100,32 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   const cut = new WeakSet<PoolConnection>();
   /** Each connection's row-lock wait, where a transaction changed it from the session's. */
   const lockWaits = new WeakMap<PoolConnection, number>();
-  const bounded = <T>(conn: PoolConnection, call: () => Promise<T>) =>
+  const bounded = <T>(bounds: CallBounds | undefined, conn: PoolConnection, call: () => Promise<T>) =>
     beforeDeadline(
       "a statement",
-      bound,
+      timeLeft(bounds, bound),
       () => driver(call),
       () => {
         cut.add(conn);
         conn.destroy();
       },
     );
-  const on = (conn: PoolConnection): Queryable => ({
+  const on = (bounds: CallBounds | undefined, conn: PoolConnection): Queryable => ({
     async queryRaw(q) {
-      const rows = await bounded(conn, () => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
+      const rows = await bounded(bounds, conn, () => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
     },
     async executeRaw(q) {
-      const result = await bounded(conn, () => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
+      const result = await bounded(bounds, conn, () => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
       return result.affectedRows ?? 0;
     },
   });
   /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
-  const acquire = (): Promise<PoolConnection> => {
+  const acquire = (bounds: CallBounds | undefined): Promise<PoolConnection> => {
     let pending: Promise<PoolConnection> | undefined;
     return beforeDeadline(
       "with a connection",
-      bound,
+      timeLeft(bounds, bound),
       () => driver(() => (pending = pool.getConnection())),
       () =>
         void pending?.then(
@@ -134,38 +134,41 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
         ),
     );
   };
-  const withConnection = async <T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
-    const conn = await acquire();
+  const withConnection = async <T>(bounds: CallBounds | undefined, fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
+    const conn = await acquire(bounds);
     try {
       return await fn(conn);
     } finally {
       if (!cut.has(conn)) await conn.release().catch(() => {});
     }
   };
-  return {
-    queryRaw: (q) => withConnection((conn) => on(conn).queryRaw(q)),
-    executeRaw: (q) => withConnection((conn) => on(conn).executeRaw(q)),
+  /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
+  const view = (bounds: CallBounds | undefined): Db => ({
+    queryRaw: (q) => withConnection(bounds, (conn) => on(bounds, conn).queryRaw(q)),
+    executeRaw: (q) => withConnection(bounds, (conn) => on(bounds, conn).executeRaw(q)),
     transaction: (fn) =>
-      withConnection(async (conn) => {
-        // The row-lock wait of this transaction (a batch waits briefly, then splits), set only
-        // where the connection's differs.
-        const wait = lockSeconds(lockWait(bound));
+      withConnection(bounds, async (conn) => {
+        // The row-lock wait of this transaction: a batch's short one, else the session's (the
+        // deadline cuts it shorter); set only where the connection's differs.
+        const wait = bounds?.lockWaitMs === undefined ? sessionLockWait : lockSeconds(bounds.lockWaitMs);
         if ((lockWaits.get(conn) ?? sessionLockWait) !== wait) {
-          await bounded(conn, () => conn.query(`SET SESSION innodb_lock_wait_timeout = ${wait}`));
+          await bounded(bounds, conn, () => conn.query(`SET SESSION innodb_lock_wait_timeout = ${wait}`));
           lockWaits.set(conn, wait);
         }
         try {
-          await bounded(conn, () => conn.beginTransaction());
-          const result = await fn(on(conn));
-          await bounded(conn, () => conn.commit());
+          await bounded(bounds, conn, () => conn.beginTransaction());
+          const result = await fn(on(bounds, conn));
+          await bounded(bounds, conn, () => conn.commit());
           return result;
         } catch (error) {
           if (!cut.has(conn)) await conn.rollback().catch(() => {});
           throw error;
         }
       }),
+    within: view,
     dispose: () => pool.end(),
-  };
+  });
+  return view(undefined);
 }
 
 /** MySQL's and MariaDB's record (one dialect serves both; jsonKeepsText tells them apart). */

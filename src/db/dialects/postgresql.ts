@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import type { PoolClient, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, lockWait, timeLeft } from "../deadline.js";
+import { beforeDeadline, lockWait, timeLeft, type CallBounds } from "../deadline.js";
 import { ServerPool, findServer, pgServers, serverLost, type Servers } from "./postgresql-hosts.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
@@ -90,7 +90,7 @@ function cancelBackend(client: Connected): void {
 
 /**
  * The store's pool: values as the server's text, named statements unless a pooler is in the way.
- * Every attempt is bounded by its call's deadline (db/deadline.ts) and by `timeoutMs`: waiting
+ * Every attempt is bounded by its call's deadline (`within`) and by `timeoutMs`: waiting
  * for a connection, and each statement; one still running then is cancelled on the server and
  * its connection dropped, so a frozen server, a held lock or a commit waiting for a dead
  * synchronous standby cannot hold a call past its deadline.
@@ -130,10 +130,10 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     cancelBackend(client);
     client.connection.stream.destroy();
   };
-  const send = (client: Connected, config: object) =>
+  const send = (bounds: CallBounds | undefined, client: Connected, config: object) =>
     beforeDeadline(
       "a statement",
-      bound,
+      timeLeft(bounds, bound),
       () => client.query(config as QueryArrayConfig) as unknown as Promise<Result>,
       () => abandon(client),
     );
@@ -141,10 +141,16 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
   // server connection lacks (or already has): from then on statements go unnamed, and the one
   // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
   // aborted, it is thrown instead (classed transient: the retry runs unnamed).
-  const run = async (client: Connected, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
+  const run = async (
+    bounds: CallBounds | undefined,
+    client: Connected,
+    inTransaction: boolean,
+    q: SqlQuery,
+    rowMode?: "array",
+  ): Promise<Result> => {
     const name = nameOf(q.sql);
     try {
-      return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
+      return await send(bounds, client, { name, text: q.sql, values: q.args, rowMode, types: asText });
     } catch (error) {
       if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
       if (prepared)
@@ -153,15 +159,15 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
         );
       prepared = false;
       if (inTransaction) throw error;
-      return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
+      return send(bounds, client, { text: q.sql, values: q.args, rowMode, types: asText });
     }
   };
   /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
-  const acquire = (): Promise<Connected> => {
+  const acquire = (bounds: CallBounds | undefined): Promise<Connected> => {
     let pending: Promise<PoolClient> | undefined;
     return beforeDeadline(
       "with a connection",
-      bound,
+      timeLeft(bounds, bound),
       () => (pending = pool.connect()),
       () =>
         void pending?.then(
@@ -172,8 +178,12 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
   };
   /** Connections given a listener for errors between statements (pg's pool listens only while they are idle). */
   const heard = new WeakSet<PoolClient>();
-  const withClient = async <T>(fn: (client: Connected) => Promise<T>, onError?: (client: Connected) => Promise<void>): Promise<T> => {
-    const client = await acquire();
+  const withClient = async <T>(
+    bounds: CallBounds | undefined,
+    fn: (client: Connected) => Promise<T>,
+    onError?: (client: Connected) => Promise<void>,
+  ): Promise<T> => {
+    const client = await acquire(bounds);
     if (!heard.has(client)) {
       heard.add(client);
       client.on("error", (error) => pool.failedOn(client, error)); // the next statement on it fails
@@ -190,38 +200,42 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
       client.release(cut.has(client) ? new Error("cut off at its deadline") : broken instanceof Error ? broken : undefined);
     }
   };
-  const on = (client: Connected, inTransaction: boolean): Queryable => ({
-    queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
-    executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
+  const on = (bounds: CallBounds | undefined, client: Connected, inTransaction: boolean): Queryable => ({
+    queryRaw: async (q) => ({ rows: (await run(bounds, client, inTransaction, q, "array")).rows as unknown[][] }),
+    executeRaw: async (q) => (await run(bounds, client, inTransaction, q)).rowCount ?? 0,
   });
   // A statement outside a transaction whose server was lost is sent once more, to the server
   // found next (every statement of the store can be: reads, and idempotent writes).
-  const single = async <T>(fn: (client: Connected) => Promise<T>): Promise<T> => {
+  const single = async <T>(bounds: CallBounds | undefined, fn: (client: Connected) => Promise<T>): Promise<T> => {
     try {
-      return await withClient(fn);
+      return await withClient(bounds, fn);
     } catch (error) {
-      if (!pool.follows || !serverLost(error) || timeLeft(bound) <= 0) throw error;
-      return withClient(fn);
+      if (!pool.follows || !serverLost(error) || timeLeft(bounds, bound) <= 0) throw error;
+      return withClient(bounds, fn);
     }
   };
-  return {
-    queryRaw: (q) => single((client) => on(client, false).queryRaw(q)),
-    executeRaw: (q) => single((client) => on(client, false).executeRaw(q)),
+  /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
+  const view = (bounds: CallBounds | undefined): Db => ({
+    queryRaw: (q) => single(bounds, (client) => on(bounds, client, false).queryRaw(q)),
+    executeRaw: (q) => single(bounds, (client) => on(bounds, client, false).executeRaw(q)),
     transaction: (fn) =>
       withClient(
+        bounds,
         async (client) => {
           // The row-lock wait of this transaction (a batch waits briefly, then splits).
-          await send(client, { text: `BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockWait(bound))}` });
-          const result = await fn(on(client, true));
-          await send(client, { text: "COMMIT" });
+          await send(bounds, client, { text: `BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockWait(bounds, bound))}` });
+          const result = await fn(on(bounds, client, true));
+          await send(bounds, client, { text: "COMMIT" });
           return result;
         },
         async (client) => {
-          await send(client, { text: "ROLLBACK" });
+          await send(bounds, client, { text: "ROLLBACK" });
         },
       ),
+    within: view,
     dispose: () => pool.end(),
-  };
+  });
+  return view(undefined);
 }
 
 /** PostgreSQL's record. */

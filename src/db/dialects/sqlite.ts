@@ -162,7 +162,8 @@ async function openPool(url: string): Promise<Db> {
     executeRaw: (q) => whenFree(() => prepare(q.sql).run(...args(q)).changes),
   };
   const file = FileTransactionLock.of(db.name);
-  return {
+  const pool: Db = {
+    within: () => pool, // in-process and synchronous: nothing to cut off (busy waits have their own bound)
     queryRaw: (q) => (file.held ? file.outside(() => free.queryRaw(q)) : free.queryRaw(q)),
     executeRaw: (q) => (file.held ? file.outside(() => free.executeRaw(q)) : free.executeRaw(q)),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
@@ -179,6 +180,7 @@ async function openPool(url: string): Promise<Db> {
       }),
     dispose: async () => void db.close(),
   };
+  return pool;
 }
 
 /** SQLite's record. */
