@@ -48,8 +48,8 @@ export interface ModelCounts {
 /** Queries on the responses table through one connection. */
 export class ResponsesRepository {
   readonly #c: ResponsesContext;
-  readonly #writes: ResponseWrites;
-  readonly #maintenance: ResponsesMaintenance;
+  #writesJob: ResponseWrites | undefined;
+  #maintenanceJob: ResponsesMaintenance | undefined;
 
   /**
    * `table`: the table's SQL name (schema-qualified where configured). `digests`: how this
@@ -58,8 +58,16 @@ export class ResponsesRepository {
    */
   constructor(db: Db, dialect: Dialect, table: string | TableRef, digests: DigestMode, remembered: RememberedTurns) {
     this.#c = { db, dialect, table: typeof table === "string" ? tableRef(dialect, table, digests) : table, digests, remembered };
-    this.#writes = new ResponseWrites(this.#c);
-    this.#maintenance = new ResponsesMaintenance(this.#c);
+  }
+
+  /** Stores and updates (made when first used: a call's view that only reads makes none). */
+  get #writes(): ResponseWrites {
+    return (this.#writesJob ??= new ResponseWrites(this.#c));
+  }
+
+  /** Prune, compact and import (made when first used). */
+  get #maintenance(): ResponsesMaintenance {
+    return (this.#maintenanceJob ??= new ResponsesMaintenance(this.#c));
   }
 
   /** The same repository over `db` (a call's bounded view of the connection), sharing what was computed once. */

@@ -43,6 +43,57 @@ export interface Backend extends Repositories {
  */
 export type Settle = { id: string } | "all" | "none";
 
+/** Repositories over a call's bounded view of a connection, each made when first used. */
+class BoundedRepositories implements Repositories {
+  readonly #base: Repositories;
+  readonly #db: Db;
+  #responses: Repositories["responses"] | undefined;
+  #conversations: Repositories["conversations"] | undefined;
+  constructor(base: Repositories, db: Db) {
+    this.#base = base;
+    this.#db = db;
+  }
+  get responses(): Repositories["responses"] {
+    return (this.#responses ??= this.#base.responses.on(this.#db));
+  }
+  get conversations(): Repositories["conversations"] {
+    return (this.#conversations ??= this.#base.conversations.on(this.#db));
+  }
+}
+
+/** A backend whose attempts on the primary are bounded by one call's bounds; made when first used (a queued write uses none of it). */
+class BoundedBackend implements Backend {
+  readonly #base: Backend;
+  readonly #bounds: CallBounds;
+  #db: Db | undefined;
+  #repositories: BoundedRepositories | undefined;
+  constructor(base: Backend, bounds: CallBounds) {
+    this.#base = base;
+    this.#bounds = bounds;
+  }
+  get db(): Db {
+    return (this.#db ??= this.#base.db.within(this.#bounds));
+  }
+  get #bounded(): BoundedRepositories {
+    return (this.#repositories ??= new BoundedRepositories(this.#base, this.db));
+  }
+  get responses(): Repositories["responses"] {
+    return this.#bounded.responses;
+  }
+  get conversations(): Repositories["conversations"] {
+    return this.#bounded.conversations;
+  }
+  get database(): string {
+    return this.#base.database;
+  }
+  get queue(): Backend["queue"] {
+    return this.#base.queue;
+  }
+  get replicas(): Backend["replicas"] {
+    return this.#base.replicas;
+  }
+}
+
 /** The plumbing under one ResponsesStore. */
 export class StoreRuntime {
   readonly #options: ResolvedOptions;
@@ -90,7 +141,7 @@ export class StoreRuntime {
     // The store's own pools cut attempts off at the deadline; a host's pool cannot be told to,
     // so the call stops waiting for it instead (its statement runs on, under the host's bounds).
     const bounds = this.#deadlines && !this.#hostPool ? { at: performance.now() + timeoutMs } : undefined;
-    const run = (backend: Backend) => fn(bounds ? StoreRuntime.#within(backend, bounds) : backend, bounds);
+    const run = (backend: Backend) => fn(bounds ? new BoundedBackend(backend, bounds) : backend, bounds);
     const call = () => (connected ? run(connected) : this.#connectWithin(timeoutMs).then(run));
     const op = this.#deadlines && this.#hostPool ? runStorage("call", () => beforeDeadline("the call", timeoutMs, call)) : call();
     this.#inFlight.add(op);
@@ -99,26 +150,6 @@ export class StoreRuntime {
     } finally {
       this.#inFlight.delete(op);
     }
-  }
-
-  /** The backend with every attempt on the primary bounded by `bounds`. */
-  static #within(backend: Backend, bounds: CallBounds): Backend {
-    const db = backend.db.within(bounds);
-    return { ...backend, db, ...StoreRuntime.#repositoriesWithin(backend, db) };
-  }
-
-  /** `repositories` over `db` (a bounded view), each made when first used. */
-  static #repositoriesWithin(repositories: Repositories, db: Db): Repositories {
-    let responses: Repositories["responses"] | undefined;
-    let conversations: Repositories["conversations"] | undefined;
-    return {
-      get responses() {
-        return (responses ??= repositories.responses.on(db));
-      },
-      get conversations() {
-        return (conversations ??= repositories.conversations.on(db));
-      },
-    };
   }
 
   /** Waits for what `settle` names to be written. */
@@ -147,7 +178,7 @@ export class StoreRuntime {
       const on = (db: Db): Repositories => {
         const replica = replicas.repositories.get(db);
         if (!replica) return backend; // the primary's, bounded already
-        return bounds ? StoreRuntime.#repositoriesWithin(replica, db.within(bounds)) : replica;
+        return bounds ? new BoundedRepositories(replica, db.within(bounds)) : replica;
       };
       return replicas.router.read(on, op, missing, needs);
     });

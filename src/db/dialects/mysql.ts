@@ -100,17 +100,21 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   const cut = new WeakSet<PoolConnection>();
   /** Each connection's row-lock wait, where a transaction changed it from the session's. */
   const lockWaits = new WeakMap<PoolConnection, number>();
-  const bounded = <T>(bounds: CallBounds | undefined, conn: PoolConnection, call: () => Promise<T>) =>
-    beforeDeadline(
-      "a statement",
-      timeLeft(bounds, bound),
-      () => driver(call),
-      () => {
-        cut.add(conn);
-        conn.destroy();
-      },
-    );
-  const on = (bounds: CallBounds | undefined, conn: PoolConnection): Queryable => ({
+  const cutOff = (conn: PoolConnection) => {
+    cut.add(conn);
+    conn.destroy();
+  };
+  /** Runs one driver call, bounded by `bounds` (`"untimed"`: an attempt bounded as a whole by its caller). */
+  const bounded = <T>(bounds: CallBounds | undefined | "untimed", conn: PoolConnection, call: () => Promise<T>): Promise<T> =>
+    bounds === "untimed"
+      ? driver(call)
+      : beforeDeadline(
+          "a statement",
+          timeLeft(bounds, bound),
+          () => driver(call),
+          () => cutOff(conn),
+        );
+  const on = (bounds: CallBounds | undefined | "untimed", conn: PoolConnection): Queryable => ({
     async queryRaw(q) {
       const rows = await bounded(bounds, conn, () => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
@@ -142,10 +146,40 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
       if (!cut.has(conn)) await conn.release().catch(() => {});
     }
   };
+  /**
+   * One statement outside a transaction, with one bound (one timer) for the connection and the
+   * statement together: past it, the connection is cut off if it was had, or given back unused
+   * when it comes.
+   */
+  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    let conn: PoolConnection | undefined;
+    let late = false;
+    return beforeDeadline(
+      "a statement",
+      timeLeft(bounds, bound),
+      async () => {
+        const got = await driver(() => pool.getConnection());
+        if (late) {
+          await got.release().catch(() => {});
+          throw new Error("cut off at its deadline");
+        }
+        conn = got;
+        try {
+          return await fn(on("untimed", got));
+        } finally {
+          if (!cut.has(got)) await got.release().catch(() => {});
+        }
+      },
+      () => {
+        late = true;
+        if (conn) cutOff(conn);
+      },
+    );
+  };
   /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
   const view = (bounds: CallBounds | undefined): Db => ({
-    queryRaw: (q) => withConnection(bounds, (conn) => on(bounds, conn).queryRaw(q)),
-    executeRaw: (q) => withConnection(bounds, (conn) => on(bounds, conn).executeRaw(q)),
+    queryRaw: (q) => once(bounds, (c) => c.queryRaw(q)),
+    executeRaw: (q) => once(bounds, (c) => c.executeRaw(q)),
     transaction: (fn) =>
       withConnection(bounds, async (conn) => {
         // The row-lock wait of this transaction: a batch's short one, else the session's (the

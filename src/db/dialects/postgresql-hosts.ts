@@ -149,6 +149,8 @@ export class ServerPool {
   /** The pool each connection handed out came from. */
   readonly #origin = new WeakMap<PoolClient, Promise<Pool>>();
   #ended = false;
+  /** The pool itself, once open, where there is no server to follow. */
+  #plain: Pool | undefined;
 
   constructor(pg: PgModule, servers: Servers, config: PoolConfig, onIdleError: (error: Error) => void) {
     this.#pg = pg;
@@ -163,12 +165,20 @@ export class ServerPool {
   }
 
   /** A connection to the current server (found first, if need be). */
-  async connect(): Promise<PoolClient> {
+  connect(): Promise<PoolClient> {
+    // One host, any server: a plain pg pool once open (no server to follow, nothing to note).
+    if (this.#plain && !this.#ended) return this.#plain.connect();
+    return this.#following();
+  }
+
+  async #following(): Promise<PoolClient> {
     if (this.#ended) throw new Error("the pool is closed");
     const current = (this.#current ??= this.#open());
     try {
-      const client = await (await current).connect();
-      this.#origin.set(client, current);
+      const pool = await current;
+      if (!this.follows) this.#plain = pool;
+      const client = await pool.connect();
+      if (this.follows) this.#origin.set(client, current);
       return client;
     } catch (error) {
       this.lost(current, error);
@@ -210,6 +220,7 @@ export class ServerPool {
   /** Closes the pool in use. */
   async end(): Promise<void> {
     this.#ended = true;
+    this.#plain = undefined;
     const current = this.#current;
     this.#current = undefined;
     await current?.then((p) => p.end()).catch(() => {});

@@ -130,19 +130,18 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     cancelBackend(client);
     client.connection.stream.destroy();
   };
-  const send = (bounds: CallBounds | undefined, client: Connected, config: object) =>
-    beforeDeadline(
-      "a statement",
-      timeLeft(bounds, bound),
-      () => client.query(config as QueryArrayConfig) as unknown as Promise<Result>,
-      () => abandon(client),
-    );
+  /** Sends one statement, bounded by `bounds` (`"untimed"`: an attempt bounded as a whole by its caller). */
+  const send = (bounds: CallBounds | undefined | "untimed", client: Connected, config: object): Promise<Result> => {
+    const query = () => client.query(config as QueryArrayConfig) as unknown as Promise<Result>;
+    if (bounds === "untimed") return query();
+    return beforeDeadline("a statement", timeLeft(bounds, bound), query, () => abandon(client));
+  };
   // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
   // server connection lacks (or already has): from then on statements go unnamed, and the one
   // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
   // aborted, it is thrown instead (classed transient: the retry runs unnamed).
   const run = async (
-    bounds: CallBounds | undefined,
+    bounds: CallBounds | undefined | "untimed",
     client: Connected,
     inTransaction: boolean,
     q: SqlQuery,
@@ -200,24 +199,61 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
       client.release(cut.has(client) ? new Error("cut off at its deadline") : broken instanceof Error ? broken : undefined);
     }
   };
-  const on = (bounds: CallBounds | undefined, client: Connected, inTransaction: boolean): Queryable => ({
+  const on = (bounds: CallBounds | undefined | "untimed", client: Connected, inTransaction: boolean): Queryable => ({
     queryRaw: async (q) => ({ rows: (await run(bounds, client, inTransaction, q, "array")).rows as unknown[][] }),
     executeRaw: async (q) => (await run(bounds, client, inTransaction, q)).rowCount ?? 0,
   });
+  /**
+   * One statement outside a transaction, with one bound (one timer) for the connection and the
+   * statement together: past it, the connection is cut off if it was had, or given back unused
+   * when it comes.
+   */
+  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    let client: Connected | undefined;
+    let late = false;
+    return beforeDeadline(
+      "a statement",
+      timeLeft(bounds, bound),
+      async () => {
+        const got = (await pool.connect()) as Connected;
+        if (late) {
+          got.release();
+          throw new Error("cut off at its deadline");
+        }
+        client = got;
+        if (!heard.has(got)) {
+          heard.add(got);
+          got.on("error", (error) => pool.failedOn(got, error)); // the next statement on it fails
+        }
+        try {
+          return await fn(on("untimed", got, false));
+        } catch (error) {
+          pool.failedOn(got, error); // gone, or turned read-only: the next connection looks again
+          throw error;
+        } finally {
+          got.release(cut.has(got) ? new Error("cut off at its deadline") : undefined);
+        }
+      },
+      () => {
+        late = true;
+        if (client) abandon(client);
+      },
+    );
+  };
   // A statement outside a transaction whose server was lost is sent once more, to the server
   // found next (every statement of the store can be: reads, and idempotent writes).
-  const single = async <T>(bounds: CallBounds | undefined, fn: (client: Connected) => Promise<T>): Promise<T> => {
+  const single = async <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
     try {
-      return await withClient(bounds, fn);
+      return await once(bounds, fn);
     } catch (error) {
       if (!pool.follows || !serverLost(error) || timeLeft(bounds, bound) <= 0) throw error;
-      return withClient(bounds, fn);
+      return once(bounds, fn);
     }
   };
   /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
   const view = (bounds: CallBounds | undefined): Db => ({
-    queryRaw: (q) => single(bounds, (client) => on(bounds, client, false).queryRaw(q)),
-    executeRaw: (q) => single(bounds, (client) => on(bounds, client, false).executeRaw(q)),
+    queryRaw: (q) => single(bounds, (c) => c.queryRaw(q)),
+    executeRaw: (q) => single(bounds, (c) => c.executeRaw(q)),
     transaction: (fn) =>
       withClient(
         bounds,
