@@ -11,6 +11,7 @@ import { mysqlConfig } from "../src/db/providers.js";
 import type { ResponseObject } from "../src/index.js";
 import { PROVIDERS, freshDatabase } from "../test/support/databases.js";
 import { built } from "./built.js";
+import { closedLoop } from "./closed-loop.js";
 
 const { createResponsesStore } = built;
 const CALLS = Number(process.env.BENCH_WRITES ?? 6400);
@@ -36,16 +37,7 @@ const response = (id: string): ResponseObject => ({
 });
 
 /** Calls/s of `call` made CALLS times by CALLERS concurrent callers. */
-async function callers(call: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: CALLERS }, async () => {
-      while (next < CALLS) await call(next++);
-    }),
-  );
-  return CALLS / ((performance.now() - start) / 1000);
-}
+const callers = (call: (i: number) => Promise<unknown>) => closedLoop(CALLS, CALLERS, call);
 
 if (!provider) {
   console.log("pipelining benchmark skipped: set TEST_MYSQL_URL to run it on MySQL/MariaDB");

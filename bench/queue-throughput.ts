@@ -9,6 +9,7 @@
 import pg from "pg";
 import type { ResponseObject } from "../src/index.js";
 import { built } from "./built.js";
+import { closedLoop } from "./closed-loop.js";
 
 const { createResponsesStore } = built;
 import { PROVIDERS, freshDatabase } from "../test/support/databases.js";
@@ -41,16 +42,7 @@ const input = [{ type: "message", role: "user" as const, id: "msg_in", content: 
 const blob = (prefix: string, i: number) => JSON.stringify({ ...response(prefix, i), input, messages: [] });
 
 /** Writes/s of `write` called WRITES times by WRITERS concurrent writers. */
-async function writers(write: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      while (next < WRITES) await write(next++);
-    }),
-  );
-  return WRITES / ((performance.now() - start) / 1000);
-}
+const writers = (write: (i: number) => Promise<unknown>) => closedLoop(WRITES, WRITERS, write);
 
 if (!provider) {
   console.log("queue benchmark skipped: set TEST_POSTGRES_URL to run it on PostgreSQL");

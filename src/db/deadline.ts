@@ -40,6 +40,37 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/**
+ * Takes a pooled connection and uses it, both within one bound of `ms` (one watch for the two):
+ * past it, a connection already had is `cut` (the statement cancelled, the connection dropped),
+ * and one still to come is given back unused when it comes.
+ */
+export function usingWithin<C, T>(
+  ms: number,
+  pooled: { acquire(): Promise<C>; giveBack(connection: C): unknown; cut(connection: C): void },
+  use: (connection: C) => Promise<T>,
+): Promise<T> {
+  let had: C | undefined;
+  let late = false;
+  return beforeDeadline(
+    "a statement",
+    ms,
+    async () => {
+      const connection = await pooled.acquire();
+      if (late) {
+        await pooled.giveBack(connection);
+        throw new DeadlineExceeded("a statement", ms);
+      }
+      had = connection;
+      return use(connection);
+    },
+    () => {
+      late = true;
+      if (had !== undefined) pooled.cut(had);
+    },
+  );
+}
+
 /** An attempt being waited for, and what to do when its time is up. */
 interface Watched {
   at: number;

@@ -28,6 +28,12 @@ describe.skipIf(!canRunThrowawayPostgres)(
       await Promise.all(stores.splice(0).map((s) => s.shutdown().catch(() => {})));
       for (const server of servers.splice(0)) server.destroy();
     });
+    /** A primary with its synchronous standby, stopped after the test. */
+    const pair = async () => {
+      const built = await startSynchronousPair();
+      servers.push(built.standby, built.primary);
+      return built;
+    };
     const open = async (url: string, timeoutMs: number) => {
       const store = await createResponsesStore({ url, timeoutMs, logger: silentLogger });
       stores.push(store);
@@ -38,8 +44,7 @@ describe.skipIf(!canRunThrowawayPostgres)(
       "kill -9 of the primary, then promotion: writes go on through the same URL, and none acknowledged is lost",
       { timeout: 120_000 },
       async () => {
-        const { primary, standby } = await startSynchronousPair();
-        servers.push(standby, primary);
+        const { primary, standby } = await pair();
         const store = await open(both(primary, standby), 20_000);
         const acknowledged: string[] = [];
         const failed: unknown[] = [];
@@ -74,8 +79,7 @@ describe.skipIf(!canRunThrowawayPostgres)(
     );
 
     test("a primary that turns read-only (demoted) sends the store to the server promoted in its place", { timeout: 120_000 }, async () => {
-      const { primary, standby } = await startSynchronousPair();
-      servers.push(standby, primary);
+      const { primary, standby } = await pair();
       const store = await open(both(primary, standby), 20_000);
       await store.storeResponseObject(makeResponse({ id: "resp_before" }), [userMessage("m0")]);
       const { default: pg } = await import("pg");
@@ -96,8 +100,7 @@ describe.skipIf(!canRunThrowawayPostgres)(
       "a dead synchronous standby: writes fail within their deadline and a second; reads still answer",
       { timeout: 60_000 },
       async () => {
-        const { primary, standby } = await startSynchronousPair();
-        servers.push(standby, primary);
+        const { primary, standby } = await pair();
         const store = await open(primary.url, 2000);
         await store.storeResponseObject(makeResponse({ id: "resp_before" }), []);
         standby.kill();

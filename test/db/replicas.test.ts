@@ -3,7 +3,7 @@
 // replays 300 ms behind (recovery_min_apply_delay), one keeps up. Each test works in its own
 // ?schema= on the primary, which the replicas replicate.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createResponsesStore, ResponseNotFoundError, type ResponsesStore } from "../../src/index.js";
+import { createResponsesStore, ResponseNotFoundError, type ResponsesStore, type ResponsesStoreOptions } from "../../src/index.js";
 import { makeResponse, silentLogger, userMessage } from "../support/fixtures.js";
 import {
   canRunThrowawayPostgres,
@@ -21,11 +21,12 @@ describe.skipIf(!canRunThrowawayPostgres)(
     let lagging: ThrowawayPostgres;
     let current: ThrowawayPostgres;
     const opened: ResponsesStore[] = [];
-    const open = async (schema: string, replica: ThrowawayPostgres) => {
+    const open = async (schema: string, replica: ThrowawayPostgres, options: ResponsesStoreOptions = {}) => {
       const store = await createResponsesStore({
         url: inSchema(primary.url, schema),
         replicas: [inSchema(replica.url, schema)],
         logger: silentLogger,
+        ...options,
       });
       opened.push(store);
       return store;
@@ -95,13 +96,7 @@ describe.skipIf(!canRunThrowawayPostgres)(
       async () => {
         const writer = await open("tokens", lagging);
         // The reader keeps the lagging replica in rotation whatever its lag: only the token keeps its reads fresh.
-        const reader = await createResponsesStore({
-          url: inSchema(primary.url, "tokens"),
-          replicas: [inSchema(lagging.url, "tokens")],
-          maxReplicaLagMs: 60_000,
-          logger: silentLogger,
-        });
-        opened.push(reader);
+        const reader = await open("tokens", lagging, { maxReplicaLagMs: 60_000 });
         await writer.storeResponseObject(makeResponse({ id: "resp_t", status: "in_progress" }), []);
         await new Promise((r) => setTimeout(r, 1000)); // replayed: the replica has the row
         let staleWithToken = 0;
@@ -133,13 +128,7 @@ describe.skipIf(!canRunThrowawayPostgres)(
 
     test("a replica further behind than maxReplicaLagMs is not read from", { timeout: 120_000 }, async () => {
       const writer = await open("lag", lagging);
-      const reader = await createResponsesStore({
-        url: inSchema(primary.url, "lag"),
-        replicas: [inSchema(lagging.url, "lag")],
-        maxReplicaLagMs: 100,
-        logger: silentLogger,
-      });
-      opened.push(reader);
+      const reader = await open("lag", lagging, { maxReplicaLagMs: 100 });
       await writer.storeResponseObject(makeResponse({ id: "resp_0" }), []);
       await new Promise((r) => setTimeout(r, 1000));
       let writing = true;

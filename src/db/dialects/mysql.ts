@@ -2,7 +2,7 @@
 import type { PoolConnection } from "mariadb";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, timeLeft, type CallBounds } from "../deadline.js";
+import { beforeDeadline, timeLeft, usingWithin, type CallBounds } from "../deadline.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -146,36 +146,21 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
       if (!cut.has(conn)) await conn.release().catch(() => {});
     }
   };
-  /**
-   * One statement outside a transaction, with one bound (one timer) for the connection and the
-   * statement together: past it, the connection is cut off if it was had, or given back unused
-   * when it comes.
-   */
-  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
-    let conn: PoolConnection | undefined;
-    let late = false;
-    return beforeDeadline(
-      "a statement",
-      timeLeft(bounds, bound),
-      async () => {
-        const got = await driver(() => pool.getConnection());
-        if (late) {
-          await got.release().catch(() => {});
-          throw new Error("cut off at its deadline");
-        }
-        conn = got;
-        try {
-          return await fn(on("untimed", got));
-        } finally {
-          if (!cut.has(got)) await got.release().catch(() => {});
-        }
-      },
-      () => {
-        late = true;
-        if (conn) cutOff(conn);
-      },
-    );
+  /** The pool as `usingWithin` takes it: a statement past its deadline killed and its connection dropped. */
+  const pooled = {
+    acquire: () => driver(() => pool.getConnection()),
+    giveBack: (conn: PoolConnection) => conn.release().catch(() => {}),
+    cut: cutOff,
   };
+  /** One statement outside a transaction: one bound for its connection and its run. */
+  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> =>
+    usingWithin(timeLeft(bounds, bound), pooled, async (conn) => {
+      try {
+        return await fn(on("untimed", conn));
+      } finally {
+        if (!cut.has(conn)) await conn.release().catch(() => {});
+      }
+    });
   /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
   const view = (bounds: CallBounds | undefined): Db => ({
     queryRaw: (q) => once(bounds, (c) => c.queryRaw(q)),

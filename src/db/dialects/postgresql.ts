@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import type { PoolClient, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, lockWait, timeLeft, type CallBounds } from "../deadline.js";
+import { beforeDeadline, lockWait, timeLeft, usingWithin, type CallBounds } from "../deadline.js";
 import { ServerPool, findServer, pgServers, serverLost, type Servers } from "./postgresql-hosts.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
@@ -203,43 +203,31 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     queryRaw: async (q) => ({ rows: (await run(bounds, client, inTransaction, q, "array")).rows as unknown[][] }),
     executeRaw: async (q) => (await run(bounds, client, inTransaction, q)).rowCount ?? 0,
   });
-  /**
-   * One statement outside a transaction, with one bound (one timer) for the connection and the
-   * statement together: past it, the connection is cut off if it was had, or given back unused
-   * when it comes.
-   */
-  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
-    let client: Connected | undefined;
-    let late = false;
-    return beforeDeadline(
-      "a statement",
-      timeLeft(bounds, bound),
-      async () => {
-        const got = (await pool.connect()) as Connected;
-        if (late) {
-          got.release();
-          throw new Error("cut off at its deadline");
-        }
-        client = got;
-        if (!heard.has(got)) {
-          heard.add(got);
-          got.on("error", (error) => pool.failedOn(got, error)); // the next statement on it fails
-        }
-        try {
-          return await fn(on("untimed", got, false));
-        } catch (error) {
-          pool.failedOn(got, error); // gone, or turned read-only: the next connection looks again
-          throw error;
-        } finally {
-          got.release(cut.has(got) ? new Error("cut off at its deadline") : undefined);
-        }
-      },
-      () => {
-        late = true;
-        if (client) abandon(client);
-      },
-    );
+  /** The pool as `usingWithin` takes it: a statement past its deadline cancelled and its connection dropped. */
+  const pooled = {
+    acquire: async () => {
+      const client = (await pool.connect()) as Connected;
+      if (!heard.has(client)) {
+        heard.add(client);
+        client.on("error", (error) => pool.failedOn(client, error)); // the next statement on it fails
+      }
+      return client;
+    },
+    giveBack: (client: Connected) => client.release(),
+    cut: abandon,
   };
+  /** One statement outside a transaction: one bound for its connection and its run. */
+  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> =>
+    usingWithin(timeLeft(bounds, bound), pooled, async (client) => {
+      try {
+        return await fn(on("untimed", client, false));
+      } catch (error) {
+        pool.failedOn(client, error); // gone, or turned read-only: the next connection looks again
+        throw error;
+      } finally {
+        client.release(cut.has(client) ? new Error("cut off at its deadline") : undefined);
+      }
+    });
   // A statement outside a transaction whose server was lost is sent once more, to the server
   // found next (every statement of the store can be: reads, and idempotent writes).
   const single = async <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
