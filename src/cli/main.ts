@@ -146,7 +146,18 @@ program
       });
       const listener = toNodeListener(handler); // never rejects: it answers 500 itself
       const server = createServer((req, res) => void listener(req, res));
-      await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+      const listening = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+        server.once("error", resolve);
+        server.listen(opts.port, opts.host, () => resolve(undefined));
+      });
+      if (listening) {
+        // A port in use, or one this user may not bind: said in a line, not a stack.
+        const why = listening.code === "EADDRINUSE" ? "is in use (pass another --port)" : `cannot be listened on: ${listening.message}`;
+        console.error(`Cannot serve: port ${opts.port} on ${opts.host} ${why}`);
+        await store.shutdown();
+        process.exitCode = 1;
+        return;
+      }
       const origin = `http://${opts.host}:${(server.address() as { port: number }).port}`;
       console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
       for (const line of await firstRunHints(store, `${origin}${opts.basePath}`, header)) console.log(line);

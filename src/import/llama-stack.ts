@@ -7,7 +7,9 @@
  * skipped, so a second run copies nothing twice and an interrupted run resumes where it stopped.
  */
 import { ConfigurationError } from "../errors.js";
-import { dialectFor, providerFromUrl } from "../db/providers.js";
+import { existsSync } from "node:fs";
+import { assertUsableUrl, dialectFor, providerFromUrl, sqlitePath } from "../db/providers.js";
+import { runStorage } from "../db/transient.js";
 import type { ResponsesStore } from "../store.js";
 import type { ImportRecord } from "../types.js";
 import { fromJson } from "../schemas/json.js";
@@ -82,17 +84,23 @@ export async function importLlamaStackResponses(
   const table = options.table ?? "openai_responses";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new ConfigurationError("table", `Invalid table name ${JSON.stringify(table)}`);
   const batchSize = options.batchSize ?? 200;
-  const dialect = dialectFor(providerFromUrl(options.sourceUrl));
-  const source = await dialect.openRawConnection(options.sourceUrl);
+  const provider = providerFromUrl(options.sourceUrl);
+  assertUsableUrl("sourceUrl", options.sourceUrl);
+  // A source is read, never made: a SQLite file that is not there is named, not created empty.
+  if (provider === "sqlite" && !existsSync(sqlitePath(options.sourceUrl))) {
+    throw new ConfigurationError("sourceUrl", `No SQLite file at ${sqlitePath(options.sourceUrl)} to import from`);
+  }
+  const dialect = dialectFor(provider);
+  const source = await runStorage("importLlamaStackResponses", () => dialect.openRawConnection(options.sourceUrl));
   const result: LlamaStackImportResult = { copied: 0, skipped: 0, invalid: [] };
+  // The source's failures (no such table, a lost connection) are StorageErrors, as the store's are.
+  const read = <T>(sql: string, params?: unknown[]) => runStorage("importLlamaStackResponses", () => source.query<T>(sql, params));
   try {
-    const [{ n }] = (await source.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)) as [{ n: unknown }];
+    const [{ n }] = (await read<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`)) as [{ n: unknown }];
     const total = Number(n);
     let after = "";
     for (;;) {
-      const rows = await source.query<SourceRow>(`SELECT * FROM ${table} WHERE id > ${dialect.param(1)} ORDER BY id LIMIT ${batchSize}`, [
-        after,
-      ]);
+      const rows = await read<SourceRow>(`SELECT * FROM ${table} WHERE id > ${dialect.param(1)} ORDER BY id LIMIT ${batchSize}`, [after]);
       if (!rows.length) break;
       after = String(rows[rows.length - 1]!.id);
       const records: ImportRecord[] = [];

@@ -24,7 +24,13 @@ const outputItem = z.looseObject({ type: z.string(), id: nullableString });
 export const responseObjectSchema = z.looseObject({
   id: keyString("id"),
   object: z.literal("response"),
-  created_at: z.number().int("created_at must be whole unix seconds").min(0).max(Number.MAX_SAFE_INTEGER),
+  // Below 1e11 (the year 5138): a larger value is milliseconds (Date.now()), which retention
+  // would never reach, so it is refused rather than stored as seconds.
+  created_at: z
+    .number()
+    .int("created_at must be whole unix seconds")
+    .min(0)
+    .max(99_999_999_999, "created_at must be unix seconds; this looks like milliseconds (Date.now()): divide by 1000"),
   model: keyString("model"),
   output: z.array(outputItem),
   status: nullableString,

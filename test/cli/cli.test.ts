@@ -1,7 +1,8 @@
 // The command line, run as a real process: migrate status/deploy, import of a llama-stack
 // table (SQLite and PostgreSQL sources), prune, stats and serve.
 import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
@@ -79,6 +80,23 @@ describe("responses-store CLI", () => {
     expect((await cli(url, "migrate", "deploy")).out).toContain("Applied 20261124000000_init");
     expect(await cli(url, "migrate", "status")).toMatchObject({ code: 0, out: expect.stringContaining("pending: (none)") });
     expect((await cli(url, "migrate", "deploy")).out).toContain("is up to date");
+  });
+
+  test("import from a SQLite file that is not there, or without the table, says so in one line and creates nothing", async () => {
+    const url = await stores.url();
+    const missing = sqlitePath(url).replace(/test\.db$/, "nope.db");
+    const absent = await cli(url, "import", "--from", `file:${missing}`);
+    expect(absent.code).toBe(1);
+    expect(absent.out).toContain(`INVALID_OPTIONS): No SQLite file at ${missing} to import from`);
+    expect(existsSync(missing)).toBe(false);
+    const empty = sqlitePath(url).replace(/test\.db$/, "empty.db");
+    new Database(empty).close();
+    const noTable = await cli(url, "import", "--from", `file:${empty}`);
+    expect(noTable.code).toBe(1);
+    expect(noTable.out).toContain(
+      "STORAGE_FAILED): Database operation 'importLlamaStackResponses' failed: no such table: openai_responses",
+    );
+    expect(noTable.out).not.toMatch(/\n\s+at /); // no stack
   });
 
   test("import copies a llama-stack SQLite table with owners, skips on a second run, reports invalid rows", async () => {
@@ -254,6 +272,23 @@ describe("responses-store CLI", () => {
     const [, header, value, target] = line!;
     return fetch(target!, { headers: header ? { [header]: value! } : {} });
   }
+
+  test("serve on a port in use says so in one line and exits 1", async () => {
+    const db = await freshDatabase({ name: "sqlite", label: "SQLite" });
+    const url = db.url;
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as { port: number };
+      const { code, out } = await cli(url, "serve", "--port", String(port));
+      expect(code).toBe(1);
+      expect(out).toContain(`Cannot serve: port ${port} on 127.0.0.1 is in use`);
+      expect(out).not.toMatch(/\n\s+at /); // no stack
+    } finally {
+      taken.close();
+      await db.drop();
+    }
+  });
 
   test("serve on a new database with --demo: the printed curl line shows the stored responses", async () => {
     const url = await stores.url();

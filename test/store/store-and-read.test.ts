@@ -89,6 +89,7 @@ describe.each(PROVIDERS)("store and read on $label", (provider) => {
   test.each([
     ["response", () => ({ ...makeResponse({ id: "resp_v" }), created_at: undefined }), [], [], "created_at"],
     ["response", () => ({ ...makeResponse({ id: "resp_v" }), created_at: 1.5 }), [], [], "created_at"],
+    ["response", () => ({ ...makeResponse({ id: "resp_v" }), created_at: Date.now() }), [], [], "created_at"], // milliseconds
     ["response", () => ({ ...makeResponse({ id: "resp_v" }), object: "chat.completion" }), [], [], "object"],
     ["response", () => makeResponse({ id: "resp_v", model: "" }), [], [], "model"],
     ["response", () => makeResponse({ id: "resp_v ", model: "m" }), [], [], "id"],
