@@ -2,7 +2,7 @@
 import type { PoolConnection } from "mariadb";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, timeLeft, usingWithin, type CallBounds } from "../deadline.js";
+import { timeLeft, usingWithin, type CallBounds } from "../deadline.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
 
@@ -53,8 +53,8 @@ const lockSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * The store's pool: rows as arrays, JSON as text, prepared statements cached per connection.
- * Every attempt is bounded by its call's deadline (`within`) and by `timeoutMs`: waiting
- * for a connection, each statement, and the server's own lock waits (row locks, and metadata
+ * Every attempt (a connection and its statements) is bounded by its call's deadline (`within`)
+ * and by `timeoutMs`, and so are the server's own lock waits (row locks, and metadata
  * locks such as LOCK TABLES). A statement still running at the deadline is killed on the server
  * (the driver's destroy) and its connection dropped.
  */
@@ -78,8 +78,8 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   // Result options are the pool's, not each query's: per-query options make the driver copy all
   // of its connection options on every query (measured: ~15% of a get's CPU).
   // Pipelining is off: its pipelined prepare-and-execute crashed the process from inside the
-  // driver's socket handler under Galera's multi-primary writes (bench/queue-throughput.ts
-  // measures what it would gain).
+  // driver's socket handler under Galera's multi-primary writes (bench/mariadb-pipelining.ts
+  // measures what it would gain: nothing).
   const pool = mariadb.createPool({
     ...mysqlConfig(url),
     connectionLimit: options.max ?? 10,
@@ -104,80 +104,48 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
     cut.add(conn);
     conn.destroy();
   };
-  /** Runs one driver call, bounded by `bounds` (`"untimed"`: an attempt bounded as a whole by its caller). */
-  const bounded = <T>(bounds: CallBounds | undefined | "untimed", conn: PoolConnection, call: () => Promise<T>): Promise<T> =>
-    bounds === "untimed"
-      ? driver(call)
-      : beforeDeadline(
-          "a statement",
-          timeLeft(bounds, bound),
-          () => driver(call),
-          () => cutOff(conn),
-        );
-  const on = (bounds: CallBounds | undefined | "untimed", conn: PoolConnection): Queryable => ({
+  const on = (conn: PoolConnection): Queryable => ({
     async queryRaw(q) {
-      const rows = await bounded(bounds, conn, () => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
+      const rows = await driver(() => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
     },
     async executeRaw(q) {
-      const result = await bounded(bounds, conn, () => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
+      const result = await driver(() => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
       return result.affectedRows ?? 0;
     },
   });
-  /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
-  const acquire = (bounds: CallBounds | undefined): Promise<PoolConnection> => {
-    let pending: Promise<PoolConnection> | undefined;
-    return beforeDeadline(
-      "with a connection",
-      timeLeft(bounds, bound),
-      () => driver(() => (pending = pool.getConnection())),
-      () =>
-        void pending?.then(
-          (c) => c.release(),
-          () => {},
-        ),
-    );
-  };
-  const withConnection = async <T>(bounds: CallBounds | undefined, fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
-    const conn = await acquire(bounds);
-    try {
-      return await fn(conn);
-    } finally {
-      if (!cut.has(conn)) await conn.release().catch(() => {});
-    }
-  };
   /** The pool as `usingWithin` takes it: a statement past its deadline killed and its connection dropped. */
   const pooled = {
     acquire: () => driver(() => pool.getConnection()),
     giveBack: (conn: PoolConnection) => conn.release().catch(() => {}),
     cut: cutOff,
   };
-  /** One statement outside a transaction: one bound for its connection and its run. */
-  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> =>
+  /** One attempt on a pooled connection, its connection and statements under one bound. */
+  const attempt = <T>(bounds: CallBounds | undefined, fn: (conn: PoolConnection) => Promise<T>): Promise<T> =>
     usingWithin(timeLeft(bounds, bound), pooled, async (conn) => {
       try {
-        return await fn(on("untimed", conn));
+        return await fn(conn);
       } finally {
         if (!cut.has(conn)) await conn.release().catch(() => {});
       }
     });
   /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
   const view = (bounds: CallBounds | undefined): Db => ({
-    queryRaw: (q) => once(bounds, (c) => c.queryRaw(q)),
-    executeRaw: (q) => once(bounds, (c) => c.executeRaw(q)),
+    queryRaw: (q) => attempt(bounds, (conn) => on(conn).queryRaw(q)),
+    executeRaw: (q) => attempt(bounds, (conn) => on(conn).executeRaw(q)),
     transaction: (fn) =>
-      withConnection(bounds, async (conn) => {
+      attempt(bounds, async (conn) => {
         // The row-lock wait of this transaction: a batch's short one, else the session's (the
         // deadline cuts it shorter); set only where the connection's differs.
         const wait = bounds?.lockWaitMs === undefined ? sessionLockWait : lockSeconds(bounds.lockWaitMs);
         if ((lockWaits.get(conn) ?? sessionLockWait) !== wait) {
-          await bounded(bounds, conn, () => conn.query(`SET SESSION innodb_lock_wait_timeout = ${wait}`));
+          await driver(() => conn.query(`SET SESSION innodb_lock_wait_timeout = ${wait}`));
           lockWaits.set(conn, wait);
         }
         try {
-          await bounded(bounds, conn, () => conn.beginTransaction());
-          const result = await fn(on(bounds, conn));
-          await bounded(bounds, conn, () => conn.commit());
+          await driver(() => conn.beginTransaction());
+          const result = await fn(on(conn));
+          await driver(() => conn.commit());
           return result;
         } catch (error) {
           if (!cut.has(conn)) await conn.rollback().catch(() => {});

@@ -5,7 +5,7 @@ import { connect, type Socket } from "node:net";
 import type { PoolClient, QueryArrayConfig } from "pg";
 import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, type PoolHooks, type PoolOptions } from "../connection.js";
-import { beforeDeadline, lockWait, timeLeft, usingWithin, type CallBounds } from "../deadline.js";
+import { lockWait, timeLeft, usingWithin, type CallBounds } from "../deadline.js";
 import { ServerPool, findServer, pgServers, serverLost, type Servers } from "./postgresql-hosts.js";
 import type { Dialect } from "../providers.js";
 import { networkUrlProblem } from "./shared-url.js";
@@ -90,15 +90,15 @@ function cancelBackend(client: Connected): void {
 
 /**
  * The store's pool: values as the server's text, named statements unless a pooler is in the way.
- * Every attempt is bounded by its call's deadline (`within`) and by `timeoutMs`: waiting
- * for a connection, and each statement; one still running then is cancelled on the server and
- * its connection dropped, so a frozen server, a held lock or a commit waiting for a dead
+ * Every attempt (a connection and its statements) is bounded by its call's deadline (`within`)
+ * and by `timeoutMs`; a statement still running then is cancelled on the server and its
+ * connection dropped, so a frozen server, a held lock or a commit waiting for a dead
  * synchronous standby cannot hold a call past its deadline.
  */
 async function openPool(url: string, options: PoolOptions, { onIdleError, warn }: PoolHooks): Promise<Db> {
   const { default: pg } = await import("pg");
-  const { servers } = pgConnection(url);
-  let { prepared } = pgConnection(url);
+  const { servers, prepared: named } = pgConnection(url);
+  let prepared = named;
   const bound = options.timeoutMs ?? DEFAULT_ATTEMPT_MS;
   // TCP keepalives find a peer that vanished (a failover, a partition) on idle connections too.
   // A multi-host URL's pool follows the server that fits its target_session_attrs.
@@ -130,26 +130,17 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     cancelBackend(client);
     client.connection.stream.destroy();
   };
-  /** Sends one statement, bounded by `bounds` (`"untimed"`: an attempt bounded as a whole by its caller). */
-  const send = (bounds: CallBounds | undefined | "untimed", client: Connected, config: object): Promise<Result> => {
-    const query = () => client.query(config as QueryArrayConfig) as unknown as Promise<Result>;
-    if (bounds === "untimed") return query();
-    return beforeDeadline("a statement", timeLeft(bounds, bound), query, () => abandon(client));
-  };
+  /** Sends one statement (the attempt around it is bounded as a whole: `usingWithin`). */
+  const send = (client: Connected, config: object): Promise<Result> =>
+    client.query(config as QueryArrayConfig) as Promise<unknown> as Promise<Result>;
   // A transaction-mode pooler without ?pgbouncer=true shows itself by a named statement that a
   // server connection lacks (or already has): from then on statements go unnamed, and the one
   // that failed is sent again unnamed (it did not run). Inside a transaction, which that error
   // aborted, it is thrown instead (classed transient: the retry runs unnamed).
-  const run = async (
-    bounds: CallBounds | undefined | "untimed",
-    client: Connected,
-    inTransaction: boolean,
-    q: SqlQuery,
-    rowMode?: "array",
-  ): Promise<Result> => {
+  const run = async (client: Connected, inTransaction: boolean, q: SqlQuery, rowMode?: "array"): Promise<Result> => {
     const name = nameOf(q.sql);
     try {
-      return await send(bounds, client, { name, text: q.sql, values: q.args, rowMode, types: asText });
+      return await send(client, { name, text: q.sql, values: q.args, rowMode, types: asText });
     } catch (error) {
       if (!name || !NAMED_STATEMENT_MISMATCH.has(String((error as { code?: unknown }).code))) throw error;
       if (prepared)
@@ -158,51 +149,15 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
         );
       prepared = false;
       if (inTransaction) throw error;
-      return send(bounds, client, { text: q.sql, values: q.args, rowMode, types: asText });
+      return send(client, { text: q.sql, values: q.args, rowMode, types: asText });
     }
   };
-  /** A pooled connection for one attempt; one that arrives after the deadline goes back unused. */
-  const acquire = (bounds: CallBounds | undefined): Promise<Connected> => {
-    let pending: Promise<PoolClient> | undefined;
-    return beforeDeadline(
-      "with a connection",
-      timeLeft(bounds, bound),
-      () => (pending = pool.connect()),
-      () =>
-        void pending?.then(
-          (c) => c.release(),
-          () => {},
-        ),
-    );
-  };
+  const on = (client: Connected, inTransaction: boolean): Queryable => ({
+    queryRaw: async (q) => ({ rows: (await run(client, inTransaction, q, "array")).rows as unknown[][] }),
+    executeRaw: async (q) => (await run(client, inTransaction, q)).rowCount ?? 0,
+  });
   /** Connections given a listener for errors between statements (pg's pool listens only while they are idle). */
   const heard = new WeakSet<PoolClient>();
-  const withClient = async <T>(
-    bounds: CallBounds | undefined,
-    fn: (client: Connected) => Promise<T>,
-    onError?: (client: Connected) => Promise<void>,
-  ): Promise<T> => {
-    const client = await acquire(bounds);
-    if (!heard.has(client)) {
-      heard.add(client);
-      client.on("error", (error) => pool.failedOn(client, error)); // the next statement on it fails
-    }
-    let broken: unknown;
-    try {
-      return await fn(client);
-    } catch (error) {
-      pool.failedOn(client, error); // gone, or turned read-only: the next connection looks again
-      if (!cut.has(client) && onError) await onError(client).catch((e: unknown) => (broken = e));
-      throw error;
-    } finally {
-      // A connection cut off, or that failed to roll back, is discarded.
-      client.release(cut.has(client) ? new Error("cut off at its deadline") : broken instanceof Error ? broken : undefined);
-    }
-  };
-  const on = (bounds: CallBounds | undefined | "untimed", client: Connected, inTransaction: boolean): Queryable => ({
-    queryRaw: async (q) => ({ rows: (await run(bounds, client, inTransaction, q, "array")).rows as unknown[][] }),
-    executeRaw: async (q) => (await run(bounds, client, inTransaction, q)).rowCount ?? 0,
-  });
   /** The pool as `usingWithin` takes it: a statement past its deadline cancelled and its connection dropped. */
   const pooled = {
     acquire: async () => {
@@ -216,26 +171,37 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     giveBack: (client: Connected) => client.release(),
     cut: abandon,
   };
-  /** One statement outside a transaction: one bound for its connection and its run. */
-  const once = <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> =>
+  /**
+   * One attempt on a pooled connection, its connection and statements under one bound: `fn`'s
+   * failure tells the pool (a server gone or turned read-only is looked for again), `onError`
+   * cleans up (a rollback), and a connection cut off or that failed to clean up is discarded.
+   */
+  const attempt = <T>(
+    bounds: CallBounds | undefined,
+    fn: (client: Connected) => Promise<T>,
+    onError?: (client: Connected) => Promise<unknown>,
+  ): Promise<T> =>
     usingWithin(timeLeft(bounds, bound), pooled, async (client) => {
+      let broken: unknown;
       try {
-        return await fn(on("untimed", client, false));
+        return await fn(client);
       } catch (error) {
-        pool.failedOn(client, error); // gone, or turned read-only: the next connection looks again
+        pool.failedOn(client, error);
+        if (!cut.has(client) && onError) await onError(client).catch((e: unknown) => (broken = e));
         throw error;
       } finally {
-        client.release(cut.has(client) ? new Error("cut off at its deadline") : undefined);
+        client.release(cut.has(client) ? new Error("cut off at its deadline") : broken instanceof Error ? broken : undefined);
       }
     });
   // A statement outside a transaction whose server was lost is sent once more, to the server
   // found next (every statement of the store can be: reads, and idempotent writes).
   const single = async <T>(bounds: CallBounds | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    const once = () => attempt(bounds, (client) => fn(on(client, false)));
     try {
-      return await once(bounds, fn);
+      return await once();
     } catch (error) {
       if (!pool.follows || !serverLost(error) || timeLeft(bounds, bound) <= 0) throw error;
-      return once(bounds, fn);
+      return once();
     }
   };
   /** The pool as a Db whose attempts are bounded by `bounds` (a call's), or by `timeoutMs` alone. */
@@ -243,18 +209,16 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
     queryRaw: (q) => single(bounds, (c) => c.queryRaw(q)),
     executeRaw: (q) => single(bounds, (c) => c.executeRaw(q)),
     transaction: (fn) =>
-      withClient(
+      attempt(
         bounds,
         async (client) => {
           // The row-lock wait of this transaction (a batch waits briefly, then splits).
-          await send(bounds, client, { text: `BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockWait(bounds, bound))}` });
-          const result = await fn(on(bounds, client, true));
-          await send(bounds, client, { text: "COMMIT" });
+          await send(client, { text: `BEGIN; SET LOCAL lock_timeout = ${Math.ceil(lockWait(bounds, bound))}` });
+          const result = await fn(on(client, true));
+          await send(client, { text: "COMMIT" });
           return result;
         },
-        async (client) => {
-          await send(bounds, client, { text: "ROLLBACK" });
-        },
+        (client) => send(client, { text: "ROLLBACK" }),
       ),
     within: view,
     dispose: () => pool.end(),
