@@ -276,6 +276,8 @@ async function acquireLock(conn: RawConnection, dialect: Dialect, waitMs: number
       if (rows[0]?.locked === undefined || Number(rows[0].locked) === 1) return;
     } catch (error) {
       if (!dialect.migrationLock.busy(error)) throw error;
+      // A transactional lock's wait that timed out aborted its transaction: end it before trying again.
+      if (dialect.migrationLock.transactional) await conn.query(dialect.migrationLock.abort).catch(() => {});
       await sleep(25 + Math.random() * 75);
     }
     if (Date.now() > deadline) throw new MigrationError(undefined, "Timed out waiting for the migration lock", { retryable: true });

@@ -6,7 +6,7 @@ import { afterEach, expect, test } from "vitest";
 import mariadb from "mariadb";
 import pg from "pg";
 import { mysqlConfig } from "../../src/db/providers.js";
-import type { ResponsesStore } from "../../src/index.js";
+import { migrate, type ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
 import { describeProviders } from "../support/describe-providers.js";
 import { timed } from "../support/timed.js";
@@ -95,6 +95,25 @@ describeProviders(
         await lock.release();
         const after = await stores.open();
         expect(await after.getResponseObject("resp_before")).toMatchObject({ id: "resp_before" });
+      },
+    );
+
+    test.runIf(provider.name === "postgresql")(
+      "migrations wait past their lock timeout for the migration lock another session holds, then apply",
+      { timeout: 60_000 },
+      async () => {
+        const url = await stores.url();
+        const lock = await holder(provider.name, url);
+        holders.push(lock);
+        await lock.run("SELECT pg_advisory_lock(72707369)"); // Prisma's migration lock, as `prisma migrate deploy` holds it
+        const unlock = setTimeout(() => void lock.run("SELECT pg_advisory_unlock(72707369)").catch(() => {}), 1500);
+        try {
+          // Each wait for the lock times out after 500 ms; the runner keeps trying, up to 2 s.
+          const { applied } = await migrate(provider.name, url, { timeoutMs: 500 });
+          expect(applied.length).toBeGreaterThan(0);
+        } finally {
+          clearTimeout(unlock);
+        }
       },
     );
 
