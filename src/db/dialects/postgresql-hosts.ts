@@ -191,9 +191,12 @@ export class ServerPool {
     try {
       const url = await findServer(this.#pg, this.#servers, this.#config.connectionTimeoutMillis ?? 10_000);
       const pool = new this.#pg.Pool({ ...this.#config, connectionString: url });
+      // This pool's own promise (set by now): an idle connection of a pool already left behind
+      // must not send the current one looking again.
+      const mine = this.#current;
       pool.on("error", (error) => {
         this.#onIdleError(error);
-        this.lost(this.#current, error);
+        this.lost(mine, error);
       });
       return pool;
     } catch (error) {
