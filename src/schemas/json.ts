@@ -28,17 +28,15 @@ export function checkJsonValue(value: unknown, ctx: z.core.$RefinementCtx, level
   return false;
 }
 
+/** What cannot be stored, and the value at fault (undefined: nothing). */
+type Problem = { message: string; value: unknown } | undefined;
+
 /**
  * The first problem below `value`, which may open `levels` more objects or arrays; `within` holds
  * the objects and arrays it sits in (a cycle is one of them again). On return with a problem,
  * `path` leads to it.
  */
-function firstProblem(
-  value: unknown,
-  path: (string | number)[],
-  levels: number,
-  within: object[],
-): { message: string; value: unknown } | undefined {
+function firstProblem(value: unknown, path: (string | number)[], levels: number, within: object[]): Problem {
   switch (typeof value) {
     case "string":
       return value.isWellFormed() ? undefined : { message: "string contains a lone UTF-16 surrogate, which JSON cannot store", value };
@@ -64,12 +62,7 @@ function firstProblem(
 }
 
 /** The first problem among an array's items. */
-function firstProblemIn(
-  value: unknown[],
-  path: (string | number)[],
-  levels: number,
-  within: object[],
-): { message: string; value: unknown } | undefined {
+function firstProblemIn(value: unknown[], path: (string | number)[], levels: number, within: object[]): Problem {
   for (let i = 0; i < value.length; i++) {
     path.push(i);
     const problem = firstProblem(value[i], path, levels, within);
@@ -80,12 +73,7 @@ function firstProblemIn(
 }
 
 /** The first problem of an object (a plain one) or among its own values. */
-function firstProblemOf(
-  value: object,
-  path: (string | number)[],
-  levels: number,
-  within: object[],
-): { message: string; value: unknown } | undefined {
+function firstProblemOf(value: object, path: (string | number)[], levels: number, within: object[]): Problem {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     return { message: `${(value.constructor as { name?: string } | undefined)?.name ?? "object"} is not a plain JSON object`, value };

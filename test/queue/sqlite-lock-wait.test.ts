@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { createResponsesStore } from "../../src/index.js";
+import { createResponsesStore, type ResponsesStore } from "../../src/index.js";
 import { sqlitePath } from "../../src/db/providers.js";
 import { makeResponse, silentLogger } from "../support/fixtures.js";
 
@@ -41,34 +41,37 @@ async function ticksDuring(work: Promise<unknown>): Promise<number> {
   return ticks;
 }
 
+/** Runs `fn` with a store on a new SQLite file of this suite's folder, shut down after. */
+async function onFile(name: string, fn: (store: ResponsesStore, path: string) => Promise<void>): Promise<void> {
+  const url = `file:${join(dir, name)}`;
+  const store = await createResponsesStore({ url, logger: silentLogger });
+  try {
+    await fn(store, sqlitePath(url));
+  } finally {
+    await store.shutdown();
+  }
+}
+
 describe("SQLite with the write lock held by another process", () => {
   test("a write waits with the event loop turning, then commits when the lock is released", { timeout: 60_000 }, async () => {
-    const url = `file:${join(dir, "wait.db")}`;
-    const store = await createResponsesStore({ url, logger: silentLogger });
-    try {
-      await holdWriteLock(sqlitePath(url), 1500);
+    await onFile("wait.db", async (store, path) => {
+      await holdWriteLock(path, 1500);
       const write = store.storeResponseObject(makeResponse({ id: "resp_waited" }), []);
       // Over about 1.5 s of waiting, a 20 ms timer fires dozens of times unless the loop is stalled.
       expect(await ticksDuring(write)).toBeGreaterThan(20);
       await write;
       expect(await store.getResponseObject("resp_waited")).toMatchObject({ id: "resp_waited" });
-    } finally {
-      await store.shutdown();
-    }
+    });
   });
 
   test("held past the wait limit, the write fails with a retryable StorageError and nothing is written", { timeout: 60_000 }, async () => {
-    const url = `file:${join(dir, "fail.db")}`;
-    const store = await createResponsesStore({ url, logger: silentLogger });
-    try {
-      await holdWriteLock(sqlitePath(url), 15_000);
+    await onFile("fail.db", async (store, path) => {
+      await holdWriteLock(path, 15_000);
       const write = store.storeResponseObject(makeResponse({ id: "resp_refused" }), []);
       expect(await ticksDuring(write)).toBeGreaterThan(20);
       await expect(write).rejects.toMatchObject({ code: "STORAGE_FAILED", retryable: true });
       holder?.kill("SIGKILL");
       await expect(store.getResponseObject("resp_refused")).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
-    } finally {
-      await store.shutdown();
-    }
+    });
   });
 });
