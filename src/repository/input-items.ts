@@ -3,8 +3,10 @@
  *
  * Paging through a response's stored input items, exactly as the reference slices them
  * (after/before by item id in the requested order), plus what the hosted API adds: has_more,
- * first_id, last_id, hidden compaction items, and fields gated behind `include`.
+ * first_id, last_id, hidden compaction items, and fields gated behind `include`; and an id for
+ * every item, as the hosted API gives one, so that cursors reach items stored without.
  */
+import { createHash } from "node:crypto";
 import { InputItemNotFoundError } from "../errors.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { IncludeValue } from "../schemas/params.js";
@@ -22,22 +24,53 @@ export interface InputItemSlice {
 
 type Item = InputItem & Record<string, unknown>;
 
-const idOf = (item: Item) => (typeof item.id === "string" ? item.id : null);
+/** An input item with the id it is listed under, at its place in the input. */
+interface Named {
+  item: Item;
+  id: string;
+}
 
 /**
- * One page of `items` (the stored input of `responseId`). Never mutates `items`.
+ * How a response's input items are named in pages: an item's own id (a non-empty string), or,
+ * for one stored without, an id derived from the response and its position: `msg_` (messages)
+ * or `item_`, then 24 hex digits of the response id's SHA-256 and the position in 8. Derived ids
+ * are what the hosted API's ids are to the SDK's paging (a page's last id is the next page's
+ * `after`); they stay while the response's input is not replaced, and differ between responses.
+ */
+function inputItemNames(responseId: string): (item: Item, position: number) => string {
+  const base = createHash("sha256").update(responseId).digest("hex").slice(0, 24);
+  return (item, position) => {
+    if (typeof item.id === "string" && item.id !== "") return item.id;
+    const prefix = item.type === "message" || (item.type == null && "role" in item) ? "msg" : "item";
+    return `${prefix}_${base}${position.toString(16).padStart(8, "0")}`;
+  };
+}
+
+/** The visible items of `items` (the input from position `from` on), each with its listed id. */
+function named(items: readonly Item[], responseId: string, from: number): Named[] {
+  const name = inputItemNames(responseId);
+  const visible: Named[] = [];
+  // Hidden like the hosted API hides them, before ordering, cursors and limit.
+  items.forEach((item, i) => {
+    if (item.type !== "compaction") visible.push({ item, id: name(item, from + i) });
+  });
+  return visible;
+}
+
+/**
+ * One page of `items` (the stored input of `responseId` from position `from` on), every item
+ * with an id ({@link inputItemNames}). Never mutates `items`.
  *
  * @throws InputItemNotFoundError when `after` or `before` names no item.
  */
-export function pageInputItems(items: readonly Item[], slice: InputItemSlice, responseId: string): ListPage<Item> {
-  // Hidden like the hosted API hides them, before ordering, cursors and limit.
-  const visible = items.filter((item) => item.type !== "compaction");
+export function pageInputItems(items: readonly Item[], slice: InputItemSlice, responseId: string, from = 0): ListPage<Item> {
+  const visible = named(items, responseId, from);
   const ordered = slice.order === "desc" ? visible.reverse() : visible;
   let start = 0;
   let end = ordered.length;
   if (slice.after || slice.before) {
     for (let i = 0; i < ordered.length; i++) {
-      const id = idOf(ordered[i]!);
+      const id = ordered[i]!.id;
       if (slice.after && id === slice.after) start = i + 1; // keeps scanning: the last duplicate wins
       if (slice.before && id === slice.before) {
         end = i;
@@ -47,8 +80,9 @@ export function pageInputItems(items: readonly Item[], slice: InputItemSlice, re
     if (slice.after && start === 0) throw new InputItemNotFoundError(slice.after, responseId);
     if (slice.before && end === ordered.length) throw new InputItemNotFoundError(slice.before, responseId);
   }
-  const page = assemblePage(ordered.slice(start, end), slice.limit, idOf);
-  return { ...page, data: page.data.map((item) => withoutGatedFields(item, slice.include)) };
+  const page = assemblePage(ordered.slice(start, end), slice.limit, (entry) => entry.id);
+  const data = page.data.map(({ item, id }) => withoutGatedFields(item.id === id ? item : { ...item, id }, slice.include));
+  return { ...page, data };
 }
 
 /**
@@ -73,20 +107,22 @@ export async function pageInputItemsOf(
     const window = await load((count, unique) => (count === null || slice.order === "asc" || (cursor && !unique) ? 0 : count - size));
     if (!window) return undefined;
     const items = window.items as Item[];
-    if (window.from === 0 || enough(items, slice)) return pageInputItems(items, slice, responseId);
+    if (window.from === 0 || enough(named(items, responseId, window.from), slice)) {
+      return pageInputItems(items, slice, responseId, window.from);
+    }
     size *= 4;
   }
 }
 
 /**
- * Whether the newest items `window` (of an input whose item ids do not repeat) settle a
+ * Whether the newest items of an input whose item ids do not repeat (`window`, named) settle a
  * newest-first page: they hold its cursor and, after it, one more item than the page.
  */
-function enough(window: readonly Item[], slice: InputItemSlice): boolean {
-  const ordered = window.filter((item) => item.type !== "compaction").reverse();
+function enough(window: Named[], slice: InputItemSlice): boolean {
+  const ordered = window.reverse();
   let start = 0;
   if (slice.after || slice.before) {
-    const at = ordered.findIndex((item) => idOf(item) === (slice.after ?? slice.before));
+    const at = ordered.findIndex((entry) => entry.id === (slice.after ?? slice.before));
     if (at < 0) return false;
     if (slice.before) return true; // the page is what comes before it: all in the window
     start = at + 1;

@@ -52,19 +52,22 @@ const itemSchemas: Record<string, z.ZodType> = {
   }),
   reasoning: withId("reasoning", { summary: z.array(contentPart) }),
   compaction: z.looseObject({ type: z.literal("compaction"), id: nullableString }),
+  item_reference: z.looseObject({ type: z.literal("item_reference").nullish(), id: z.string() }),
 };
 
 /**
  * One input item of a response: a message (`type` may be left out, as in requests), a tool call
- * or its output, reasoning, compaction, or any newer item type. Unknown fields are kept.
+ * or its output, reasoning, compaction, an item reference (`type` may be left out or null, as
+ * the SDK's `ItemReference` has it), or any newer item type. Unknown fields are kept.
  *
  * @example
  * ```ts
  * inputItemSchema.parse({ type: "message", role: "user", content: "hi", id: "msg_1" });
  * ```
  */
-export const inputItemSchema = z.looseObject({ type: z.string().optional(), id: nullableString }).superRefine((item, ctx) => {
-  const type = item.type ?? "message";
+export const inputItemSchema = z.looseObject({ type: nullableString, id: nullableString }).superRefine((item, ctx) => {
+  // No type: a message, as in requests, unless it is only a reference to an item by id.
+  const type = item.type ?? (!("role" in item) && typeof item.id === "string" ? "item_reference" : "message");
   // Own keys only: an item typed "constructor" or "__proto__" is an unknown type, kept as given.
   const schema = Object.hasOwn(itemSchemas, type) ? itemSchemas[type] : undefined;
   if (!schema) return;

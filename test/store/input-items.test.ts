@@ -18,7 +18,7 @@ describe.each(PROVIDERS)("input items on $label", (provider) => {
       expect(page.object).toBe("list");
       expect(page.first_id).toBe(page.data[0]?.id ?? null);
       expect(page.last_id).toBe(page.data.at(-1)?.id ?? null);
-      seen.push(...page.data.map((i) => i.id!));
+      seen.push(...page.data.map((i) => i.id));
       if (!page.has_more) break;
       after = page.last_id!;
     }
@@ -49,14 +49,22 @@ describe.each(PROVIDERS)("input items on $label", (provider) => {
     expect((await store.getResponseObject("resp_1")).input).toHaveLength(5);
   });
 
-  test("items without an id are listed but can never be cursors", async () => {
+  test("an item stored without an id is listed with one derived from its position, and that id is a cursor", async () => {
     const store = await stores.open();
-    await store.storeResponseObject(makeResponse({ id: "resp_1" }), [
+    const given = [
       { type: "function_call_output", call_id: "c1", output: "1" },
       { type: "message", role: "user", content: "hi", id: "msg_1" },
-    ]);
+      { role: "user", content: "no type, no id", id: null },
+    ];
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), given);
     const page = await store.listResponseInputItems("resp_1", { order: "asc", limit: 1 });
-    expect(page).toMatchObject({ first_id: null, last_id: null, has_more: true });
+    expect(page).toMatchObject({ first_id: expect.stringMatching(/^item_[0-9a-f]{24}00000000$/), has_more: true });
+    expect(page.data).toEqual([{ ...given[0], id: page.first_id }]);
+    const rest = await store.listResponseInputItems("resp_1", { order: "asc", after: page.last_id! });
+    expect(rest.data.map((i) => i.id)).toEqual(["msg_1", expect.stringMatching(/^msg_[0-9a-f]{24}00000002$/)]);
+    const newest = await store.listResponseInputItems("resp_1", { limit: 1 });
+    expect(newest.data[0]).toEqual({ ...given[2], id: rest.last_id });
+    expect((await store.getResponseObject("resp_1")).input).toEqual(given);
   });
 
   test("gated fields are null unless included, and the stored data is never changed", async () => {
