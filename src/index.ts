@@ -15,6 +15,7 @@ export type {
   ImportRecord,
   ImportResult,
   PruneParams,
+  ListedInputItem,
   ResponseWithInput,
   StorageCounts,
   StorageStats,
@@ -26,9 +27,10 @@ export type { DriverAdapterFactory, Logger, ResponsesStoreOptions } from "./opti
 export type { PrismaClientLike } from "./db/client.js";
 export type { FallbackReason, ReplicaStats } from "./db/replicas.js";
 export type { ListPage, Order } from "./types.js";
-export { responseObjectSchema, type ResponseObject } from "./schemas/response.js";
-export { inputItemSchema, type InputItem } from "./schemas/input-item.js";
-export { chatCompletionMessageSchema, type ChatCompletionMessage } from "./schemas/message.js";
+export type { ChatCompletionMessage, ContentPart, InputItem, Open, OutputItem, ResponseObject, StoreTypes } from "./shapes.js";
+export { responseObjectSchema } from "./schemas/response.js";
+export { inputItemSchema } from "./schemas/input-item.js";
+export { chatCompletionMessageSchema } from "./schemas/message.js";
 export { INCLUDE_VALUES } from "./schemas/params.js";
 export type { IncludeValue, ListInputItemsParams, ListResponsesParams, ReadOptions, User } from "./schemas/params.js";
 export { createResponsesHandler, type ResponsesApi, type ResponsesHandlerOptions } from "./http/handler.js";

@@ -10,8 +10,8 @@ import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";
 import { RememberedTurns } from "./repository/remembered-turns.js";
 import { validate } from "./schemas/arguments.js";
-import type { InputItem } from "./schemas/input-item.js";
-import type { ChatCompletionMessage } from "./schemas/message.js";
+import type { InputItem as ParsedItem } from "./schemas/input-item.js";
+import type { ChatCompletionMessage as ParsedMessage } from "./schemas/message.js";
 import {
   listResponsesParamsSchema,
   parseBatchSize,
@@ -28,7 +28,8 @@ import {
   type ListResponsesParams,
   type ReadOptions,
 } from "./schemas/params.js";
-import type { ResponseObject } from "./schemas/response.js";
+import type { ResponseObject as ParsedResponse } from "./schemas/response.js";
+import type { StoreTypes } from "./shapes.js";
 import { AllowedRows } from "./store/allowed.js";
 import { ConversationOperations } from "./store/conversations.js";
 import { MaintenanceOperations } from "./store/maintenance.js";
@@ -42,6 +43,7 @@ import type {
   ImportRecord,
   ImportResult,
   ListPage,
+  ListedInputItem,
   PruneParams,
   ReadCallOptions,
   ResponseWithInput,
@@ -61,7 +63,8 @@ const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
  * Keeps OpenAI Responses API objects (with their input items and chat-completion messages) in
  * SQLite, PostgreSQL or MySQL/MariaDB, with owner isolation and keyset pagination. Methods
  * initialize the store on first use; `createResponsesStore()` does it up front so that
- * configuration and migration errors surface at startup.
+ * configuration and migration errors surface at startup. `T` names the types it keeps
+ * ({@link StoreTypes}; `OpenAIStoreTypes` for the SDK's own).
  *
  * @example
  * ```ts
@@ -72,7 +75,7 @@ const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
  * await store.shutdown();
  * ```
  */
-export class ResponsesStore extends StoreLifecycle {
+export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLifecycle {
   readonly #runtime: StoreRuntime;
   readonly #allowed: AllowedRows;
   readonly #responses: ResponseOperations;
@@ -122,15 +125,16 @@ export class ResponsesStore extends StoreLifecycle {
    * @throws ValidationError (nothing written), AccessDeniedError, ResponseIdConflictError, StorageError
    */
   storeResponseObject(
-    response: ResponseObject,
-    input: readonly InputItem[],
-    messages: readonly ChatCompletionMessage[] = [],
+    response: T["response"],
+    input: readonly T["inputItem"][],
+    messages: readonly T["message"][] = [],
     options: CallOptions = {},
   ): Promise<void> {
     return this.#runtime.reporting("storeResponseObject", idOf(response), async () => {
       const user = parseCaller(options);
       validate("response", response);
-      await this.#responses.store(response, input, messages, user, this.#allowed.mayCreate(response.id, user));
+      const [parsed, items, chat] = [response as ParsedResponse, input as readonly ParsedItem[], messages as readonly ParsedMessage[]];
+      await this.#responses.store(parsed, items, chat, user, this.#allowed.mayCreate(response.id, user));
     });
   }
 
@@ -142,13 +146,13 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws ValidationError (nothing written), ResponseNotFoundError, AccessDeniedError, StorageError
    */
-  updateResponseObject(response: ResponseObject, options: UpdateOptions = {}): Promise<void> {
+  updateResponseObject(response: T["response"], options: UpdateOptions<T> = {}): Promise<void> {
     return this.#runtime.reporting("updateResponseObject", idOf(response), async () => {
       const { user, input } = parseBag(options);
       const writer = parseUser(user);
       validate("response", response);
       if (input !== undefined) validate("input", input);
-      await this.#responses.update(response, input, writer);
+      await this.#responses.update(response as ParsedResponse, input, writer);
     });
   }
 
@@ -160,9 +164,9 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws ResponseNotFoundError (absent, or not visible to the caller)
    */
-  async getResponseObject(responseId: string, options: ReadCallOptions = {}): Promise<StoredResponse> {
+  async getResponseObject(responseId: string, options: ReadCallOptions = {}): Promise<StoredResponse<T>> {
     const visible = this.#allowed.rows("read", parseCaller(options));
-    return this.#responses.get(parseId("responseId", responseId), visible, parseReadOptions(options ?? {}));
+    return this.#responses.get<StoredResponse<T>>(parseId("responseId", responseId), visible, parseReadOptions(options ?? {}));
   }
 
   /**
@@ -173,13 +177,13 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws InvalidParameterError (a bad limit or order; an `after` id the caller cannot see)
    */
-  listResponses(params: ListResponsesParams & { includeInput: false }): Promise<ListPage<ResponseObject>>;
-  listResponses(params?: ListResponsesParams): Promise<ListPage<ResponseWithInput>>;
-  async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+  listResponses(params: ListResponsesParams & { includeInput: false }): Promise<ListPage<T["response"]>>;
+  listResponses(params?: ListResponsesParams): Promise<ListPage<ResponseWithInput<T>>>;
+  async listResponses(params: ListResponsesParams = {}): Promise<ListPage<ResponseWithInput<T> | T["response"]>> {
     const bag = parseBag(params, {}, "params");
     const user = parseUser(bag.user);
     const query = parseParams(listResponsesParamsSchema, { ...bag, user: undefined });
-    return this.#responses.list(query, this.#allowed.rows("read", user), parseReadOptions(bag));
+    return this.#responses.list<ResponseWithInput<T> | T["response"]>(query, this.#allowed.rows("read", user), parseReadOptions(bag));
   }
 
   /**
@@ -202,9 +206,9 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws InvalidParameterError, ResponseNotFoundError, InputItemNotFoundError (a cursor names no item)
    */
-  async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<InputItem>> {
+  async listResponseInputItems(responseId: string, params: ListInputItemsParams = {}): Promise<ListPage<ListedInputItem<T>>> {
     const [id, slice, user] = [parseId("responseId", responseId), parseInputItemsParams(params), parseUser(params?.user)];
-    return this.#responses.inputItems(id, slice, this.#allowed.rows("read", user), parseReadOptions(params ?? {}));
+    return this.#responses.inputItems<ListedInputItem<T>>(id, slice, this.#allowed.rows("read", user), parseReadOptions(params ?? {}));
   }
 
   /**
@@ -234,15 +238,16 @@ export class ResponsesStore extends StoreLifecycle {
    * ```
    * @throws ValidationError (nothing written), ConversationIdConflictError, AccessDeniedError
    */
-  async storeConversationMessages(
-    conversationId: string,
-    messages: readonly ChatCompletionMessage[],
-    options: CallOptions = {},
-  ): Promise<void> {
+  async storeConversationMessages(conversationId: string, messages: readonly T["message"][], options: CallOptions = {}): Promise<void> {
     const user = parseCaller(options);
     validate("conversation_id", conversationId);
     validate("messages", messages);
-    await this.#conversations.store(conversationId, messages, user, this.#allowed.conversationWrite(conversationId, user));
+    await this.#conversations.store(
+      conversationId,
+      messages as readonly ParsedMessage[],
+      user,
+      this.#allowed.conversationWrite(conversationId, user),
+    );
   }
 
   /**
@@ -252,8 +257,8 @@ export class ResponsesStore extends StoreLifecycle {
    * const messages = (await store.getConversationMessages("conv_123", { user })) ?? [];
    * ```
    */
-  async getConversationMessages(conversationId: string, options: ReadCallOptions = {}): Promise<ChatCompletionMessage[] | null> {
-    return this.#conversations.get(
+  async getConversationMessages(conversationId: string, options: ReadCallOptions = {}): Promise<T["message"][] | null> {
+    return this.#conversations.get<T["message"]>(
       parseId("conversationId", conversationId),
       this.#allowed.rows("read", parseCaller(options), "conversation_messages"),
       parseReadOptions(options ?? {}),
@@ -345,7 +350,7 @@ export class ResponsesStore extends StoreLifecycle {
 }
 
 /**
- * Creates a store and initializes it (connects, applies migrations).
+ * Creates a store and initializes it (connects, applies migrations); `T` names the types it keeps ({@link StoreTypes}).
  *
  * @example
  * ```ts
@@ -353,8 +358,10 @@ export class ResponsesStore extends StoreLifecycle {
  * ```
  * @throws ConfigurationError, MigrationError, StorageError
  */
-export async function createResponsesStore(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
-  const store = new ResponsesStore(options);
+export async function createResponsesStore<T extends StoreTypes = StoreTypes>(
+  options: ResponsesStoreOptions = {},
+): Promise<ResponsesStore<T>> {
+  const store = new ResponsesStore<T>(options);
   await store.initialize();
   return store;
 }

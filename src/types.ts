@@ -1,9 +1,7 @@
 /** The public types of the store's calls: what they take and what they return (schemas' types are in schemas/, options in options.ts). */
 import type { ValidationError } from "./errors.js";
-import type { InputItem } from "./schemas/input-item.js";
-import type { ChatCompletionMessage } from "./schemas/message.js";
 import type { ReadOptions, User } from "./schemas/params.js";
-import type { ResponseObject } from "./schemas/response.js";
+import type { ChatCompletionMessage, InputItem, ResponseObject, StoreTypes } from "./shapes.js";
 
 export type { ListPage, Order } from "./repository/keyset.js";
 
@@ -16,7 +14,7 @@ export type { ListPage, Order } from "./repository/keyset.js";
  * console.log(data[0]?.input.length);
  * ```
  */
-export type ResponseWithInput = ResponseObject & { input: InputItem[] };
+export type ResponseWithInput<T extends StoreTypes = StoreTypes> = T["response"] & { input: T["inputItem"][] };
 
 /**
  * A stored response as read by id: with its `input` and the chat `messages` of its last turn.
@@ -27,7 +25,20 @@ export type ResponseWithInput = ResponseObject & { input: InputItem[] };
  * const history = [...(stored.messages ?? [])];
  * ```
  */
-export type StoredResponse = ResponseWithInput & { messages?: ChatCompletionMessage[] | null };
+export type StoredResponse<T extends StoreTypes = StoreTypes> = ResponseWithInput<T> & { messages?: T["message"][] | null };
+
+/**
+ * An input item as `listResponseInputItems` and the `input_items` route return it: as stored,
+ * with an `id` always (an item stored without one is given the id of its position, stable while
+ * the response's input is not replaced).
+ *
+ * @example
+ * ```ts
+ * const { data }: ListPage<ListedInputItem> = await store.listResponseInputItems("resp_123");
+ * const next = await store.listResponseInputItems("resp_123", { after: data.at(-1)?.id });
+ * ```
+ */
+export type ListedInputItem<T extends StoreTypes = StoreTypes> = T["inputItem"] & { id: string };
 
 /**
  * What `deleteResponseObject` returns, as the Responses API does.
@@ -77,9 +88,9 @@ export interface ReadCallOptions extends CallOptions, ReadOptions {}
  * await store.updateResponseObject(response, options);
  * ```
  */
-export interface UpdateOptions extends CallOptions {
+export interface UpdateOptions<T extends StoreTypes = StoreTypes> extends CallOptions {
   /** The input items to keep from now on; absent: the stored ones stay. */
-  input?: readonly InputItem[];
+  input?: readonly T["inputItem"][];
 }
 
 /**
@@ -184,8 +195,8 @@ export interface CompactParams {
  */
 export interface ImportRecord {
   response: ResponseObject;
-  input: InputItem[];
-  messages?: ChatCompletionMessage[] | null;
+  input: readonly InputItem[];
+  messages?: readonly ChatCompletionMessage[] | null;
   owner: User | null;
 }
 

@@ -3,7 +3,7 @@
  *
  * - Headers: the first line of each hand-written file in src/ is a `/** ... *\/` comment whose
  *   first sentence ends on that line.
- * - Examples: every export of the three entry points (".", "./next", "./nest"), and every public
+ * - Examples: every export of the entry points (".", "./next", "./nest", "./openai"), and every public
  *   method and accessor of an exported class (inherited ones included), has TSDoc with `@example`.
  * - Compiled: each fenced ts block under `@example` anywhere in src/ is compiled in a module of
  *   its own that imports every public export and its own file's exports, with the names examples
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const ENTRIES = ["src/index.ts", "src/next/index.ts", "src/nest/index.ts"].map((f) => join(root, f));
+const ENTRIES = ["src/index.ts", "src/next/index.ts", "src/nest/index.ts", "src/openai.ts"].map((f) => join(root, f));
 const OUT = join(root, "node_modules", ".cache", "doc-examples");
 
 /** What examples may use without declaring it: the names the docs share. */

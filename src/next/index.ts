@@ -9,6 +9,7 @@ import { ConfigurationError } from "../errors.js";
 import { createResponsesStore, type ResponsesStore } from "../store.js";
 import { defaultUrl } from "../db/providers.js";
 import type { ResponsesStoreOptions } from "../options.js";
+import type { StoreTypes } from "../shapes.js";
 
 const CACHE = Symbol.for("openai-responses-store.next");
 type Cache = Map<string, Promise<ResponsesStore>>;
@@ -20,7 +21,8 @@ function cache(): Cache {
 
 /**
  * The process's store for `options.url` (default DATABASE_URL, else file:./responses.db),
- * created and initialized on first use and reused afterwards, across hot reloads too.
+ * created and initialized on first use and reused afterwards, across hot reloads too. `T`: the
+ * types it keeps ({@link StoreTypes}), as `createResponsesStore` takes them.
  *
  * @example
  * ```ts
@@ -29,7 +31,7 @@ function cache(): Cache {
  * ```
  * @throws ConfigurationError on the Edge runtime (better-sqlite3 and pg need Node).
  */
-export function getResponsesStore(options: ResponsesStoreOptions = {}): Promise<ResponsesStore> {
+export function getResponsesStore<T extends StoreTypes = StoreTypes>(options: ResponsesStoreOptions = {}): Promise<ResponsesStore<T>> {
   if (process.env.NEXT_RUNTIME === "edge") {
     throw new ConfigurationError(
       "runtime",
@@ -44,7 +46,8 @@ export function getResponsesStore(options: ResponsesStoreOptions = {}): Promise<
     stores.set(url, store);
     store.catch(() => stores.delete(url)); // a failed start (database down) is retried by the next request
   }
-  return store;
+  // One store per URL whatever a caller names its types: they describe what its writes took.
+  return store as Promise<ResponsesStore<T>>;
 }
 
 /**

@@ -32,8 +32,8 @@ export class ConversationOperations {
     if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
   }
 
-  /** The messages of a visible conversation, or null. */
-  async get(conversationId: string, visible: RowCondition, route: ReadRoute): Promise<ChatCompletionMessage[] | null> {
+  /** The messages of a visible conversation (as `M`: what the store's writes took), or null. */
+  async get<M = ChatCompletionMessage>(conversationId: string, visible: RowCondition, route: ReadRoute): Promise<M[] | null> {
     if (!isKey(conversationId)) return null; // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       "none",
@@ -41,7 +41,7 @@ export class ConversationOperations {
       (m) => m === undefined,
       route,
     );
-    return (found as ChatCompletionMessage[] | undefined) ?? null;
+    return (found as M[] | undefined) ?? null;
   }
 
   /** Deletes a deletable conversation's messages. */

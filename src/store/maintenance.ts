@@ -5,6 +5,7 @@ import type { RowCondition } from "../access/where.js";
 import { ValidationError } from "../errors.js";
 import { toRow, toStoredBlob, type ResponseRow } from "../repository/responses-table.js";
 import { validate } from "../schemas/arguments.js";
+import type { ResponseObject as ParsedResponse } from "../schemas/response.js";
 import { parseUser, type User } from "../schemas/params.js";
 import type { ImportRecord, ImportResult, StorageCounts, StorageStats } from "../types.js";
 import type { StoreRuntime } from "./runtime.js";
@@ -76,7 +77,7 @@ export class MaintenanceOperations {
         validate("response", r.response);
         validate("input", r.input);
         validate("messages", r.messages ?? []);
-        rows.push(toRow(toStoredBlob(r.response, r.input, r.messages), ownerColumns(owner)));
+        rows.push(toRow(toStoredBlob(r.response as ParsedResponse, r.input, r.messages), ownerColumns(owner)));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         const id = (r.response as { id?: unknown } | null)?.id;

@@ -73,8 +73,11 @@ export class ResponseOperations {
     });
   }
 
-  /** The visible response `id`, read after its queued writes. */
-  async get(id: string, visible: RowCondition, route: ReadRoute): Promise<StoredResponse> {
+  /**
+   * The visible response `id`, read after its queued writes. `R`: the store's own type of it
+   * (what its writes took, so what it stored; reads return JSON as it was given).
+   */
+  async get<R = StoredResponse>(id: string, visible: RowCondition, route: ReadRoute): Promise<R> {
     if (!isKey(id)) throw new ResponseNotFoundError(id); // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       { id },
@@ -83,20 +86,26 @@ export class ResponseOperations {
       route,
     );
     if (!found) throw new ResponseNotFoundError(id);
-    return found;
+    return found as R;
   }
 
-  /** A page of visible responses; every write queued before the call is visible to it. */
-  async list(
+  /** A page of visible responses (as `R`, like {@link get}); every write queued before the call is visible to it. */
+  async list<R = ResponseWithInput | ResponseObject>(
     query: Omit<PageQuery, "maxBytes">,
     visible: RowCondition,
     route: ReadRoute,
-  ): Promise<ListPage<ResponseWithInput | ResponseObject>> {
+  ): Promise<ListPage<R>> {
     // Cursors and filters no stored key can match answer as on every engine, without the database.
     if (query.after !== undefined && !isKey(query.after)) throw unknownCursor(query.after);
     if (query.model !== undefined && !isKey(query.model))
       return { object: "list", data: [], first_id: null, last_id: null, has_more: false };
-    return this.#runtime.read("all", ({ responses }) => responses.page({ ...query, maxBytes: this.#pageBytes }, visible), undefined, route);
+    const page = this.#runtime.read(
+      "all",
+      ({ responses }) => responses.page({ ...query, maxBytes: this.#pageBytes }, visible),
+      undefined,
+      route,
+    );
+    return page as Promise<ListPage<R>>;
   }
 
   /** Deletes a deletable response, after its queued writes land. */
@@ -108,8 +117,8 @@ export class ResponseOperations {
     return { id, object: "response", deleted: true };
   }
 
-  /** A page of the input items of the visible response `id`, read after its queued writes. */
-  async inputItems(id: string, slice: InputItemSlice, visible: RowCondition, route: ReadRoute): Promise<ListPage<InputItem>> {
+  /** A page of the input items (as `R`, like {@link get}) of the visible response `id`, read after its queued writes. */
+  async inputItems<R = InputItem>(id: string, slice: InputItemSlice, visible: RowCondition, route: ReadRoute): Promise<ListPage<R>> {
     if (!isKey(id)) throw new ResponseNotFoundError(id);
     const page = await this.#runtime.read(
       { id },
@@ -118,7 +127,7 @@ export class ResponseOperations {
       route,
     );
     if (!page) throw new ResponseNotFoundError(id);
-    return withinPageBytes(page, this.#pageBytes);
+    return withinPageBytes(page, this.#pageBytes) as ListPage<R>;
   }
 }
 

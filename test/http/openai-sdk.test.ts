@@ -84,6 +84,40 @@ describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider
     expect(included.data[0]).toMatchObject({ content: [{ image_url: "https://x/y.png" }] });
   });
 
+  test("items stored without ids are listed with ids of their own, so paging reaches all of them, in both orders", async () => {
+    const store = await stores.open();
+    // As callers usually pass input: { role, content }, a tool call output, a reference with a null type.
+    const items = Array.from({ length: 45 }, (_, i) =>
+      i % 3 === 0 ? { type: "function_call_output", call_id: `call_${i}`, output: `${i}` } : { role: "user", content: `question ${i}` },
+    );
+    const withReference = [...items, { type: null, id: "msg_earlier" }, userMessage("msg_given")];
+    await store.storeResponseObject(makeResponse({ id: "resp_1" }), withReference);
+    await store.storeResponseObject(makeResponse({ id: "resp_2" }), items);
+    const c = (await serve(store)).client("anonymous");
+
+    const listed = withReference.map((item) => ("id" in item ? item : { ...item, id: expect.stringMatching(/^(msg|item)_[0-9a-f]{32}$/) }));
+    for (const order of ["desc", "asc"] as const) {
+      const seen: OpenAI.Responses.ResponseItem[] = [];
+      for await (const item of c.responses.inputItems.list("resp_1", { limit: 20, order })) seen.push(item);
+      expect(seen).toEqual(order === "asc" ? listed : [...listed].reverse());
+      const ids = seen.map((item) => item.id);
+      expect(new Set(ids).size).toBe(47);
+      expect(ids).toContain("msg_given");
+      expect(ids).toContain("msg_earlier");
+      expect(ids.filter((id) => id.startsWith("msg_")).length).toBe(32);
+    }
+    // Stable across reads, different in another response holding the same items.
+    const once = (await store.listResponseInputItems("resp_1", { limit: 100, order: "asc" })).data.map((i) => i.id);
+    const again = (await c.responses.inputItems.list("resp_1", { limit: 100, order: "asc" })).data.map((i) => i.id);
+    expect(again).toEqual(once);
+    const other = (await store.listResponseInputItems("resp_2", { limit: 100, order: "asc" })).data.map((i) => i.id);
+    expect(other.some((id) => once.includes(id))).toBe(false);
+    // A derived id is a cursor like any other, in the library too; the stored input is as given.
+    const after = await store.listResponseInputItems("resp_1", { after: once[9]!, limit: 2, order: "asc" });
+    expect(after.data.map((i) => i.id)).toEqual(once.slice(10, 12));
+    expect((await store.getResponseObject("resp_1")).input).toEqual(withReference);
+  });
+
   test("bad parameters are 400s naming the parameter", async () => {
     const store = await stores.open();
     await store.storeResponseObject(makeResponse({ id: "resp_1" }), inputItems(3));

@@ -195,7 +195,7 @@ describeProviders(PROVIDERS, "hostile input on $label", (provider) => {
     turnInput.push(userMessage("msg_pushed_after"));
     (turnInput[0]!.content as { text: string }[])[0]!.text = "changed after";
     await Promise.all([updating, storing, storingTurn]);
-    const stored = await store.getResponseObject("resp_s", { user: alice });
+    const stored: { extra?: unknown; input: unknown } = await store.getResponseObject("resp_s", { user: alice });
     expect(stored.extra).toEqual({ note: "as called" });
     expect(stored.input).toEqual([userMessage("msg_s")]);
     const got = await store.getResponseObject("resp_u", { user: alice });

@@ -112,7 +112,7 @@ describeProviders(PROVIDERS, "pages bounded in bytes on $label", (provider) => {
         pages++;
         const sizes = page.data.map((i) => Buffer.byteLength(JSON.stringify(i)));
         expect(sizes.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(BUDGET);
-        seen.push(...page.data.map((i) => i.id as string));
+        seen.push(...page.data.map((i) => i.id));
         if (!page.has_more) break;
         expect(page.last_id).toBe(page.data.at(-1)?.id);
         after = page.last_id!;
