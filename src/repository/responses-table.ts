@@ -87,7 +87,7 @@ export interface TableRef {
   name: string;
   /** Every column: what a planned row writes, and what a replaced row gets. */
   upsert: UpsertTable;
-  /** The columns of a row stored whole that nothing has examined yet (inserts only; a small statement). */
+  /** The columns of an imported row, which compaction examines next (inserts only; a small statement). */
   insertOnly: UpsertTable;
   chains: ChainTable;
 }

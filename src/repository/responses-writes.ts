@@ -16,7 +16,6 @@ import {
   previousOf,
   rewrite,
   rowValues,
-  unplanned,
   type LinkedRow,
   type PlannedRow,
   type ResponseRow,
@@ -91,9 +90,10 @@ export class ResponseWrites {
     access: WriteAccess,
   ): Promise<StoreWrite[]> {
     if (!simple.length) return [...stores];
+    // Planned as rows stored whole, so their counts are filled (compact has nothing left to do).
     const stored = await this.#upsertMany(
       db,
-      simple.map((w) => unplanned(asCalled(w))),
+      simple.map((w) => planned(asCalled(w), undefined, this.#c.digests)),
       (row) => access(writerOf(row)).update,
       true,
     );
@@ -175,7 +175,7 @@ export class ResponseWrites {
       else groups.set(key, { rows: [rowValues(plannedRow)], writable: writableBy(row) });
     }
     const { dialect, table } = this.#c;
-    return upsertGuarded(db, dialect, insertOnly ? table.insertOnly : table.upsert, [...groups.values()], insertOnly);
+    return upsertGuarded(db, dialect, table.upsert, [...groups.values()], insertOnly);
   }
 
   /**

@@ -38,25 +38,32 @@ export async function insertLegacyRows(provider: ProviderName, url: string, rows
   }
 }
 
-/** What a row holds as stored: its JSON, the parent it continues, whether it is marked deleted. */
+/** What a row holds as stored: its JSON, the parent it continues, its input count (null: not examined yet), whether it is marked deleted. */
 export async function storedRow(
   provider: ProviderName,
   url: string,
   id: string,
 ): Promise<
-  { stored: Record<string, unknown> & { input: unknown[]; messages?: unknown[] }; parentId: string | null; deleted: boolean } | undefined
+  | {
+      stored: Record<string, unknown> & { input: unknown[]; messages?: unknown[] };
+      parentId: string | null;
+      inputCount: number | null;
+      deleted: boolean;
+    }
+  | undefined
 > {
   const dialect = dialectFor(provider);
   const conn = await dialect.openRawConnection(url);
   try {
-    const rows = await conn.query<{ response_object: unknown; parent_id: string | null; deleted_at: unknown }>(
-      `SELECT response_object, parent_id, deleted_at FROM openai_responses WHERE id = ${dialect.param(1)}`,
+    const rows = await conn.query<{ response_object: unknown; parent_id: string | null; input_count: unknown; deleted_at: unknown }>(
+      `SELECT response_object, parent_id, input_count, deleted_at FROM openai_responses WHERE id = ${dialect.param(1)}`,
       [id],
     );
     const r = rows[0];
     if (!r) return undefined;
     const stored = typeof r.response_object === "string" ? JSON.parse(r.response_object) : r.response_object;
-    return { stored, parentId: r.parent_id ?? null, deleted: r.deleted_at !== null && r.deleted_at !== undefined };
+    const inputCount = r.input_count === null || r.input_count === undefined ? null : Number(r.input_count);
+    return { stored, parentId: r.parent_id ?? null, inputCount, deleted: r.deleted_at !== null && r.deleted_at !== undefined };
   } finally {
     await conn.close();
   }
