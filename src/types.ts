@@ -211,5 +211,6 @@ export interface ImportRecord {
 export interface ImportResult {
   inserted: string[];
   skipped: string[];
-  invalid: { id: string; error: ValidationError }[];
+  /** Each invalid record: its response's id (`"(no id)"` without one), its position in the records given, and why. */
+  invalid: { id: string; index: number; error: ValidationError }[];
 }

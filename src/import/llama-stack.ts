@@ -104,9 +104,11 @@ export async function importLlamaStackResponses(
       if (!rows.length) break;
       after = String(rows[rows.length - 1]!.id);
       const records: ImportRecord[] = [];
+      const sourceIds: string[] = []; // each record's row id: a response without an id is reported by it
       for (const row of rows) {
         try {
           records.push(toRecord(row));
+          sourceIds.push(String(row.id));
         } catch (error) {
           result.invalid.push({ id: String(row.id), reason: (error as Error).message });
         }
@@ -114,7 +116,7 @@ export async function importLlamaStackResponses(
       const outcome = await store.importResponses(records);
       result.copied += outcome.inserted.length;
       result.skipped += outcome.skipped.length;
-      result.invalid.push(...outcome.invalid.map((i) => ({ id: i.id, reason: i.error.message })));
+      result.invalid.push(...outcome.invalid.map((i) => ({ id: sourceIds[i.index] ?? i.id, reason: i.error.message })));
       options.onProgress?.({ ...result, total });
       if (rows.length < batchSize) break;
     }

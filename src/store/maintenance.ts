@@ -69,7 +69,7 @@ export class MaintenanceOperations {
   async importResponses(records: readonly ImportRecord[]): Promise<ImportResult> {
     const invalid: ImportResult["invalid"] = [];
     const rows: ResponseRow[] = [];
-    for (const given of records) {
+    for (const [index, given] of records.entries()) {
       // Anything but a record object is reported like a record whose response is invalid.
       const r = (typeof given === "object" && given !== null && !Array.isArray(given) ? given : { response: given }) as ImportRecord;
       try {
@@ -81,7 +81,7 @@ export class MaintenanceOperations {
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         const id = (r.response as { id?: unknown } | null)?.id;
-        invalid.push({ id: typeof id === "string" ? id : "(no id)", error });
+        invalid.push({ id: typeof id === "string" ? id : "(no id)", index, error });
       }
     }
     const inserted = await this.#runtime.onPrimary("none", async ({ responses }) => {
