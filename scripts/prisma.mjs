@@ -4,7 +4,7 @@
 // PRISMA_SCHEMA_ENGINE_BINARY at a stub, so that `generate`, `validate`, `format` and `studio`
 // still work; `migrate`/`db` then fail with a clear message pointing at our own runner.
 // On a connected machine it is a plain passthrough.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -33,6 +33,23 @@ export function runPrisma(args, options = {}) {
   return result.status ?? 1;
 }
 
+/**
+ * Starts the Prisma CLI as a child that stops with this process: SIGINT, SIGTERM and SIGHUP
+ * sent to this process (by npm, a terminal or a test) are passed on, and this process exits
+ * with the child's status once it has stopped.
+ */
+export function spawnPrisma(args, options = {}) {
+  const cli = require.resolve("prisma/build/index.js");
+  const child = spawn(process.execPath, [cli, ...args], { stdio: "inherit", env: prismaEnv(), ...options });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  // npm passes SIGTERM to the shell running the script, which exits without passing it on: when
+  // this process is re-parented, its parent is gone, and Studio stops too.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && child.kill("SIGTERM"), 500).unref();
+  return child;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exit(runPrisma(process.argv.slice(2)));
+  spawnPrisma(process.argv.slice(2));
 }

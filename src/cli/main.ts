@@ -32,6 +32,7 @@ import { assertUsableUrl, defaultUrl, dialectFor, redactUrl } from "../db/provid
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
 import { parseDuration } from "./duration.js";
+import { whenOrphaned } from "./orphan.js";
 
 /** This package's version (package.json sits two folders above both src/cli and dist/cli). */
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -162,6 +163,7 @@ program
       console.log(`Serving ${redactUrl(url)} (${store.provider}) on ${origin}${opts.basePath}`);
       for (const line of await firstRunHints(store, `${origin}${opts.basePath}`, header)) console.log(line);
       shutdownOnSignals({ shutdown: () => new Promise<void>((r) => server.close(() => r())).then(() => store.shutdown()) });
+      whenOrphaned(() => process.kill(process.pid, "SIGTERM")); // npm's shell gone: the same graceful stop
     },
   );
 

@@ -15,7 +15,8 @@ import { alice, chainTurns, listAllIds, makeResponse, silentLogger, storeFactory
 import { insertLegacyRows, storedRow } from "../support/raw-rows.js";
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
+const ROOT = join(import.meta.dirname, "..", "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
 const cli = (url: string, ...args: string[]) =>
   run(process.execPath, ["--import", "tsx", MAIN, "--url", url, ...args]).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
@@ -67,7 +68,7 @@ function llamaRows() {
     },
     { id: "resp-public-null", blob: blob("resp-public-null"), owner: null, attrs: null },
     { id: "resp-public-empty", blob: blob("resp-public-empty", { messages: undefined }), owner: "", attrs: null }, // pre-#3645: no messages
-    { id: "resp-broken", blob: { id: "resp-broken", object: "response" }, owner: "", attrs: null }, // not a valid response
+    { id: "resp-broken", blob: { object: "response" }, owner: "", attrs: null }, // not a valid response, not even an id
   ];
 }
 
@@ -213,6 +214,17 @@ describe("responses-store CLI", () => {
     expect(await cli(url, "prune", "--older-than", "soon")).toMatchObject({ code: 1, out: expect.stringContaining("Invalid duration") });
   });
 
+  test("compact finds nothing to do in rows this release stored, with or without the write queue", async () => {
+    const url = await stores.url();
+    for (const enabled of [false, true]) {
+      const store = await createResponsesStore({ url, logger: silentLogger, queue: { enabled } });
+      await store.storeResponseObject(makeResponse({ id: `resp_new_${enabled}` }), [{ role: "user", content: "hi" }]);
+      await store.shutdown();
+    }
+    expect(await cli(url, "compact")).toMatchObject({ code: 0, out: expect.stringContaining("compacted 0 response(s)") });
+    expect(await storedRow("sqlite", url, "resp_new_true")).toMatchObject({ inputCount: 1 });
+  });
+
   test("compact rewrites an earlier release's conversations into linear storage, and again does nothing", async () => {
     const url = await stores.url();
     await createResponsesStore({ url, logger: silentLogger }).then((s) => s.shutdown()); // migrated
@@ -244,12 +256,18 @@ describe("responses-store CLI", () => {
 
   /** Starts `serve` on a free port; resolves with the child, its origin and what it printed so far. */
   async function startServe(url: string, ...args: string[]) {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    return served(
+      spawn(process.execPath, ["--import", "tsx", MAIN, "--url", url, "serve", "--port", "0", ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+  }
+
+  /** A serve process, once it prints where it listens; `stop` sends SIGTERM and resolves with its exit code. */
+  async function served(child: ReturnType<typeof spawn>) {
     let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setInterval(() => {
         const m = /on (http:\/\/[\d.]+:\d+)\/v1/.exec(out);
@@ -321,6 +339,39 @@ describe("responses-store CLI", () => {
     expect(owned.output()).toContain("1 stored responses, by owner: carol: 1; 0 visible without a user.");
     expect(owned.output()).toContain("restart with --user-header x-user");
     expect(await owned.stop()).toBe(0);
+  });
+
+  test("SIGTERM to `npm run serve` stops the server too, not only npm and its shell", { timeout: 60_000 }, async () => {
+    const url = await stores.url();
+    // A process group of its own: whatever is left if the test fails goes with it.
+    const child = spawn("npm", ["run", "serve", "--", "--port", "0"], {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const npm = await served(child);
+      expect((await fetch(`${npm.origin}/v1/responses`)).status).toBe(200);
+      await npm.stop();
+      // npm passes the signal to the script's shell, which does not pass it on: serve sees its parent go, and stops.
+      const deadline = Date.now() + 10_000;
+      while (
+        await fetch(`${npm.origin}/v1/responses`).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        expect(Date.now(), "serve still answers 10 s after npm stopped").toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // the group is gone already: nothing was left
+      }
+    }
   });
 
   test("--version prints the package version", async () => {
