@@ -25,6 +25,7 @@ export default tseslint.config(
       "src/db/generated/**",
       "examples/nextjs/**",
       "examples/nest/**",
+      "test/consumers/**",
       "node_modules/**",
       "test-output/**",
       "coverage/**",

@@ -7,7 +7,7 @@
  * the run holds Prisma's own migration lock.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MigrationError, isResponsesStoreError } from "../errors.js";
@@ -52,7 +52,19 @@ interface MigrationRow {
   logs: string | null;
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/**
+ * The installed package's folder: the nearest one up from this module whose package.json is
+ * ours (the ESM build sits one folder deeper than the source, the CommonJS build two).
+ */
+const packageRoot = (() => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "openai-responses-store")
+      return dir;
+    if (dirname(dir) === dir) return resolve(here, "..", "..");
+  }
+})();
 
 /** The folder holding a provider's migrations (inside the installed package). */
 function migrationsDir(provider: ProviderName): string {

@@ -7,7 +7,6 @@ import { postgresql } from "./dialects/postgresql.js";
 import { sqlite } from "./dialects/sqlite.js";
 
 export { mysqlConfig } from "./dialects/mysql.js";
-export { pgConnection } from "./dialects/postgresql.js";
 export { sqlitePath } from "./dialects/sqlite.js";
 
 /**

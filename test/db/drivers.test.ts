@@ -5,7 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { migrate } from "../../src/db/migrate.js";
 import { openDriverDb } from "../../src/db/drivers.js";
-import { dialectFor, pgConnection } from "../../src/db/providers.js";
+import { pgConnection } from "../../src/db/dialects/postgresql.js";
+import { dialectFor } from "../../src/db/providers.js";
 import { isUniqueViolation } from "../../src/db/transient.js";
 import { StorageError } from "../../src/errors.js";
 import { SqlParams } from "../../src/repository/sql.js";

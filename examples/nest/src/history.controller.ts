@@ -1,11 +1,13 @@
 import { Controller, Delete, Get, Headers, Param, Query } from "@nestjs/common";
 import { ResponsesStore, type User } from "openai-responses-store";
+import type { OpenAIStoreTypes } from "openai-responses-store/openai";
 
 /** A user's stored responses. Replace the x-user header with your own auth guard. */
 @Controller("history")
 export class HistoryController {
   // Injected by class: this app's build emits decorator metadata. (@InjectResponsesStore() works too.)
-  constructor(private readonly store: ResponsesStore) {}
+  // Typed with the openai SDK's types: what it returns is OpenAI.Responses.Response, with no casts.
+  constructor(private readonly store: ResponsesStore<OpenAIStoreTypes>) {}
 
   private user(principal?: string): User | null {
     return principal ? { principal } : null;
