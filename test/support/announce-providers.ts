@@ -1,7 +1,13 @@
-// Vitest global setup: says out loud which providers this run covers and which it skips.
+// Vitest global setup: says out loud which providers this run covers and which it skips, before
+// the run and again when it ends (where a long run's first lines have scrolled away).
 import { PROVIDERS, SKIPPED } from "./databases.js";
 
-export default function announceProviders(): void {
-  console.log(`Database providers under test: ${PROVIDERS.map((p) => p.label).join(", ")}`);
-  if (SKIPPED.length) console.log(`SKIPPED providers: ${SKIPPED.join("; ")}`);
+function announce(when: string): void {
+  console.log(`${when}: database providers under test: ${PROVIDERS.map((p) => p.label).join(", ")}`);
+  if (SKIPPED.length) console.log(`${when}: SKIPPED providers: ${SKIPPED.join("; ")}`);
+}
+
+export default function announceProviders(): () => void {
+  announce("Starting");
+  return () => announce("Finished");
 }
