@@ -1,0 +1,34 @@
+-- CreateTable
+-- The OpenAI Conversations API: a conversation's metadata and owner, and its items, each stored
+-- once at a position that is never reused (next_position is taken under the conversation's row
+-- lock, so concurrent appends never interleave within one call).
+CREATE TABLE "conversations" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "created_at" BIGINT NOT NULL,
+    "metadata" JSONB,
+    "next_position" BIGINT NOT NULL DEFAULT 0,
+    "owner_principal" TEXT NOT NULL DEFAULT '',
+    "access_attributes" JSONB
+);
+
+-- CreateTable
+CREATE TABLE "conversation_items" (
+    "conversation_id" TEXT NOT NULL,
+    "position" BIGINT NOT NULL,
+    "item_id" TEXT NOT NULL,
+    "item" JSONB NOT NULL,
+    "created_at" BIGINT NOT NULL,
+    "owner_principal" TEXT NOT NULL DEFAULT '',
+    "access_attributes" JSONB,
+
+    PRIMARY KEY ("conversation_id", "position")
+);
+
+-- CreateIndex
+CREATE INDEX "conversations_created_at_id_idx" ON "conversations"("created_at", "id");
+
+-- CreateIndex
+CREATE INDEX "conversations_owner_principal_created_at_id_idx" ON "conversations"("owner_principal", "created_at", "id");
+
+-- CreateIndex
+CREATE INDEX "conversation_items_conversation_id_item_id_idx" ON "conversation_items"("conversation_id", "item_id");
