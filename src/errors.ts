@@ -23,6 +23,7 @@ export type ResponsesStoreErrorCode =
   | "RESPONSE_ID_CONFLICT"
   | "CONVERSATION_NOT_FOUND"
   | "CONVERSATION_ID_CONFLICT"
+  | "CONVERSATION_ITEM_NOT_FOUND"
   | "INVALID_OPTIONS"
   | "INVALID_POLICY"
   | "ACCESS_DENIED"
@@ -157,7 +158,8 @@ export interface ValidationIssue {
 export class ValidationError extends ResponsesStoreError {
   readonly code = "VALIDATION_FAILED";
   constructor(
-    readonly argument: "response" | "input" | "messages" | "user" | "conversation_id" | "consistencyToken" | "readFrom",
+    readonly argument:
+      "response" | "input" | "messages" | "items" | "metadata" | "user" | "conversation_id" | "consistencyToken" | "readFrom",
     readonly issues: ValidationIssue[],
   ) {
     const detail = issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
@@ -194,6 +196,25 @@ export class ConversationNotFoundError extends ResponsesStoreError {
   readonly code = "CONVERSATION_NOT_FOUND";
   constructor(readonly conversationId: string) {
     super(`Conversation ${conversationId} not found`);
+  }
+}
+
+/**
+ * A conversation has no item with this id (the conversation exists and the caller may see it),
+ * or a page's `after` names none.
+ *
+ * @example
+ * ```ts
+ * await store.conversations.items.retrieve("conv_1", "msg_nope"); // throws: Conversation item msg_nope not found in conv_1
+ * ```
+ */
+export class ConversationItemNotFoundError extends ResponsesStoreError {
+  readonly code = "CONVERSATION_ITEM_NOT_FOUND";
+  constructor(
+    readonly itemId: string,
+    readonly conversationId: string,
+  ) {
+    super(`Conversation item ${itemId} not found in ${conversationId}`);
   }
 }
 
@@ -270,8 +291,8 @@ export class AccessDeniedError extends ResponsesStoreError {
     readonly action: string,
     /** The id of the response, or of the conversation when `resource` says so (the name is public and stays). */
     readonly responseId: string,
-    /** What was refused: a response, or a conversation's messages. */
-    readonly resource: "response" | "conversation messages" = "response",
+    /** What was refused: a response, a conversation's messages, or a conversation. */
+    readonly resource: "response" | "conversation messages" | "conversation" = "response",
   ) {
     super(`Not allowed to ${action} ${resource} ${responseId}`);
   }

@@ -5,6 +5,15 @@
  * MySQL/MariaDB.
  */
 export { ResponsesStore, createResponsesStore } from "./store.js";
+export type {
+  Conversations,
+  ConversationItems,
+  ConversationObject,
+  ConversationItemOptions,
+  ConversationItemsParams,
+  CreateConversationParams,
+  UpdateConversationParams,
+} from "./conversations.js";
 export { shutdownOnSignals } from "./signals.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
 export type {
@@ -51,6 +60,7 @@ export {
   AccessDeniedError,
   ConfigurationError,
   ConversationIdConflictError,
+  ConversationItemNotFoundError,
   ConversationNotFoundError,
   InputItemNotFoundError,
   InvalidParameterError,

@@ -5,6 +5,7 @@
  * bodies are in store/responses.ts, store/conversations.ts and store/maintenance.ts. Nothing here
  * speaks SQL.
  */
+import { Conversations } from "./conversations.js";
 import { InvalidParameterError } from "./errors.js";
 import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";
@@ -31,7 +32,7 @@ import {
 import type { ResponseObject as ParsedResponse } from "./schemas/response.js";
 import type { StoreTypes } from "./shapes.js";
 import { AllowedRows } from "./store/allowed.js";
-import { ConversationOperations } from "./store/conversations.js";
+import { ConversationMessageOperations } from "./store/conversation-messages.js";
 import { MaintenanceOperations } from "./store/maintenance.js";
 import { ResponseOperations } from "./store/responses.js";
 import { StoreLifecycle } from "./store/lifecycle.js";
@@ -79,8 +80,10 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
   readonly #runtime: StoreRuntime;
   readonly #allowed: AllowedRows;
   readonly #responses: ResponseOperations;
-  readonly #conversations: ConversationOperations;
+  readonly #conversations: ConversationMessageOperations;
   readonly #maintenance: MaintenanceOperations;
+  /** The OpenAI Conversations API: conversations and their items (`store.conversations.items`). */
+  readonly conversations: Conversations<T>;
 
   /**
    * Checks the options; connects nothing yet.
@@ -99,8 +102,9 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
     this.#allowed = allowed;
     this.#runtime = runtime;
     this.#responses = new ResponseOperations(this.#runtime, remembered, resolved.pageBytes);
-    this.#conversations = new ConversationOperations(this.#runtime);
+    this.#conversations = new ConversationMessageOperations(this.#runtime);
     this.#maintenance = new MaintenanceOperations(this.#runtime, (owner) => this.#allowed.rows("read", owner));
+    this.conversations = new Conversations<T>(this.#runtime, allowed);
   }
 
   /**

@@ -125,7 +125,10 @@ for (const entry of ENTRIES) {
   const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
   for (const exported of checker.getExportsOfModule(module)) {
     const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-    const map = target.flags & ts.SymbolFlags.Value ? publicValues : publicTypes;
+    // A class exported with `export type` is a type to importers (they never construct it).
+    const specifier = exported.declarations?.find(ts.isExportSpecifier);
+    const typeOnly = specifier !== undefined && (specifier.isTypeOnly || specifier.parent.parent.isTypeOnly);
+    const map = target.flags & ts.SymbolFlags.Value && !typeOnly ? publicValues : publicTypes;
     if (!publicValues.has(exported.name) && !publicTypes.has(exported.name)) map.set(exported.name, entry);
   }
 }

@@ -34,9 +34,10 @@ export interface Scope {
   /** Only this user principal. */
   principal?: string;
   /**
-   * Only this resource: `sql_record::openai_responses::<id>` (a response) or
-   * `sql_record::conversation_messages::<id>` (a conversation's messages), or a prefix ending in
-   * `*` (`sql_record::*`, `sql_record::openai_responses::*`).
+   * Only this resource: `sql_record::openai_responses::<id>` (a response),
+   * `sql_record::conversation_messages::<id>` (a conversation's chat messages) or
+   * `sql_record::conversations::<id>` (a conversation of the Conversations API, with its items),
+   * or a prefix ending in `*` (`sql_record::*`, `sql_record::openai_responses::*`).
    */
   resource?: string;
 }
@@ -88,7 +89,7 @@ export interface CompiledRule {
 }
 
 /** The kinds of record the policy governs: its resource patterns are `sql_record::<type>::<id>`. */
-export type ResourceType = "openai_responses" | "conversation_messages";
+export type ResourceType = "openai_responses" | "conversation_messages" | "conversations";
 
 /** `sql_record::<type>::`, what a resource pattern names records of `type` by. */
 export function resourcePrefix(type: ResourceType): string {

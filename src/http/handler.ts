@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { User } from "../schemas/params.js";
 import { errorResponse, json, responseForError } from "./error-body.js";
-import { CONSISTENCY_HEADER, matchRoute, type ResponsesApi } from "./routes.js";
+import { CONSISTENCY_HEADER, matchRoute, type Method, type ResponsesApi } from "./routes.js";
 
 export type { ResponsesApi } from "./routes.js";
 
@@ -92,7 +92,7 @@ export function createResponsesHandler(
     const match = matchRoute(segments);
     if (!match) return notFound(url.pathname);
     const method = request.method === "HEAD" ? "GET" : request.method;
-    const run = match.route.methods[method as "GET" | "DELETE"];
+    const run = match.route.methods[method as Method];
     if (!run) {
       const allow = Object.keys(match.route.methods).join(", ");
       return errorResponse(
@@ -110,9 +110,11 @@ export function createResponsesHandler(
       const caller = await authenticate(request);
       if (caller instanceof Response) return caller;
       const read = { consistencyToken: request.headers.get(CONSISTENCY_HEADER) };
-      const body = await run({ store, params: match.params, query: url.searchParams, user: caller, read });
+      const given = method === "POST" ? await jsonBody(request) : {};
+      if (given instanceof Response) return given;
+      const body = await run({ store, params: match.params, query: url.searchParams, user: caller, read, body: given });
       // After a write, the token that lets the client's next read, on any instance, see it.
-      const token = method === "DELETE" ? await store.consistencyToken?.() : undefined;
+      const token = method === "GET" ? undefined : await store.consistencyToken?.();
       return json(200, body, token === undefined ? undefined : { [CONSISTENCY_HEADER]: token });
     } catch (error) {
       const requestId = randomUUID();
@@ -121,6 +123,42 @@ export function createResponsesHandler(
       return response;
     }
   }
+}
+
+/** Most bytes of a request body: 1000 items of a turn fit many times over. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A POST's body as a JSON object (`{}` when empty), read up to MAX_BODY_BYTES; a 400 or 413
+ * answer for anything else, as the hosted API answers.
+ */
+async function jsonBody(request: Request): Promise<Record<string, unknown> | Response> {
+  const invalid = (status: number, message: string, code: string) =>
+    errorResponse(status, { message, type: "invalid_request_error", param: null, code });
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+    return invalid(413, `The request body is larger than ${MAX_BODY_BYTES} bytes`, "request_too_large");
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) return invalid(413, `The request body is larger than ${MAX_BODY_BYTES} bytes`, "request_too_large");
+      chunks.push(chunk);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return invalid(400, "We could not parse the JSON body of your request.", "invalid_json");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return invalid(400, "The request body must be a JSON object.", "invalid_json");
+  }
+  return parsed as Record<string, unknown>;
 }
 
 function notFound(path: string): Response {

@@ -5,6 +5,7 @@
  * IncomingMessage becomes a Request, the Response is written back.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 
 /**
  * A `(req, res)` listener for `http.createServer` that runs `handler`.
@@ -50,7 +51,7 @@ export function toNodeListener(handler: (request: Request) => Promise<Response>)
 }
 
 /** The methods the API answers anywhere (a method Fetch cannot even represent gets 405 with this). */
-const ALLOWED = "GET, HEAD, DELETE";
+const ALLOWED = "GET, HEAD, POST, DELETE";
 
 /** CONNECT, TRACE and TRACK: Fetch's Request refuses them. */
 class ForbiddenMethod extends Error {}
@@ -65,6 +66,7 @@ function toRequest(req: IncomingMessage): Request {
     if (typeof v === "string") headers.set(k, v);
     else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
   }
-  // The routes take no bodies; one is not read.
-  return new Request(url, { method, headers });
+  // Only POST routes take a body (the handler reads it, bounded); GET, HEAD and DELETE bodies are not read.
+  if (method !== "POST") return new Request(url, { method, headers });
+  return new Request(url, { method, headers, body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" });
 }

@@ -2,14 +2,16 @@
  * Method and path to store call, as a table, and what the HTTP layer needs of a store.
  *
  * Method + path → store operation, as a table: the Responses API's routes (retrieve, delete, input
- * items) and the list extension the reference adds (GET /responses).
+ * items), the list extension the reference adds (GET /responses), and the Conversations API's
+ * routes (conversations and their items).
  */
 import type { ResponsesStore } from "../store.js";
 
 /**
  * What the HTTP layer uses of a store: the four calls of the Responses API it serves, and (where
- * it has one) `consistencyToken`, sent after each write. Any object with these methods can be
- * served (a wrapper that logs or caches, a test double).
+ * it has them) `conversations`, whose routes answer 404 without it, and `consistencyToken`, sent
+ * after each write. Any object with these methods can be served (a wrapper that logs or caches,
+ * a test double).
  *
  * @example
  * ```ts
@@ -18,14 +20,17 @@ import type { ResponsesStore } from "../store.js";
  * ```
  */
 export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems"> &
-  Partial<Pick<ResponsesStore, "consistencyToken">>;
+  Partial<Pick<ResponsesStore, "consistencyToken" | "conversations">>;
 import type { ReadOptions, User } from "../schemas/params.js";
-import { InvalidParameterError } from "../errors.js";
+import { ConversationNotFoundError, InvalidParameterError } from "../errors.js";
 
-/** One route: a pattern of path segments (`:id` captures) and a handler per method (GET reads, DELETE writes). */
+/** The methods routes answer: GET reads; POST and DELETE write. */
+export type Method = "GET" | "POST" | "DELETE";
+
+/** One route: a pattern of path segments (`:id` captures) and a handler per method. */
 export interface Route {
   pattern: string[];
-  methods: Partial<Record<"GET" | "DELETE", (call: RouteCall) => Promise<unknown>>>;
+  methods: Partial<Record<Method, (call: RouteCall) => Promise<unknown>>>;
 }
 
 /** The request header that carries a consistency token to a read, and the current one back after a write. */
@@ -39,6 +44,14 @@ interface RouteCall {
   user: User | null;
   /** What the request's reads must have seen (its x-consistency-token). */
   read: ReadOptions;
+  /** A POST's JSON body, parsed (an object; `{}` when empty). */
+  body: Record<string, unknown>;
+}
+
+/** The store's conversations, or the 404 of a store that has none. */
+function conversationsOf(store: ResponsesApi): NonNullable<ResponsesApi["conversations"]> {
+  if (!store.conversations) throw new ConversationNotFoundError("(conversations are not served)");
+  return store.conversations;
 }
 
 /** A query parameter as a number, or the raw string (so validation names it), or undefined. */
@@ -106,6 +119,44 @@ const ROUTES: Route[] = [
           order: str(query, "order") as "asc" | "desc" | undefined,
           user,
         }),
+    },
+  },
+  {
+    pattern: ["conversations"],
+    methods: {
+      POST: ({ store, body, user }) =>
+        conversationsOf(store).create({ metadata: body.metadata as never, items: body.items as never, user }),
+    },
+  },
+  {
+    pattern: ["conversations", ":id"],
+    methods: {
+      GET: ({ store, params, user, read }) => conversationsOf(store).retrieve(params.id!, { user, ...read }),
+      POST: ({ store, params, body, user }) => conversationsOf(store).update(params.id!, { metadata: body.metadata as never, user }),
+      DELETE: ({ store, params, user }) => conversationsOf(store).delete(params.id!, { user }),
+    },
+  },
+  {
+    pattern: ["conversations", ":id", "items"],
+    methods: {
+      GET: ({ store, params, query, user, read }) =>
+        conversationsOf(store).items.list(params.id!, {
+          ...read,
+          after: str(query, "after"),
+          include: includeParam(query) as never,
+          limit: numberParam(query, "limit") as number | undefined,
+          order: str(query, "order") as "asc" | "desc" | undefined,
+          user,
+        }),
+      POST: ({ store, params, body, user }) => conversationsOf(store).items.create(params.id!, body.items as never, { user }),
+    },
+  },
+  {
+    pattern: ["conversations", ":id", "items", ":item_id"],
+    methods: {
+      GET: ({ store, params, query, user, read }) =>
+        conversationsOf(store).items.retrieve(params.id!, params.item_id!, { ...read, include: includeParam(query) as never, user }),
+      DELETE: ({ store, params, user }) => conversationsOf(store).items.delete(params.id!, params.item_id!, { user }),
     },
   },
 ];

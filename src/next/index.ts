@@ -60,6 +60,8 @@ export function getResponsesStore<T extends StoreTypes = StoreTypes>(options: Re
  */
 export interface NextRouteHandlers {
   GET: (request: Request) => Promise<Response>;
+  /** The Conversations API's writes (create, update, add items). */
+  POST: (request: Request) => Promise<Response>;
   DELETE: (request: Request) => Promise<Response>;
   HEAD: (request: Request) => Promise<Response>;
 }
@@ -71,10 +73,10 @@ export interface NextRouteHandlers {
  * ```ts
  * // app/v1/[...path]/route.ts
  * export const runtime = "nodejs";
- * export const { GET, DELETE } = toNextRouteHandlers(async (req) =>
+ * export const { GET, POST, DELETE } = toNextRouteHandlers(async (req) =>
  *   createResponsesHandler(await getResponsesStore(), { authenticate })(req));
  * ```
  */
 export function toNextRouteHandlers(handler: (request: Request) => Promise<Response>): NextRouteHandlers {
-  return { GET: handler, DELETE: handler, HEAD: handler };
+  return { GET: handler, POST: handler, DELETE: handler, HEAD: handler };
 }

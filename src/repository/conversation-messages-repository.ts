@@ -24,7 +24,7 @@ export interface ConversationRow {
 const KEY = "conversation_id";
 
 /** Queries on the conversation messages table through one connection. */
-export class ConversationsRepository {
+export class ConversationMessagesRepository {
   readonly #db: Db;
   readonly #dialect: Dialect;
   readonly #table: UpsertTable;
@@ -50,8 +50,8 @@ export class ConversationsRepository {
   }
 
   /** The same repository over `db` (a call's bounded view of the connection). */
-  on(db: Db): ConversationsRepository {
-    return new ConversationsRepository(db, this.#dialect, this.#name);
+  on(db: Db): ConversationMessagesRepository {
+    return new ConversationMessagesRepository(db, this.#dialect, this.#name);
   }
 
   /**

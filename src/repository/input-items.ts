@@ -140,7 +140,7 @@ function hide<T extends Record<string, unknown>>(obj: T, key: string): T {
  * file-search results, reasoning content and encrypted content, input image URLs, output-text
  * logprobs. Returns the same object when nothing is hidden.
  */
-function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item {
+export function withoutGatedFields(item: Item, include: readonly IncludeValue[]): Item {
   const wants = (value: IncludeValue) => include.includes(value);
   switch (item.type) {
     case "file_search_call":

@@ -13,6 +13,7 @@ import type { ResolvedOptions } from "../options.js";
 import { WriteQueue } from "../queue/write-queue.js";
 import type { DigestMode } from "../repository/chain.js";
 import { digestMode } from "../repository/chain-sql.js";
+import { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import { ConversationsRepository } from "../repository/conversations-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import { ResponsesRepository } from "../repository/responses-repository.js";
@@ -31,7 +32,8 @@ function repositoriesOn(
   return {
     // Remembered turns answer reads on replicas too, under the same digest check against the replica's row.
     responses: new ResponsesRepository(db, dialect, table("openai_responses"), digests, remembered),
-    conversations: new ConversationsRepository(db, dialect, table("conversation_messages")),
+    messages: new ConversationMessagesRepository(db, dialect, table("conversation_messages")),
+    conversations: new ConversationsRepository(db, dialect, table("conversations"), table("conversation_items")),
   };
 }
 

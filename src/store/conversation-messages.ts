@@ -9,7 +9,7 @@ import type { User } from "../schemas/params.js";
 import type { StoreRuntime } from "./runtime.js";
 
 /** Conversation messages over one runtime (the write queue never carries them: nothing to settle). */
-export class ConversationOperations {
+export class ConversationMessageOperations {
   readonly #runtime: StoreRuntime;
 
   constructor(runtime: StoreRuntime) {
@@ -25,9 +25,7 @@ export class ConversationOperations {
   ): Promise<void> {
     // Captured at the call: what the caller changes afterwards is not what it asked to store.
     const row = { conversationId, messages: structuredClone([...messages]), now: Math.floor(Date.now() / 1000), ...ownerColumns(user) };
-    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) =>
-      conversations.store(row, access.writable, access.mayCreate),
-    );
+    const outcome = await this.#runtime.onPrimary("none", ({ messages }) => messages.store(row, access.writable, access.mayCreate));
     if (outcome === "refused") throw new ConversationIdConflictError(conversationId);
     if (outcome === "absent") throw new AccessDeniedError("create", conversationId, "conversation messages");
   }
@@ -37,7 +35,7 @@ export class ConversationOperations {
     if (!isKey(conversationId)) return null; // no stored id is like it, on any engine
     const found = await this.#runtime.read(
       "none",
-      ({ conversations }) => conversations.find(conversationId, visible),
+      ({ messages }) => messages.find(conversationId, visible),
       (m) => m === undefined,
       route,
     );
@@ -47,7 +45,7 @@ export class ConversationOperations {
   /** Deletes a deletable conversation's messages. */
   async delete(conversationId: string, deletable: RowCondition): Promise<{ id: string; deleted: true }> {
     if (!isKey(conversationId)) throw new ConversationNotFoundError(conversationId);
-    const deleted = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.delete(conversationId, deletable));
+    const deleted = await this.#runtime.onPrimary("none", ({ messages }) => messages.delete(conversationId, deletable));
     if (!deleted) throw new ConversationNotFoundError(conversationId);
     return { id: conversationId, deleted: true };
   }

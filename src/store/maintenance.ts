@@ -42,8 +42,8 @@ export class MaintenanceOperations {
     batchSize: number,
     onProgress?: (deleted: number, total: number) => void,
   ): Promise<{ deleted: number }> {
-    const deleted = await this.#runtime.onPrimary("none", ({ conversations }) =>
-      conversations.prune(cutoff, prunable, batchSize, (k) => onProgress?.(k, k)),
+    const deleted = await this.#runtime.onPrimary("none", ({ messages }) =>
+      messages.prune(cutoff, prunable, batchSize, (k) => onProgress?.(k, k)),
     );
     return { deleted };
   }

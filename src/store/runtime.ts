@@ -13,6 +13,7 @@ import { dialectFor, redactUrl } from "../db/providers.js";
 import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
 import { idleQueueStats, type WriteQueue, type WriteQueueStats } from "../queue/write-queue.js";
+import type { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import type { ConversationsRepository } from "../repository/conversations-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
@@ -24,6 +25,7 @@ import { checkTokenDatabase, encodeToken } from "./consistency.js";
 /** The repositories over one connection (the primary's, or a replica's). */
 export interface Repositories {
   responses: ResponsesRepository;
+  messages: ConversationMessagesRepository;
   conversations: ConversationsRepository;
 }
 
@@ -48,6 +50,7 @@ class BoundedRepositories implements Repositories {
   readonly #base: Repositories;
   readonly #db: Db;
   #responses: Repositories["responses"] | undefined;
+  #messages: Repositories["messages"] | undefined;
   #conversations: Repositories["conversations"] | undefined;
   constructor(base: Repositories, db: Db) {
     this.#base = base;
@@ -55,6 +58,9 @@ class BoundedRepositories implements Repositories {
   }
   get responses(): Repositories["responses"] {
     return (this.#responses ??= this.#base.responses.on(this.#db));
+  }
+  get messages(): Repositories["messages"] {
+    return (this.#messages ??= this.#base.messages.on(this.#db));
   }
   get conversations(): Repositories["conversations"] {
     return (this.#conversations ??= this.#base.conversations.on(this.#db));
@@ -79,6 +85,9 @@ class BoundedBackend implements Backend {
   }
   get responses(): Repositories["responses"] {
     return this.#bounded.responses;
+  }
+  get messages(): Repositories["messages"] {
+    return this.#bounded.messages;
   }
   get conversations(): Repositories["conversations"] {
     return this.#bounded.conversations;

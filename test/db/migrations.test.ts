@@ -251,7 +251,33 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     };
   }
 
-  test.each([1, 2])(
+  test("a database this release's code filled before the conversations migration upgrades whole, and conversations then work", async () => {
+    const url = await stores.url();
+    const before = expected.filter((m) => m.name < "20261202000000_conversations");
+    await applyMigrations(provider.name, url, before);
+    // The code of this release on the schema of the previous one: linear chains, messages, a deleted turn.
+    const old = await createResponsesStore({ url, migrate: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const turns = chainTurns("resp_t", 4, 300);
+    for (const t of turns) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
+    await old.storeConversationMessages("conv_m", [{ role: "user", content: "kept" }], { user: bob });
+    await old.deleteResponseObject("resp_t2", { user: alice });
+    await old.shutdown();
+
+    expect(await migrate(provider.name, url)).toEqual({ applied: ["20261202000000_conversations"] });
+    const store = await stores.open();
+    for (const t of turns.filter((t) => t.response.id !== "resp_t2")) {
+      expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
+    }
+    expect(await store.getConversationMessages("conv_m", { user: bob })).toEqual([{ role: "user", content: "kept" }]);
+    const conversation = await store.conversations.create({ items: [{ role: "user", content: "new tables" }], user: alice });
+    expect((await store.conversations.items.list(conversation.id, { user: alice })).data).toHaveLength(1);
+  });
+
+  test.each([1, 2, 3])(
     "a database made and filled by the release with %i migration(s) upgrades whole through the store's runner",
     async (previous) => {
       const url = await stores.url();
@@ -268,7 +294,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     },
   );
 
-  test.skipIf(!engineProvider).each([1, 2])(
+  test.skipIf(!engineProvider).each([1, 2, 3])(
     "a database `prisma migrate deploy` made and filled at the release with %i migration(s) upgrades whole",
     async (count) => {
       const url = await stores.url();

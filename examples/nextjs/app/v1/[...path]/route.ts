@@ -7,6 +7,6 @@ import { authenticate, store } from "../../../lib/store";
 export const runtime = "nodejs"; // better-sqlite3 and pg need Node, not the Edge runtime
 export const dynamic = "force-dynamic";
 
-export const { GET, DELETE, HEAD } = toNextRouteHandlers(async (request) =>
+export const { GET, POST, DELETE, HEAD } = toNextRouteHandlers(async (request) =>
   createResponsesHandler(await store(), { authenticate })(request),
 );

@@ -1,0 +1,319 @@
+/**
+ * The only code that queries the `conversations` and `conversation_items` tables: the OpenAI Conversations API's state.
+ *
+ * A conversation row holds its metadata, owner and `next_position`; each item is one row at its
+ * position. Adding items takes the positions under the conversation's row lock (a SELECT ...
+ * FOR UPDATE, then the increment, then the inserts, in one transaction), so concurrent calls on
+ * any number of instances never interleave within one call and never reuse a position. Every
+ * read and page is an indexed lookup: a page of a 10,000-item conversation costs what one of a
+ * 10-item one does. Access conditions (RowConditions) are decided by the store and applied to the
+ * conversation row, whose id resource patterns name.
+ */
+import type { Db, Queryable } from "../db/client.js";
+import type { Dialect } from "../db/providers.js";
+import { isUniqueViolation, runStorage } from "../db/transient.js";
+import type { RowCondition } from "../access/where.js";
+import { SqlParams, fromJson } from "./sql.js";
+
+/** A conversation as the API shows it. */
+export interface ConversationRecord {
+  id: string;
+  createdAt: number;
+  metadata: Record<string, string> | null;
+}
+
+/** A conversation to create, with its owner columns. */
+export interface NewConversation extends ConversationRecord {
+  ownerPrincipal: string;
+  accessAttributes: Record<string, string[]> | null;
+}
+
+/** An item to add: its id and its JSON (the id included). */
+export interface NewItem {
+  itemId: string;
+  json: string;
+}
+
+/** A page of items, in the order asked for, and whether more follow. */
+export interface ItemRows {
+  items: unknown[];
+  hasMore: boolean;
+}
+
+/** Rows per INSERT of items (7 values each: well within every engine's limit on parameters). */
+const INSERT_CHUNK = 500;
+
+/** Queries on the conversations tables through one connection. */
+export class ConversationsRepository {
+  readonly #db: Db;
+  readonly #dialect: Dialect;
+  readonly #conversations: string;
+  readonly #items: string;
+
+  /** `conversations`, `items`: the tables' SQL names (schema-qualified where configured). */
+  constructor(db: Db, dialect: Dialect, conversations = "conversations", items = "conversation_items") {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#conversations = conversations;
+    this.#items = items;
+  }
+
+  /** The same repository over `db` (a call's bounded view of the connection). */
+  on(db: Db): ConversationsRepository {
+    return new ConversationsRepository(db, this.#dialect, this.#conversations, this.#items);
+  }
+
+  /** Creates a conversation with its first items, in one transaction; false when its id is taken. */
+  async create(row: NewConversation, items: readonly NewItem[]): Promise<boolean> {
+    return runStorage("createConversation", async () => {
+      try {
+        await this.#db.transaction(async (tx) => {
+          const p = new SqlParams(this.#dialect);
+          const values = [
+            p.value(row.id),
+            p.value(String(row.createdAt), "bigint"),
+            p.value(row.metadata === null ? null : JSON.stringify(row.metadata), "json"),
+            p.value(String(items.length), "bigint"),
+            p.value(row.ownerPrincipal),
+            p.value(row.accessAttributes === null ? null : JSON.stringify(row.accessAttributes), "json"),
+          ];
+          await tx.executeRaw(
+            p.query(
+              `INSERT INTO ${this.#conversations} (id, created_at, metadata, next_position, owner_principal, access_attributes) ` +
+                `VALUES (${values.join(", ")})`,
+            ),
+          );
+          await this.#insertItems(tx, row, 0, row.createdAt, items);
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** The conversation `id` if `visible` allows it. */
+  async find(id: string, visible: RowCondition): Promise<ConversationRecord | undefined> {
+    return runStorage("retrieveConversation", () => this.#find(this.#db, id, visible));
+  }
+
+  /** Replaces the metadata of a conversation `writable` allows; the conversation after, or undefined. */
+  async updateMetadata(
+    id: string,
+    metadata: Record<string, string> | null,
+    writable: RowCondition,
+  ): Promise<ConversationRecord | undefined> {
+    return runStorage("updateConversation", async () => {
+      const p = new SqlParams(this.#dialect);
+      const json = p.value(metadata === null ? null : JSON.stringify(metadata), "json");
+      const changed = await this.#db.executeRaw(
+        p.query(
+          `UPDATE ${this.#conversations} SET metadata = ${json} WHERE id = ${p.value(id)} AND ${p.condition(writable, this.#conversations)}`,
+        ),
+      );
+      // MySQL counts a row set to what it held as unchanged: read it back either way.
+      const found = await this.#find(this.#db, id, writable);
+      return changed > 0 || found ? found : undefined;
+    });
+  }
+
+  /** Deletes a conversation `deletable` allows and all its items, in one transaction; false when there was none. */
+  async delete(id: string, deletable: RowCondition): Promise<boolean> {
+    return runStorage("deleteConversation", () =>
+      this.#db.transaction(async (tx) => {
+        const p = new SqlParams(this.#dialect);
+        const deleted = await tx.executeRaw(
+          p.query(`DELETE FROM ${this.#conversations} WHERE id = ${p.value(id)} AND ${p.condition(deletable, this.#conversations)}`),
+        );
+        if (!deleted) return false;
+        const q = new SqlParams(this.#dialect);
+        await tx.executeRaw(q.query(`DELETE FROM ${this.#items} WHERE conversation_id = ${q.value(id)}`));
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * Adds `items` at the end of a conversation `writable` allows, at consecutive positions taken
+   * under its row lock; false when there is no such conversation.
+   */
+  async append(id: string, items: readonly NewItem[], writable: RowCondition, now: number): Promise<boolean> {
+    return runStorage("createConversationItems", () =>
+      this.#db.transaction(async (tx) => {
+        const p = new SqlParams(this.#dialect);
+        const result = await tx.queryRaw(
+          p.query(
+            `SELECT next_position, owner_principal, access_attributes FROM ${this.#conversations} ` +
+              `WHERE id = ${p.value(id)} AND ${p.condition(writable, this.#conversations)}${this.#dialect.lockRow}`,
+          ),
+        );
+        const row = result.rows[0];
+        if (!row) return false;
+        const start = Number(row[0]);
+        const q = new SqlParams(this.#dialect);
+        const next = q.value(String(start + items.length), "bigint");
+        await tx.executeRaw(q.query(`UPDATE ${this.#conversations} SET next_position = ${next} WHERE id = ${q.value(id)}`));
+        const owner = {
+          id,
+          ownerPrincipal: String(row[1]),
+          accessAttributes: row[2] == null ? null : (fromJson(row[2]) as Record<string, string[]>),
+        };
+        await this.#insertItems(tx, owner, start, now, items);
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * A page of a visible conversation's items: after the newest item named `after` (in `order`),
+   * at most `limit`. "no-conversation" when it is not visible, "no-cursor" when `after` names no item.
+   */
+  async page(
+    id: string,
+    visible: RowCondition,
+    slice: { after: string | undefined; limit: number; order: "asc" | "desc" },
+  ): Promise<ItemRows | "no-conversation" | "no-cursor"> {
+    return runStorage("listConversationItems", async () => {
+      if (!(await this.#find(this.#db, id, visible))) return "no-conversation";
+      let at: number | undefined;
+      if (slice.after !== undefined) {
+        at = await this.#position(id, slice.after);
+        if (at === undefined) return "no-cursor";
+      }
+      // Placeholders are bound in the order they are written (MySQL's and SQLite's are positional).
+      const p = new SqlParams(this.#dialect);
+      const where = `conversation_id = ${p.value(id)}`;
+      const from = at === undefined ? "" : ` AND position ${slice.order === "desc" ? "<" : ">"} ${p.value(String(at), "bigint")}`;
+      const result = await this.#db.queryRaw(
+        p.query(
+          `SELECT item FROM ${this.#items} WHERE ${where}${from} ` +
+            `ORDER BY position ${slice.order === "desc" ? "DESC" : "ASC"} LIMIT ${slice.limit + 1}`,
+        ),
+      );
+      const items = result.rows.map((r) => fromJson(r[0]));
+      return { items: items.slice(0, slice.limit), hasMore: items.length > slice.limit };
+    });
+  }
+
+  /** The newest item named `itemId` of a visible conversation; "no-conversation", or undefined when there is no such item. */
+  async item(id: string, itemId: string, visible: RowCondition): Promise<unknown> {
+    return runStorage("retrieveConversationItem", async () => {
+      if (!(await this.#find(this.#db, id, visible))) return "no-conversation";
+      const p = new SqlParams(this.#dialect);
+      const result = await this.#db.queryRaw(
+        p.query(
+          `SELECT item FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND item_id = ${p.value(itemId)} ` +
+            `ORDER BY position DESC LIMIT 1`,
+        ),
+      );
+      const row = result.rows[0];
+      return row ? fromJson(row[0]) : undefined;
+    });
+  }
+
+  /**
+   * Deletes the newest item named `itemId` of a conversation `writable` allows (under its row
+   * lock, as appends take it). Returns the conversation, "no-conversation", or "no-item".
+   */
+  async deleteItem(id: string, itemId: string, writable: RowCondition): Promise<ConversationRecord | "no-conversation" | "no-item"> {
+    return runStorage("deleteConversationItem", () =>
+      this.#db.transaction(async (tx) => {
+        const conversation = await this.#find(tx, id, writable, true);
+        if (!conversation) return "no-conversation";
+        const at = await this.#position(id, itemId, tx);
+        if (at === undefined) return "no-item";
+        const p = new SqlParams(this.#dialect);
+        await tx.executeRaw(
+          p.query(`DELETE FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND position = ${p.value(String(at), "bigint")}`),
+        );
+        return conversation;
+      }),
+    );
+  }
+
+  /**
+   * Deletes, oldest first and `batchSize` at a time, the conversations created before
+   * `createdBefore` (unix seconds) that `deletable` allows, each with its items. Returns how many.
+   */
+  async prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = await runStorage("pruneConversations", async () => {
+        const p = new SqlParams(this.#dialect);
+        const result = await this.#db.queryRaw(
+          p.query(
+            `SELECT id FROM ${this.#conversations} WHERE created_at < ${p.value(String(createdBefore), "bigint")} AND ` +
+              `${p.condition(deletable, this.#conversations)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
+          ),
+        );
+        return result.rows.map((r) => String(r[0]));
+      });
+      for (const id of ids) if (await this.delete(id, deletable)) deleted++;
+      onBatch?.(deleted);
+      if (ids.length < batchSize) return deleted;
+    }
+  }
+
+  async #find(on: Queryable, id: string, visible: RowCondition, lock = false): Promise<ConversationRecord | undefined> {
+    const p = new SqlParams(this.#dialect);
+    const result = await on.queryRaw(
+      p.query(
+        `SELECT id, created_at, metadata FROM ${this.#conversations} WHERE id = ${p.value(id)} AND ` +
+          `${p.condition(visible, this.#conversations)}${lock ? this.#dialect.lockRow : ""}`,
+      ),
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      id: String(row[0]),
+      createdAt: Number(row[1]),
+      metadata: row[2] == null ? null : (fromJson(row[2]) as Record<string, string>),
+    };
+  }
+
+  /** The position of the newest item named `itemId` in conversation `id`. */
+  async #position(id: string, itemId: string, on: Queryable = this.#db): Promise<number | undefined> {
+    const p = new SqlParams(this.#dialect);
+    const result = await on.queryRaw(
+      p.query(
+        `SELECT position FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND item_id = ${p.value(itemId)} ` +
+          `ORDER BY position DESC LIMIT 1`,
+      ),
+    );
+    const row = result.rows[0];
+    return row ? Number(row[0]) : undefined;
+  }
+
+  /** Inserts `items` at positions from `start`, with the conversation's owner columns. */
+  async #insertItems(
+    tx: Queryable,
+    owner: { id: string; ownerPrincipal: string; accessAttributes: Record<string, string[]> | null },
+    start: number,
+    now: number,
+    items: readonly NewItem[],
+  ): Promise<void> {
+    const attributes = owner.accessAttributes === null ? null : JSON.stringify(owner.accessAttributes);
+    for (let from = 0; from < items.length; from += INSERT_CHUNK) {
+      const p = new SqlParams(this.#dialect);
+      const rows = items.slice(from, from + INSERT_CHUNK).map((item, i) => {
+        const values = [
+          p.value(owner.id),
+          p.value(String(start + from + i), "bigint"),
+          p.value(item.itemId),
+          p.value(item.json, "json"),
+          p.value(String(now), "bigint"),
+          p.value(owner.ownerPrincipal),
+          p.value(attributes, "json"),
+        ];
+        return `(${values.join(", ")})`;
+      });
+      await tx.executeRaw(
+        p.query(
+          `INSERT INTO ${this.#items} (conversation_id, position, item_id, item, created_at, owner_principal, access_attributes) ` +
+            `VALUES ${rows.join(", ")}`,
+        ),
+      );
+    }
+  }
+}
