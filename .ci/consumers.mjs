@@ -81,14 +81,14 @@ async function expectStatus(url, status, check = () => true) {
 async function consumers() {
   const esm = temporary("ors-consumer-esm-");
   cpSync(join(root, "test", "consumers", "esm"), esm, { recursive: true });
-  run(esm, "npm", ["install", "--no-audit", "--no-fund", tarball, "openai@^6", "typescript@~5.9", "@types/node@^20"]);
+  run(esm, "npm", ["install", "--no-audit", "--no-fund", tarball, "openai@^7", "typescript@~5.9", "@types/node@^20"]);
   run(esm, "npx", ["tsc", "-p", "tsconfig.json"]);
   run(esm, "node", ["dist/check.js"], { DATABASE_URL: `file:${join(esm, "check.db")}` });
 
   const nest = temporary("ors-consumer-nest-");
   cpSync(join(root, "test", "consumers", "nest"), nest, { recursive: true });
   const nestPackages = ["@nestjs/common@^11", "@nestjs/core@^11", "reflect-metadata", "rxjs"];
-  run(nest, "npm", ["install", "--no-audit", "--no-fund", tarball, ...nestPackages, "openai@^6", "typescript@~5.9", "@types/node@^20"]);
+  run(nest, "npm", ["install", "--no-audit", "--no-fund", tarball, ...nestPackages, "openai@^7", "typescript@~5.9", "@types/node@^20"]);
   for (const [config, out] of [
     ["tsconfig.json", "dist"],
     ["tsconfig.node16.json", "dist-node16"],

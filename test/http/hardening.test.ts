@@ -58,7 +58,7 @@ describe("the Node bridge and the handler at their edges", () => {
     const port = await serve(createResponsesHandler(failing));
     const trace = await raw(port, `TRACE /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     expect(trace).toMatch(/^HTTP\/1\.1 405 /);
-    expect(trace.toLowerCase()).toContain("allow: get, head, delete");
+    expect(trace.toLowerCase()).toContain("allow: get, head, post, delete");
     const patch = await raw(port, `PATCH /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     expect(patch).toMatch(/^HTTP\/1\.1 405 /);
     expect(patch.toLowerCase()).toContain("allow: get");
