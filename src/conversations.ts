@@ -6,7 +6,7 @@
  * store/conversations.ts; nothing here speaks SQL.
  */
 import type { AllowedRows } from "./store/allowed.js";
-import { ConversationOperations, newId, type ConversationObject } from "./store/conversations.js";
+import { ConversationOperations, SessionOperations, newId, type ConversationObject } from "./store/conversations.js";
 import type { StoreRuntime } from "./store/runtime.js";
 import { AccessDeniedError, ValidationError } from "./errors.js";
 import { validate } from "./schemas/arguments.js";
@@ -136,6 +136,20 @@ function checkMetadata(metadata: unknown): Record<string, string> | null {
   );
 }
 
+/** What an Agents SDK session (openai-responses-store/agents) uses of a store's conversations: not public API. */
+interface SessionBackend {
+  session: SessionOperations;
+  allowed: AllowedRows;
+}
+const SESSION_BACKENDS = new WeakMap<object, SessionBackend>();
+
+/** The session operations and policy behind `conversations` (the agents entry's way in). */
+export function sessionBackend(conversations: object): SessionBackend {
+  const backend = SESSION_BACKENDS.get(conversations);
+  if (!backend) throw new TypeError("expected a ResponsesStore's conversations (store.conversations)");
+  return backend;
+}
+
 /**
  * A conversation's items: add, page, read and delete them (`store.conversations.items`).
  *
@@ -243,6 +257,7 @@ export class Conversations<T extends StoreTypes = StoreTypes> {
     this.#ops = new ConversationOperations(runtime);
     this.#allowed = allowed;
     this.items = new ConversationItems<T>(this.#ops, allowed);
+    SESSION_BACKENDS.set(this, { session: new SessionOperations(runtime), allowed });
   }
 
   /**

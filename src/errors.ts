@@ -24,6 +24,7 @@ export type ResponsesStoreErrorCode =
   | "CONVERSATION_NOT_FOUND"
   | "CONVERSATION_ID_CONFLICT"
   | "CONVERSATION_ITEM_NOT_FOUND"
+  | "CONVERSATION_HISTORY_CONFLICT"
   | "INVALID_OPTIONS"
   | "INVALID_POLICY"
   | "ACCESS_DENIED"
@@ -215,6 +216,34 @@ export class ConversationItemNotFoundError extends ResponsesStoreError {
     readonly conversationId: string,
   ) {
     super(`Conversation item ${itemId} not found in ${conversationId}`);
+  }
+}
+
+/**
+ * A session's history transaction was refused, and history is unchanged: its operation id was
+ * applied before with a different transaction, or the suffix it replaces is no longer the
+ * conversation's newest items.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await session.applyHistoryTransaction({ operationId: "op_1", transaction });
+ * } catch (error) {
+ *   if (error instanceof ConversationHistoryConflictError) console.warn(error.reason); // "operation" or "suffix"
+ * }
+ * ```
+ */
+export class ConversationHistoryConflictError extends ResponsesStoreError {
+  readonly code = "CONVERSATION_HISTORY_CONFLICT";
+  constructor(
+    readonly conversationId: string,
+    readonly reason: "operation" | "suffix",
+  ) {
+    super(
+      reason === "operation"
+        ? `Session history operation was already applied to ${conversationId} with a different transaction`
+        : `Session history suffix of ${conversationId} no longer matches the transaction's precondition`,
+    );
   }
 }
 

@@ -60,6 +60,7 @@ export {
   AccessDeniedError,
   ConfigurationError,
   ConversationIdConflictError,
+  ConversationHistoryConflictError,
   ConversationItemNotFoundError,
   ConversationNotFoundError,
   InputItemNotFoundError,

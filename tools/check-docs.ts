@@ -17,7 +17,9 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const ENTRIES = ["src/index.ts", "src/next/index.ts", "src/nest/index.ts", "src/openai.ts"].map((f) => join(root, f));
+const ENTRIES = ["src/index.ts", "src/next/index.ts", "src/nest/index.ts", "src/openai.ts", "src/agents/index.ts"].map((f) =>
+  join(root, f),
+);
 const OUT = join(root, "node_modules", ".cache", "doc-examples");
 
 /** What examples may use without declaring it: the names the docs share. */
@@ -50,6 +52,9 @@ declare function scheduleRetry(): void;
 declare function verify(authorization: string | null): string;
 declare function authenticate(request: Request): User | null;
 declare const app: import("@nestjs/common").INestApplication;
+declare const session: ResponsesStoreSession;
+declare const items: import("@openai/agents-core").AgentInputItem[];
+declare const transaction: import("@openai/agents-core").SessionHistoryTransaction;
 `;
 
 const problems: string[] = [];

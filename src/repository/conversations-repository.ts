@@ -9,6 +9,7 @@
  * 10-item one does. Access conditions (RowConditions) are decided by the store and applied to the
  * conversation row, whose id resource patterns name.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Db, Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation, runStorage } from "../db/transient.js";
@@ -34,6 +35,23 @@ export interface NewItem {
   json: string;
 }
 
+/** A session's operation: its id, and the digest of what it does. */
+export interface Operation {
+  id: string;
+  digest: string;
+}
+
+/** What a write on a conversation did: done, nothing (an operation recorded already), refused, or no such conversation. */
+export type Outcome = "done" | "applied" | "conflict" | "no-conversation";
+
+/** A locked conversation: its next position and owner columns. */
+interface Locked {
+  id: string;
+  next: number;
+  ownerPrincipal: string;
+  accessAttributes: Record<string, string[]> | null;
+}
+
 /** A page of items, in the order asked for, and whether more follow. */
 export interface ItemRows {
   items: unknown[];
@@ -49,18 +67,24 @@ export class ConversationsRepository {
   readonly #dialect: Dialect;
   readonly #conversations: string;
   readonly #items: string;
+  readonly #operations: string;
 
-  /** `conversations`, `items`: the tables' SQL names (schema-qualified where configured). */
-  constructor(db: Db, dialect: Dialect, conversations = "conversations", items = "conversation_items") {
+  /** The tables' SQL names (schema-qualified where configured). */
+  constructor(db: Db, dialect: Dialect, tables: { conversations: string; items: string; operations: string }) {
     this.#db = db;
     this.#dialect = dialect;
-    this.#conversations = conversations;
-    this.#items = items;
+    this.#conversations = tables.conversations;
+    this.#items = tables.items;
+    this.#operations = tables.operations;
   }
 
   /** The same repository over `db` (a call's bounded view of the connection). */
   on(db: Db): ConversationsRepository {
-    return new ConversationsRepository(db, this.#dialect, this.#conversations, this.#items);
+    return new ConversationsRepository(db, this.#dialect, {
+      conversations: this.#conversations,
+      items: this.#items,
+      operations: this.#operations,
+    });
   }
 
   /** Creates a conversation with its first items, in one transaction; false when its id is taken. */
@@ -127,8 +151,10 @@ export class ConversationsRepository {
           p.query(`DELETE FROM ${this.#conversations} WHERE id = ${p.value(id)} AND ${p.condition(deletable, this.#conversations)}`),
         );
         if (!deleted) return false;
-        const q = new SqlParams(this.#dialect);
-        await tx.executeRaw(q.query(`DELETE FROM ${this.#items} WHERE conversation_id = ${q.value(id)}`));
+        for (const table of [this.#items, this.#operations]) {
+          const q = new SqlParams(this.#dialect);
+          await tx.executeRaw(q.query(`DELETE FROM ${table} WHERE conversation_id = ${q.value(id)}`));
+        }
         return true;
       }),
     );
@@ -136,32 +162,154 @@ export class ConversationsRepository {
 
   /**
    * Adds `items` at the end of a conversation `writable` allows, at consecutive positions taken
-   * under its row lock; false when there is no such conversation.
+   * under its row lock. With `op`, the operation is recorded in the same transaction: one already
+   * recorded with the same digest applies nothing ("applied"), with another digest nothing
+   * ("conflict").
    */
-  async append(id: string, items: readonly NewItem[], writable: RowCondition, now: number): Promise<boolean> {
+  async append(id: string, items: readonly NewItem[], writable: RowCondition, now: number, op?: Operation): Promise<Outcome> {
     return runStorage("createConversationItems", () =>
       this.#db.transaction(async (tx) => {
+        const locked = await this.#lock(tx, id, writable);
+        if (!locked) return "no-conversation";
+        const recorded = op ? await this.#recorded(tx, id, op) : "new";
+        if (recorded !== "new") return recorded;
+        await this.#take(tx, id, locked.next, items.length);
+        await this.#insertItems(tx, locked, locked.next, now, items);
+        if (op) await this.#record(tx, id, op, now);
+        return "done";
+      }),
+    );
+  }
+
+  /**
+   * Replaces the newest items with `replacement` when they equal `expected` (as JSON values),
+   * under the conversation's row lock, with `op` recorded in the same transaction; "mismatch"
+   * (nothing changed) when they differ.
+   */
+  async replaceSuffix(
+    id: string,
+    expected: readonly unknown[],
+    replacement: readonly NewItem[],
+    writable: RowCondition,
+    now: number,
+    op: Operation,
+  ): Promise<Outcome | "mismatch"> {
+    return runStorage("applyHistoryTransaction", () =>
+      this.#db.transaction(async (tx) => {
+        const locked = await this.#lock(tx, id, writable);
+        if (!locked) return "no-conversation";
+        const recorded = await this.#recorded(tx, id, op);
+        if (recorded !== "new") return recorded;
+        const newest = expected.length ? await this.#newest(tx, id, expected.length) : [];
+        const actual = newest.map((r) => r.item).reverse();
+        if (actual.length !== expected.length || !isDeepStrictEqual(actual, expected)) return "mismatch";
+        if (newest.length) {
+          const p = new SqlParams(this.#dialect);
+          const from = newest.at(-1)!.position;
+          await tx.executeRaw(
+            p.query(`DELETE FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND position >= ${p.value(String(from), "bigint")}`),
+          );
+        }
+        await this.#take(tx, id, locked.next, replacement.length);
+        await this.#insertItems(tx, locked, locked.next, now, replacement);
+        await this.#record(tx, id, op, now);
+        return "done";
+      }),
+    );
+  }
+
+  /** Removes and returns the newest item of a conversation `writable` allows (undefined when it has none). */
+  async pop(id: string, writable: RowCondition): Promise<unknown> {
+    return runStorage("popConversationItem", () =>
+      this.#db.transaction(async (tx) => {
+        if (!(await this.#lock(tx, id, writable))) return "no-conversation";
+        const [newest] = await this.#newest(tx, id, 1);
+        if (!newest) return undefined;
         const p = new SqlParams(this.#dialect);
-        const result = await tx.queryRaw(
+        await tx.executeRaw(
           p.query(
-            `SELECT next_position, owner_principal, access_attributes FROM ${this.#conversations} ` +
-              `WHERE id = ${p.value(id)} AND ${p.condition(writable, this.#conversations)}${this.#dialect.lockRow}`,
+            `DELETE FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND position = ${p.value(String(newest.position), "bigint")}`,
           ),
         );
-        const row = result.rows[0];
-        if (!row) return false;
-        const start = Number(row[0]);
-        const q = new SqlParams(this.#dialect);
-        const next = q.value(String(start + items.length), "bigint");
-        await tx.executeRaw(q.query(`UPDATE ${this.#conversations} SET next_position = ${next} WHERE id = ${q.value(id)}`));
-        const owner = {
-          id,
-          ownerPrincipal: String(row[1]),
-          accessAttributes: row[2] == null ? null : (fromJson(row[2]) as Record<string, string[]>),
-        };
-        await this.#insertItems(tx, owner, start, now, items);
+        return newest.item;
+      }),
+    );
+  }
+
+  /** Removes every item of a conversation `writable` allows, and its recorded operations; false when there is none. */
+  async clear(id: string, writable: RowCondition): Promise<boolean> {
+    return runStorage("clearConversation", () =>
+      this.#db.transaction(async (tx) => {
+        if (!(await this.#lock(tx, id, writable))) return false;
+        for (const table of [this.#items, this.#operations]) {
+          const p = new SqlParams(this.#dialect);
+          await tx.executeRaw(p.query(`DELETE FROM ${table} WHERE conversation_id = ${p.value(id)}`));
+        }
         return true;
       }),
+    );
+  }
+
+  /** Every item of a visible conversation, oldest first; undefined when it is not visible. */
+  async all(id: string, visible: RowCondition): Promise<unknown[] | undefined> {
+    return runStorage("listConversationItems", async () => {
+      if (!(await this.#find(this.#db, id, visible))) return undefined;
+      const p = new SqlParams(this.#dialect);
+      const result = await this.#db.queryRaw(
+        p.query(`SELECT item FROM ${this.#items} WHERE conversation_id = ${p.value(id)} ORDER BY position ASC`),
+      );
+      return result.rows.map((r) => fromJson(r[0]));
+    });
+  }
+
+  /** The conversation's row, locked until the transaction ends, if `writable` allows it: its next position and owner columns. */
+  async #lock(tx: Queryable, id: string, writable: RowCondition): Promise<Locked | undefined> {
+    const p = new SqlParams(this.#dialect);
+    const result = await tx.queryRaw(
+      p.query(
+        `SELECT next_position, owner_principal, access_attributes FROM ${this.#conversations} ` +
+          `WHERE id = ${p.value(id)} AND ${p.condition(writable, this.#conversations)}${this.#dialect.lockRow}`,
+      ),
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const attributes = row[2] == null ? null : (fromJson(row[2]) as Record<string, string[]>);
+    return { id, next: Number(row[0]), ownerPrincipal: String(row[1]), accessAttributes: attributes };
+  }
+
+  /** Moves the conversation's next position past `count` new items (its row is locked). */
+  async #take(tx: Queryable, id: string, next: number, count: number): Promise<void> {
+    if (!count) return;
+    const p = new SqlParams(this.#dialect);
+    const to = p.value(String(next + count), "bigint");
+    await tx.executeRaw(p.query(`UPDATE ${this.#conversations} SET next_position = ${to} WHERE id = ${p.value(id)}`));
+  }
+
+  /** The newest `count` items with their positions, newest first. */
+  async #newest(tx: Queryable, id: string, count: number): Promise<{ position: number; item: unknown }[]> {
+    const p = new SqlParams(this.#dialect);
+    const result = await tx.queryRaw(
+      p.query(`SELECT position, item FROM ${this.#items} WHERE conversation_id = ${p.value(id)} ORDER BY position DESC LIMIT ${count}`),
+    );
+    return result.rows.map((r) => ({ position: Number(r[0]), item: fromJson(r[1]) }));
+  }
+
+  /** Whether `op` was recorded for the conversation: not yet, with the same digest, or with another. */
+  async #recorded(tx: Queryable, id: string, op: Operation): Promise<"new" | "applied" | "conflict"> {
+    const p = new SqlParams(this.#dialect);
+    const result = await tx.queryRaw(
+      p.query(`SELECT digest FROM ${this.#operations} WHERE conversation_id = ${p.value(id)} AND operation_id = ${p.value(op.id)}`),
+    );
+    const row = result.rows[0];
+    if (!row) return "new";
+    return String(row[0]) === op.digest ? "applied" : "conflict";
+  }
+
+  async #record(tx: Queryable, id: string, op: Operation, now: number): Promise<void> {
+    const p = new SqlParams(this.#dialect);
+    const values = [p.value(id), p.value(op.id), p.value(op.digest), p.value(String(now), "bigint")];
+    await tx.executeRaw(
+      p.query(`INSERT INTO ${this.#operations} (conversation_id, operation_id, digest, created_at) VALUES (${values.join(", ")})`),
     );
   }
 

@@ -18,6 +18,8 @@ const SCHEMAS = {
   response: responseObjectSchema,
   input: z.array(inputItemSchema),
   messages: z.array(chatCompletionMessageSchema),
+  // An Agents SDK session's items: the SDK's own shapes, so objects of JSON and nothing more.
+  items: z.array(z.looseObject({})),
 } as const satisfies Record<string, z.ZodType>;
 
 /** A stored argument's name, as ValidationError reports it. */
@@ -32,6 +34,7 @@ const LEVELS: Record<StoredArgument, number> = {
   response: MAX_STORED_DEPTH,
   input: MAX_STORED_DEPTH - 1,
   messages: MAX_STORED_DEPTH - 1,
+  items: MAX_STORED_DEPTH - 1,
 };
 
 /** Each schema, plus the check that the value round-trips through JSON unchanged, within its levels. */

@@ -33,7 +33,11 @@ function repositoriesOn(
     // Remembered turns answer reads on replicas too, under the same digest check against the replica's row.
     responses: new ResponsesRepository(db, dialect, table("openai_responses"), digests, remembered),
     messages: new ConversationMessagesRepository(db, dialect, table("conversation_messages")),
-    conversations: new ConversationsRepository(db, dialect, table("conversations"), table("conversation_items")),
+    conversations: new ConversationsRepository(db, dialect, {
+      conversations: table("conversations"),
+      items: table("conversation_items"),
+      operations: table("conversation_operations"),
+    }),
   };
 }
 

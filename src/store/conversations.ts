@@ -1,8 +1,13 @@
 /** The Conversations API's bodies: conversations and their items over the runtime, with access already decided. */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ownerColumns } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
-import { ConversationIdConflictError, ConversationItemNotFoundError, ConversationNotFoundError } from "../errors.js";
+import {
+  ConversationHistoryConflictError,
+  ConversationIdConflictError,
+  ConversationItemNotFoundError,
+  ConversationNotFoundError,
+} from "../errors.js";
 import type { ConversationRecord, NewItem } from "../repository/conversations-repository.js";
 import { withoutGatedFields } from "../repository/input-items.js";
 import type { ListPage } from "../repository/keyset.js";
@@ -47,14 +52,34 @@ function shown(c: ConversationRecord): ConversationObject {
 }
 
 /**
- * Items as added: copies taken at the call, each with its id (one is assigned to an item that
- * has none, as the hosted API does: `msg_` for messages, `item_` otherwise), and its JSON.
+ * A message as the hosted API keeps it: `type: "message"`, and text content as a list of parts
+ * (`input_text`, or `output_text` for the assistant), which readers such as the Agents SDK's
+ * conversation session expect. Other items are kept as given.
+ */
+function normalized(item: Item): Item {
+  const message = item.type === "message" || (item.type == null && "role" in item);
+  if (!message) return item;
+  const content =
+    typeof item.content === "string"
+      ? [
+          item.role === "assistant"
+            ? { type: "output_text", text: item.content, annotations: [] }
+            : { type: "input_text", text: item.content },
+        ]
+      : item.content;
+  return { type: "message", ...item, content };
+}
+
+/**
+ * Items as added: copies taken at the call, messages normalized as the hosted API keeps them,
+ * each with its id (one is assigned to an item that has none, as the hosted API does: `msg_` for
+ * messages, `item_` otherwise), and its JSON.
  */
 function added(items: readonly unknown[]): { shown: Item[]; rows: NewItem[] } {
-  const shown = (structuredClone([...items]) as Item[]).map((item) => {
+  const shown = (structuredClone([...items]) as Item[]).map((given) => {
+    const item = normalized(given);
     if (typeof item.id === "string" && item.id !== "") return item;
-    const message = item.type === "message" || (item.type == null && "role" in item);
-    return { ...item, id: newId(message ? "msg" : "item") };
+    return { ...item, id: newId(item.type === "message" ? "msg" : "item") };
   });
   return { shown, rows: shown.map((item) => ({ itemId: item.id as string, json: JSON.stringify(item) })) };
 }
@@ -64,6 +89,102 @@ function itemPage(items: readonly unknown[], hasMore: boolean, include: readonly
   const data = (items as Item[]).map((item) => withoutGatedFields(item, include) as Item);
   const idOf = (item: Item | undefined) => (typeof item?.id === "string" ? item.id : null);
   return { object: "list", data, first_id: idOf(data[0]), last_id: idOf(data.at(-1)), has_more: hasMore };
+}
+
+/** A session's items as stored: exactly as given (no id is added), each under its own id or a new one. */
+function asGiven(items: readonly unknown[]): NewItem[] {
+  return (structuredClone([...items]) as Item[]).map((item) => ({
+    itemId: typeof item.id === "string" && isKey(item.id) ? item.id : newId("item"),
+    json: JSON.stringify(item),
+  }));
+}
+
+/** SHA-256 of a JSON value with its keys sorted: the same for the same value, however its keys were ordered. */
+function digestOf(value: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Item)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(value)))
+    .digest("hex");
+}
+
+/** The history changes of an Agents SDK session, over one runtime: items stored exactly as the session gives them. */
+export class SessionOperations {
+  readonly #runtime: StoreRuntime;
+
+  constructor(runtime: StoreRuntime) {
+    this.#runtime = runtime;
+  }
+
+  /** Appends items, atomically with `operation` when given (a repeat applies nothing). */
+  async append(
+    id: string,
+    items: readonly unknown[],
+    writable: RowCondition,
+    operation?: { id: string; transaction: unknown },
+  ): Promise<void> {
+    const rows = asGiven(items);
+    const op = operation && { id: operation.id, digest: digestOf(operation.transaction) };
+    const now = Math.floor(Date.now() / 1000);
+    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.append(id, rows, writable, now, op));
+    if (outcome === "no-conversation") throw new ConversationNotFoundError(id);
+    if (outcome === "conflict") throw new ConversationHistoryConflictError(id, "operation");
+  }
+
+  /** Replaces the newest items when they equal `expected`, atomically with `operation`. */
+  async replaceSuffix(
+    id: string,
+    expected: readonly unknown[],
+    replacement: readonly unknown[],
+    writable: RowCondition,
+    operation: { id: string; transaction: unknown },
+  ): Promise<void> {
+    const rows = asGiven(replacement);
+    const op = { id: operation.id, digest: digestOf(operation.transaction) };
+    const wanted = JSON.parse(JSON.stringify(expected)) as unknown[];
+    const now = Math.floor(Date.now() / 1000);
+    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) =>
+      conversations.replaceSuffix(id, wanted, rows, writable, now, op),
+    );
+    if (outcome === "no-conversation") throw new ConversationNotFoundError(id);
+    if (outcome === "conflict") throw new ConversationHistoryConflictError(id, "operation");
+    if (outcome === "mismatch") throw new ConversationHistoryConflictError(id, "suffix");
+  }
+
+  /** Removes and returns the newest item (undefined when there is none). */
+  async pop(id: string, writable: RowCondition): Promise<unknown> {
+    const popped = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.pop(id, writable));
+    if (popped === "no-conversation") throw new ConversationNotFoundError(id);
+    return popped;
+  }
+
+  /** Removes every item and recorded operation. */
+  async clear(id: string, writable: RowCondition): Promise<void> {
+    if (!(await this.#runtime.onPrimary("none", ({ conversations }) => conversations.clear(id, writable))))
+      throw new ConversationNotFoundError(id);
+  }
+
+  /** The newest `limit` items, oldest first; every item without a limit. */
+  async items(id: string, visible: RowCondition, limit: number | undefined): Promise<unknown[]> {
+    if (limit !== undefined) {
+      const page = await this.#runtime.read("none", ({ conversations }) =>
+        conversations.page(id, visible, { after: undefined, limit, order: "desc" }),
+      );
+      if (page === "no-conversation" || page === "no-cursor") throw new ConversationNotFoundError(id);
+      return page.items.reverse();
+    }
+    const all = await this.#runtime.read("none", ({ conversations }) => conversations.all(id, visible));
+    if (!all) throw new ConversationNotFoundError(id);
+    return all;
+  }
 }
 
 /** Conversations and their items over one runtime (the write queue never carries them: nothing to settle). */
@@ -124,7 +245,7 @@ export class ConversationOperations {
     const { shown: copies, rows } = added(items);
     const now = Math.floor(Date.now() / 1000);
     const done = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.append(id, rows, writable, now));
-    if (!done) throw new ConversationNotFoundError(id);
+    if (done === "no-conversation") throw new ConversationNotFoundError(id);
     return itemPage(copies, false, INCLUDE_VALUES); // the caller's own items, as given: nothing hidden
   }
 

@@ -70,7 +70,10 @@ describe.each(PROVIDERS)("Conversations API on $label, through the openai SDK", 
     };
     expect(await seen("asc")).toEqual(ids);
     expect(await seen("desc")).toEqual([...ids].reverse());
-    expect(await alice.conversations.items.retrieve(ids[3]!, { conversation_id: id })).toMatchObject({ id: ids[3], content: "item 3" });
+    expect(await alice.conversations.items.retrieve(ids[3]!, { conversation_id: id })).toMatchObject({
+      id: ids[3],
+      content: [{ type: "input_text", text: "item 3" }],
+    });
     const after = await alice.conversations.items.delete(ids[3]!, { conversation_id: id });
     expect(after).toMatchObject({ id, object: "conversation" });
     expect(await seen("asc")).toEqual(ids.filter((_, i) => i !== 3));

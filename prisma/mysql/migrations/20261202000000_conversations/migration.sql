@@ -29,3 +29,15 @@ CREATE TABLE `conversation_items` (
     INDEX `conversation_items_conversation_id_item_id_idx`(`conversation_id`, `item_id`),
     PRIMARY KEY (`conversation_id`, `position`)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+-- The operations a session applied (the Agents SDK's history transactions): each id once per
+-- conversation, with a digest of what it did, recorded in the transaction that did it.
+CREATE TABLE `conversation_operations` (
+    `conversation_id` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL,
+    `operation_id` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL,
+    `digest` VARCHAR(64) NOT NULL,
+    `created_at` BIGINT NOT NULL,
+
+    PRIMARY KEY (`conversation_id`, `operation_id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;

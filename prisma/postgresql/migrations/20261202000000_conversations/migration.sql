@@ -27,6 +27,18 @@ CREATE TABLE "conversation_items" (
     CONSTRAINT "conversation_items_pkey" PRIMARY KEY ("conversation_id","position")
 );
 
+-- CreateTable
+-- The operations a session applied (the Agents SDK's history transactions): each id once per
+-- conversation, with a digest of what it did, recorded in the transaction that did it.
+CREATE TABLE "conversation_operations" (
+    "conversation_id" TEXT COLLATE "C" NOT NULL,
+    "operation_id" TEXT COLLATE "C" NOT NULL,
+    "digest" TEXT NOT NULL,
+    "created_at" BIGINT NOT NULL,
+
+    CONSTRAINT "conversation_operations_pkey" PRIMARY KEY ("conversation_id","operation_id")
+);
+
 -- CreateIndex
 CREATE INDEX "conversations_created_at_id_idx" ON "conversations"("created_at", "id");
 

@@ -24,6 +24,18 @@ CREATE TABLE "conversation_items" (
     PRIMARY KEY ("conversation_id", "position")
 );
 
+-- CreateTable
+-- The operations a session applied (the Agents SDK's history transactions): each id once per
+-- conversation, with a digest of what it did, recorded in the transaction that did it.
+CREATE TABLE "conversation_operations" (
+    "conversation_id" TEXT NOT NULL,
+    "operation_id" TEXT NOT NULL,
+    "digest" TEXT NOT NULL,
+    "created_at" BIGINT NOT NULL,
+
+    PRIMARY KEY ("conversation_id", "operation_id")
+);
+
 -- CreateIndex
 CREATE INDEX "conversations_created_at_id_idx" ON "conversations"("created_at", "id");
 
