@@ -349,11 +349,10 @@ export class ConversationsRepository {
     return runStorage("retrieveConversationItem", async () => {
       if (!(await this.#find(this.#db, id, visible))) return "no-conversation";
       const p = new SqlParams(this.#dialect);
+      const at = await this.#position(id, itemId);
+      if (at === undefined) return undefined;
       const result = await this.#db.queryRaw(
-        p.query(
-          `SELECT item FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND item_id = ${p.value(itemId)} ` +
-            `ORDER BY position DESC LIMIT 1`,
-        ),
+        p.query(`SELECT item FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND position = ${p.value(String(at), "bigint")}`),
       );
       const row = result.rows[0];
       return row ? fromJson(row[0]) : undefined;
@@ -423,14 +422,13 @@ export class ConversationsRepository {
   /** The position of the newest item named `itemId` in conversation `id`. */
   async #position(id: string, itemId: string, on: Queryable = this.#db): Promise<number | undefined> {
     const p = new SqlParams(this.#dialect);
+    // MAX over the (conversation_id, item_id, position) index: an ORDER BY position could walk the
+    // primary key back from the newest item instead, through every item after it.
     const result = await on.queryRaw(
-      p.query(
-        `SELECT position FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND item_id = ${p.value(itemId)} ` +
-          `ORDER BY position DESC LIMIT 1`,
-      ),
+      p.query(`SELECT MAX(position) FROM ${this.#items} WHERE conversation_id = ${p.value(id)} AND item_id = ${p.value(itemId)}`),
     );
-    const row = result.rows[0];
-    return row ? Number(row[0]) : undefined;
+    const found = result.rows[0]?.[0];
+    return found === null || found === undefined ? undefined : Number(found);
   }
 
   /** Inserts `items` at positions from `start`, with the conversation's owner columns. */

@@ -56,7 +56,14 @@ describe.skipIf(!pgProvider)(`PostgreSQL ?schema= ${pgProvider ? "" : "(skipped:
       );
       expect(tables).toEqual(
         ["tenant b", "tenant_a"].flatMap((schema) =>
-          ["_prisma_migrations", "conversation_messages", "openai_responses"].map((name) => ({ schema, name })),
+          [
+            "_prisma_migrations",
+            "conversation_items",
+            "conversation_messages",
+            "conversation_operations",
+            "conversations",
+            "openai_responses",
+          ].map((name) => ({ schema, name })),
         ),
       );
       // What `prisma migrate status` reads with the same URL: Prisma's engine on that schema.

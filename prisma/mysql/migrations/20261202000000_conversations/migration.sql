@@ -26,7 +26,7 @@ CREATE TABLE `conversation_items` (
     `owner_principal` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL DEFAULT '',
     `access_attributes` JSON NULL,
 
-    INDEX `conversation_items_conversation_id_item_id_idx`(`conversation_id`, `item_id`),
+    INDEX `conversation_items_conversation_id_item_id_position_idx`(`conversation_id`, `item_id`, `position`),
     PRIMARY KEY (`conversation_id`, `position`)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 

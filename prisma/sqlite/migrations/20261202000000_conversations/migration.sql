@@ -43,4 +43,4 @@ CREATE INDEX "conversations_created_at_id_idx" ON "conversations"("created_at", 
 CREATE INDEX "conversations_owner_principal_created_at_id_idx" ON "conversations"("owner_principal", "created_at", "id");
 
 -- CreateIndex
-CREATE INDEX "conversation_items_conversation_id_item_id_idx" ON "conversation_items"("conversation_id", "item_id");
+CREATE INDEX "conversation_items_conversation_id_item_id_position_idx" ON "conversation_items"("conversation_id", "item_id", "position");
