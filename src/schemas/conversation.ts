@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { keyString, storableString } from "./common.js";
-import { INCLUDE_VALUES } from "./params.js";
+import { cursor, includeParam, limit, orderParam } from "./params.js";
 
 /** Most metadata pairs, key length and value length, as the hosted API allows. */
 const METADATA_LIMITS = { pairs: 16, keyLength: 64, valueLength: 512 } as const;
@@ -33,29 +33,5 @@ export const metadataSchema = z
 /** A conversation item's own id, when it brings one: a key the databases store exactly. */
 export const itemIdSchema = keyString("id");
 
-/** Parameters of a page of a conversation's items. */
-export const listConversationItemsSchema = z.object({
-  after: z
-    .string()
-    .nullish()
-    .transform((v) => v || undefined),
-  include: z
-    .array(
-      z.enum(INCLUDE_VALUES, {
-        error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}`,
-      }),
-    )
-    .nullish()
-    .transform((v) => v ?? []),
-  limit: z
-    .number("limit must be a number")
-    .int("limit must be an integer")
-    .min(1, "limit must be between 1 and 100")
-    .max(100, "limit must be between 1 and 100")
-    .nullish()
-    .transform((v) => v ?? 20),
-  order: z
-    .enum(["asc", "desc"], "order must be 'asc' or 'desc'")
-    .nullish()
-    .transform((v) => v ?? "desc"),
-});
+/** Parameters of a page of a conversation's items: as input-item pages', with `after` only. */
+export const listConversationItemsSchema = z.object({ after: cursor, include: includeParam, limit: limit(20), order: orderParam });

@@ -62,7 +62,10 @@ export const INCLUDE_VALUES = [
 export type IncludeValue = (typeof INCLUDE_VALUES)[number];
 
 const order = z.enum(["asc", "desc"], { error: "order must be 'asc' or 'desc'" });
-const limit = (fallback: number) =>
+/** `order`, checked: newest first unless asked. */
+export const orderParam = order.nullish().transform((v) => v ?? "desc");
+/** A page's `limit`, 1..100, with its default. */
+export const limit = (fallback: number) =>
   z
     .number({ error: "limit must be an integer between 1 and 100" })
     .int("limit must be an integer between 1 and 100")
@@ -71,7 +74,7 @@ const limit = (fallback: number) =>
     .nullish()
     .transform((v) => v ?? fallback);
 /** "" and null mean "no cursor", as in the reference. */
-const cursor = z
+export const cursor = z
   .string({ error: "cursor must be a string" })
   .nullish()
   .transform((v) => v || undefined);
@@ -91,20 +94,23 @@ export const listResponsesParamsSchema = z.object({
   order: order.nullish().transform((v) => v ?? "desc"),
 });
 
+/** `include`: the gated fields a page returns, each a known value. */
+export const includeParam = z
+  .array(
+    z.enum(INCLUDE_VALUES, {
+      error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}`,
+    }),
+  )
+  .nullish()
+  .transform((v) => v ?? []);
+
 /** Parameters of `listResponseInputItems`. */
 export const listInputItemsParamsSchema = z.object({
   after: cursor,
   before: cursor,
-  include: z
-    .array(
-      z.enum(INCLUDE_VALUES, {
-        error: (i) => `unknown include value ${JSON.stringify(i.input)}; expected one of ${INCLUDE_VALUES.join(", ")}`,
-      }),
-    )
-    .nullish()
-    .transform((v) => v ?? []),
+  include: includeParam,
   limit: limit(20),
-  order: order.nullish().transform((v) => v ?? "desc"),
+  order: orderParam,
 });
 
 /**

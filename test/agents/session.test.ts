@@ -2,16 +2,15 @@
 // the SDK's own run() with a scripted model, resumed by a second process; its Session methods
 // and history transactions; and the SDK's own OpenAIConversationsSession against the handler.
 import { execFile } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Agent, OpenAIConversationsSession, run } from "@openai/agents";
 import OpenAI from "openai";
-import { afterEach, describe, expect, test } from "vitest";
-import { ConversationHistoryConflictError, createResponsesHandler, toNodeListener } from "../../src/index.js";
+import { describe, expect, test } from "vitest";
+import { ConversationHistoryConflictError, createResponsesHandler } from "../../src/index.js";
 import { ResponsesStoreSession } from "../../src/agents/index.js";
 import { PROVIDERS } from "../support/databases.js";
+import { loopbackServers } from "../support/loopback.js";
 import { alice, bob, storeFactory } from "../support/fixtures.js";
 import { ScriptedModel, texts } from "../support/scripted-model.js";
 
@@ -20,11 +19,7 @@ const user = (text: string) => ({ role: "user" as const, content: text });
 
 describe.each(PROVIDERS)("Agents SDK sessions on $label", (provider) => {
   const stores = storeFactory(provider);
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    server = undefined;
-  });
+  const listen = loopbackServers();
 
   test("run() over several turns keeps the whole history, and a second process resumes it", { timeout: 60_000 }, async () => {
     const store = await stores.open();
@@ -109,10 +104,7 @@ describe.each(PROVIDERS)("Agents SDK sessions on $label", (provider) => {
   test("the SDK's own OpenAIConversationsSession works against the handler, with baseURL", { timeout: 60_000 }, async () => {
     const store = await stores.open();
     const authenticate = (req: Request) => ({ principal: req.headers.get("authorization")!.replace(/^Bearer /, "") });
-    const listener = toNodeListener(createResponsesHandler(store, { authenticate, onError: () => {} }));
-    server = createServer((req, res) => void listener(req, res));
-    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const baseURL = `${await listen(createResponsesHandler(store, { authenticate, onError: () => {} }))}/v1`;
     const session = new OpenAIConversationsSession({ client: new OpenAI({ baseURL, apiKey: "alice", maxRetries: 0 }) });
     const model = new ScriptedModel();
     const agent = new Agent({ name: "Assistant", model });

@@ -10,7 +10,7 @@ import pg from "pg";
 import { describe, expect, test } from "vitest";
 import { createResponsesStore } from "../../src/index.js";
 import { sqlitePath } from "../../src/db/providers.js";
-import { PROVIDERS, freshDatabase } from "../support/databases.js";
+import { PROVIDERS, STORE_TABLES, freshDatabase } from "../support/databases.js";
 import { alice, chainTurns, listAllIds, makeResponse, silentLogger, storeFactory } from "../support/fixtures.js";
 import { insertLegacyRows, storedRow } from "../support/raw-rows.js";
 
@@ -171,14 +171,7 @@ describe("responses-store CLI", () => {
       expect((await cli(url, "--direct-url", url, "migrate", "deploy")).out).toContain("Applied 20261124000000_init");
       expect(await cli(url, "migrate", "status")).toMatchObject({ code: 0, out: expect.stringContaining("(schema cli_app)") });
       const tables = await pgQuery(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'cli_app' ORDER BY 1`);
-      expect(tables.map((t) => t.table_name)).toEqual([
-        "_prisma_migrations",
-        "conversation_items",
-        "conversation_messages",
-        "conversation_operations",
-        "conversations",
-        "openai_responses",
-      ]);
+      expect(tables.map((t) => t.table_name)).toEqual(STORE_TABLES);
       const served = await startServe(url, "--user-header", "x-user", "--demo");
       const page = (await (await runPrintedCurl(served.output())).json()) as { data: unknown[] };
       expect(page.data).toHaveLength(5);

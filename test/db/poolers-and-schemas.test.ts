@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { describe, expect, test } from "vitest";
 import { ConfigurationError, bundledMigrations, createResponsesStore, migrationStatus } from "../../src/index.js";
-import { PROVIDERS, freshDatabase } from "../support/databases.js";
+import { PROVIDERS, STORE_TABLES, freshDatabase } from "../support/databases.js";
 import { makeResponse, silentLogger, userMessage } from "../support/fixtures.js";
 import { canRunPgBouncer, startPgBouncer } from "../support/pgbouncer.js";
 import { migrationList, openEngine } from "../support/schema-engine.js";
@@ -54,18 +54,7 @@ describe.skipIf(!pgProvider)(`PostgreSQL ?schema= ${pgProvider ? "" : "(skipped:
         db.url,
         `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
       );
-      expect(tables).toEqual(
-        ["tenant b", "tenant_a"].flatMap((schema) =>
-          [
-            "_prisma_migrations",
-            "conversation_items",
-            "conversation_messages",
-            "conversation_operations",
-            "conversations",
-            "openai_responses",
-          ].map((name) => ({ schema, name })),
-        ),
-      );
+      expect(tables).toEqual(["tenant b", "tenant_a"].flatMap((schema) => STORE_TABLES.map((name) => ({ schema, name }))));
       // What `prisma migrate status` reads with the same URL: Prisma's engine on that schema.
       const { engine, close } = await openEngine("postgresql", withParams(db.url, { options: "-c search_path=tenant_a" }));
       try {

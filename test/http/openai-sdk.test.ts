@@ -1,33 +1,21 @@
 // The HTTP handler served on loopback and driven by the official `openai` npm SDK: retrieve,
 // delete, input-item auto-pagination, errors as the SDK's error classes; plus the list
 // extension and routing details over plain fetch.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { afterEach, describe, expect, test } from "vitest";
-import { createResponsesHandler, toNodeListener, type ResponsesStore } from "../../src/index.js";
+import { describe, expect, test } from "vitest";
+import { createResponsesHandler, type ResponsesStore } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
+import { bearerUser, loopbackServers } from "../support/loopback.js";
 import { inputItems, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
 
-/** Bearer <principal> → that user; no header → no user. */
-const authenticate = (req: Request) => {
-  const token = req.headers.get("authorization")?.replace(/^Bearer /, "");
-  return token && token !== "anonymous" ? { principal: token } : null;
-};
+const authenticate = bearerUser;
 
 describe.each(PROVIDERS)("HTTP API on $label, through the openai SDK", (provider) => {
   const stores = storeFactory(provider);
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    server = undefined;
-  });
+  const listen = loopbackServers();
 
   async function serve(store: ResponsesStore, basePath?: string) {
-    const listener = toNodeListener(createResponsesHandler(store, { authenticate, basePath, onError: () => {} }));
-    server = createServer((req, res) => void listener(req, res));
-    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const origin = await listen(createResponsesHandler(store, { authenticate, basePath, onError: () => {} }));
     const client = (user: string) => new OpenAI({ baseURL: `${origin}${basePath ?? "/v1"}`, apiKey: user, maxRetries: 0 });
     return { origin, client };
   }

@@ -139,7 +139,9 @@ describe.each(PROVIDERS)("conversations on $label", (provider) => {
     );
     expect((await store.conversations.items.list(id, { user: alice })).data).toEqual([]);
     await expect(store.conversations.update(id, { metadata: pairs(17), user: alice })).rejects.toBeInstanceOf(ValidationError);
-    await expect(store.conversations.items.list(id, { user: alice, limit: 101 })).rejects.toThrow("limit must be between 1 and 100");
+    await expect(store.conversations.items.list(id, { user: alice, limit: 101 })).rejects.toThrow(
+      "limit must be an integer between 1 and 100",
+    );
   });
 
   test("a conversation and its items are its owner's: others see nothing, and cannot add or delete", async () => {

@@ -84,3 +84,13 @@ export async function freshDatabase(provider: TestProvider): Promise<FreshDataba
     }
   }
 }
+
+/** The tables the store's migrations make, with Prisma's history, by name. */
+export const STORE_TABLES = [
+  "_prisma_migrations",
+  "conversation_items",
+  "conversation_messages",
+  "conversation_operations",
+  "conversations",
+  "openai_responses",
+] as const;
