@@ -183,7 +183,7 @@ export class ConversationItems<T extends StoreTypes = StoreTypes> {
     const user = parseCaller(options);
     if (!Array.isArray(items)) throw new ValidationError("items", [{ path: [], message: "expected an array of items" }]);
     const checked = checkItems(items);
-    const page = await this.#ops.append(id, checked, this.#allowed.rows("update", user, "conversations"));
+    const page = await this.#ops.append(id, checked, this.#allowed.writable(user, "conversations"));
     return page as ListPage<ListedInputItem<T>>;
   }
 
@@ -230,7 +230,7 @@ export class ConversationItems<T extends StoreTypes = StoreTypes> {
    */
   async delete(conversationId: string, itemId: string, options: CallOptions = {}): Promise<ConversationObject> {
     const [id, item] = [parseId("conversationId", conversationId), parseId("itemId", itemId)];
-    return this.#ops.deleteItem(id, item, this.#allowed.rows("update", parseCaller(options), "conversations"));
+    return this.#ops.deleteItem(id, item, this.#allowed.writable(parseCaller(options), "conversations"));
   }
 }
 
@@ -306,7 +306,7 @@ export class Conversations<T extends StoreTypes = StoreTypes> {
     const bag = parseBag(params, {}, "params");
     const user = parseUser(bag.user);
     const metadata = checkMetadata(bag.metadata);
-    return this.#ops.update(id, metadata, this.#allowed.rows("update", user, "conversations"));
+    return this.#ops.update(id, metadata, this.#allowed.writable(user, "conversations"));
   }
 
   /**

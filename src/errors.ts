@@ -25,6 +25,7 @@ export type ResponsesStoreErrorCode =
   | "CONVERSATION_ID_CONFLICT"
   | "CONVERSATION_ITEM_NOT_FOUND"
   | "CONVERSATION_HISTORY_CONFLICT"
+  | "CONVERSATION_LOCKED"
   | "INVALID_OPTIONS"
   | "INVALID_POLICY"
   | "ACCESS_DENIED"
@@ -244,6 +245,23 @@ export class ConversationHistoryConflictError extends ResponsesStoreError {
         ? `Session history operation was already applied to ${conversationId} with a different transaction`
         : `Session history suffix of ${conversationId} no longer matches the transaction's precondition`,
     );
+  }
+}
+
+/**
+ * Another response is in progress (queued or in_progress) on the conversation: a response that
+ * would start on it now is refused, and nothing is written, until that one ends.
+ *
+ * @example
+ * ```ts
+ * await store.storeResponseObject({ ...response, status: "in_progress", conversation: "conv_1" }, input);
+ * // while another is in progress on conv_1: throws ConversationLockedError
+ * ```
+ */
+export class ConversationLockedError extends ResponsesStoreError {
+  readonly code = "CONVERSATION_LOCKED";
+  constructor(readonly conversationId: string) {
+    super(`Another response is currently being generated on conversation ${conversationId}; wait until it completes`);
   }
 }
 

@@ -62,6 +62,7 @@ export {
   ConversationIdConflictError,
   ConversationHistoryConflictError,
   ConversationItemNotFoundError,
+  ConversationLockedError,
   ConversationNotFoundError,
   InputItemNotFoundError,
   InvalidParameterError,

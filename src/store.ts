@@ -138,7 +138,8 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
       const user = parseCaller(options);
       validate("response", response);
       const [parsed, items, chat] = [response as ParsedResponse, input as readonly ParsedItem[], messages as readonly ParsedMessage[]];
-      await this.#responses.store(parsed, items, chat, user, this.#allowed.mayCreate(response.id, user));
+      const conversation = () => this.#allowed.writable(user, "conversations"); // only for a turn on a conversation
+      await this.#responses.store(parsed, items, chat, user, this.#allowed.mayCreate(response.id, user), conversation);
     });
   }
 
@@ -156,7 +157,8 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
       const writer = parseUser(user);
       validate("response", response);
       if (input !== undefined) validate("input", input);
-      await this.#responses.update(response as ParsedResponse, input, writer);
+      const conversation = () => this.#allowed.writable(writer, "conversations"); // only for a turn on a conversation
+      await this.#responses.update(response as ParsedResponse, input, writer, conversation);
     });
   }
 

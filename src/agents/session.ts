@@ -205,6 +205,6 @@ export class ResponsesStoreSession implements SessionHistoryTransactionAwareSess
   ): Promise<R> {
     const id = await this.getSessionId();
     const { session, allowed } = sessionBackend(this.#store.conversations);
-    return op(session, id, allowed.rows("update", this.#user, "conversations"));
+    return op(session, id, allowed.writable(this.#user, "conversations"));
   }
 }

@@ -37,6 +37,15 @@ export function asDb(tx: Queryable): TransactionalDb {
   return { queryRaw: (q) => tx.queryRaw(q), executeRaw: (q) => tx.executeRaw(q), transaction: (fn) => fn(tx) };
 }
 
+/**
+ * A transaction's connection as a whole Db, for repositories that must run inside it: nested
+ * transactions run in it, its bounds are the transaction's, and disposing it releases nothing.
+ */
+export function transactionDb(tx: Queryable): Db {
+  const db: Db = { ...asDb(tx), within: () => db, dispose: async () => {} };
+  return db;
+}
+
 /** A Prisma driver adapter as a Db. */
 export function adapterDb(adapter: SqlDriverAdapter): Db {
   const db: Db = {

@@ -218,6 +218,52 @@ export class ConversationsRepository {
     );
   }
 
+  /**
+   * A response's turn on a conversation `writable` allows, inside the caller's transaction (this
+   * repository is over it): locks the conversation's row, then runs `write` (the response's own
+   * row); `status` then decides the rest. A turn in progress (queued, in_progress) marks the
+   * conversation busy, refused ("locked") while another response is in progress on it; a
+   * completed one appends `items()` once (the response's id is the operation's: storing it again
+   * appends nothing); a final state frees the conversation.
+   */
+  async turn(
+    id: string,
+    responseId: string,
+    status: string,
+    writable: RowCondition,
+    write: () => Promise<void>,
+    items: () => Promise<readonly NewItem[]>,
+    now: number,
+  ): Promise<"done" | "locked" | "no-conversation"> {
+    return runStorage("storeResponseObject", async () => {
+      const locked = await this.#lock(this.#db, id, writable);
+      if (!locked) return "no-conversation";
+      const p = new SqlParams(this.#dialect);
+      const active = await this.#db.queryRaw(p.query(`SELECT active_response_id FROM ${this.#conversations} WHERE id = ${p.value(id)}`));
+      const busy = active.rows[0]?.[0];
+      const inProgress = status === "queued" || status === "in_progress";
+      if (inProgress && typeof busy === "string" && busy !== responseId) return "locked";
+      await write();
+      if (status === "completed") {
+        const op = { id: `response:${responseId}`, digest: "turn" };
+        if ((await this.#recorded(this.#db, id, op)) === "new") {
+          const added = await items();
+          await this.#take(this.#db, id, locked.next, added.length);
+          await this.#insertItems(this.#db, locked, locked.next, now, added);
+          await this.#record(this.#db, id, op, now);
+        }
+      }
+      const next = inProgress ? responseId : busy === responseId ? null : busy;
+      if (next !== busy) {
+        const q = new SqlParams(this.#dialect);
+        await this.#db.executeRaw(
+          q.query(`UPDATE ${this.#conversations} SET active_response_id = ${q.value(next ?? null)} WHERE id = ${q.value(id)}`),
+        );
+      }
+      return "done";
+    });
+  }
+
   /** Removes and returns the newest item of a conversation `writable` allows (undefined when it has none). */
   async pop(id: string, writable: RowCondition): Promise<unknown> {
     return runStorage("popConversationItem", () =>

@@ -39,6 +39,11 @@ export class AllowedRows {
     return and(this.rows("read", user, type), this.rows("delete", user, type));
   }
 
+  /** The rows `user` may change: a row the caller may not read is "not found", never writable (conversations and their items). */
+  writable(user: User | null, type: ResourceType): RowCondition {
+    return and(this.rows("read", user, type), this.rows("update", user, type));
+  }
+
   /** What a prune may delete: one owner's rows, every owner's, or what the caller may delete. */
   prunable(scope: OwnerScope, user: User | null, type: ResourceType): RowCondition {
     if (scope.owner !== undefined) {

@@ -84,6 +84,11 @@ function added(items: readonly unknown[]): { shown: Item[]; rows: NewItem[] } {
   return { shown, rows: shown.map((item) => ({ itemId: item.id as string, json: JSON.stringify(item) })) };
 }
 
+/** Items as the Conversations API adds them (normalized, each with an id), for a response's turn. */
+export function turnItems(items: readonly unknown[]): NewItem[] {
+  return added(items).rows;
+}
+
 /** A page of `items` (already in order), every item with its gated fields hidden unless included. */
 function itemPage(items: readonly unknown[], hasMore: boolean, include: readonly IncludeValue[]): ListPage<Item> {
   const data = (items as Item[]).map((item) => withoutGatedFields(item, include) as Item);

@@ -2,7 +2,7 @@
 import type { ReadRoute } from "../schemas/params.js";
 import { ownerColumns, ownerKey } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
-import { ResponseNotFoundError } from "../errors.js";
+import { ConversationLockedError, ConversationNotFoundError, ResponseNotFoundError } from "../errors.js";
 import { isKey } from "../schemas/common.js";
 import { unknownCursor } from "../repository/keyset.js";
 import { pageInputItemsOf, withinPageBytes, type InputItemSlice } from "../repository/input-items.js";
@@ -13,7 +13,9 @@ import { validate } from "../schemas/arguments.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { ChatCompletionMessage } from "../schemas/message.js";
 import type { User } from "../schemas/params.js";
-import type { ResponseObject } from "../schemas/response.js";
+import { conversationOf, type ResponseObject } from "../schemas/response.js";
+import type { ResponseWrite } from "../repository/responses-table.js";
+import { turnItems } from "./conversations.js";
 import type { DeleteResult, ResponseWithInput, StoredResponse } from "../types.js";
 import type { StoreRuntime } from "./runtime.js";
 
@@ -41,6 +43,7 @@ export class ResponseOperations {
     messages: readonly ChatCompletionMessage[],
     user: User | null,
     mayCreate: boolean,
+    conversationWritable?: () => RowCondition,
   ): Promise<void> {
     const owner = ownerColumns(user);
     const remembered = this.#remembered.match(response.previous_response_id, ownerKey(owner), input, messages) ?? {};
@@ -55,14 +58,56 @@ export class ResponseOperations {
       capture(messages, remembered.messages?.count),
     );
     const row = toRow(captured, owner);
-    await this.#runtime.write({ kind: "store", id: row.id, row, mayCreate, remembered });
+    const write = { kind: "store", id: row.id, row, mayCreate, remembered } as const;
+    const conversation = conversationOf(response);
+    if (conversation === undefined) return this.#runtime.write(write);
+    await this.#inConversation(conversation, row.id, response.status, conversationWritable!(), user, write);
+  }
+
+  /**
+   * A write of a response that names a conversation, with its turn: in one transaction, the
+   * conversation locked, the response written, and (once it is completed) its input and output
+   * appended to the conversation, once. Never queued.
+   */
+  async #inConversation(
+    conversationId: string,
+    id: string,
+    status: string | null | undefined,
+    writable: RowCondition,
+    writer: User | null,
+    write: ResponseWrite,
+  ): Promise<void> {
+    const outcome = await this.#runtime.transaction({ id }, async ({ responses, conversations }, access) =>
+      conversations.turn(
+        conversationId,
+        id,
+        status ?? "completed",
+        writable,
+        async () => {
+          const error = (await responses.write([write], access)).get(id);
+          if (error) throw error;
+        },
+        async () => {
+          const stored = await responses.find(id, access(writer).read);
+          return turnItems([...(stored?.input ?? []), ...(stored?.output ?? [])]);
+        },
+        Math.floor(Date.now() / 1000),
+      ),
+    );
+    if (outcome === "no-conversation") throw new ConversationNotFoundError(conversationId);
+    if (outcome === "locked") throw new ConversationLockedError(conversationId);
   }
 
   /** A lifecycle update by `writer` of a validated response (and input, when given). */
-  async update(response: ResponseObject, input: readonly InputItem[] | undefined, writer: User | null): Promise<void> {
+  async update(
+    response: ResponseObject,
+    input: readonly InputItem[] | undefined,
+    writer: User | null,
+    conversationWritable?: () => RowCondition,
+  ): Promise<void> {
     const { input: _input, messages: _messages, ...rest } = response as ResponseObject & { input?: unknown; messages?: unknown };
     // Captured at the call: what the caller changes afterwards is not what it asked to store.
-    await this.#runtime.write({
+    const write = {
       kind: "update",
       id: response.id,
       response: structuredClone(rest),
@@ -70,7 +115,10 @@ export class ResponseOperations {
       createdAt: response.created_at,
       model: response.model,
       writer,
-    });
+    } as const;
+    const conversation = conversationOf(response);
+    if (conversation === undefined) return this.#runtime.write(write);
+    await this.#inConversation(conversation, response.id, response.status, conversationWritable!(), writer, write);
   }
 
   /**

@@ -8,7 +8,7 @@
 import type { ReplicaRouter, ReplicaStats } from "../db/replicas.js";
 import { DeadlineExceeded, beforeDeadline, type CallBounds } from "../db/deadline.js";
 import { runStorage, storageError } from "../db/transient.js";
-import type { Db } from "../db/client.js";
+import { transactionDb, type Db } from "../db/client.js";
 import { dialectFor, redactUrl } from "../db/providers.js";
 import { StorageError, StoreClosedError, isResponsesStoreError } from "../errors.js";
 import type { ResolvedOptions } from "../options.js";
@@ -210,6 +210,27 @@ export class StoreRuntime {
     return this.#withBackend(async (backend) => {
       await StoreRuntime.#settled(backend, settle);
       return StoreRuntime.#noting(backend, () => op(backend));
+    });
+  }
+
+  /**
+   * An operation on repositories bound to one transaction on the primary, after the queued
+   * writes `settle` names: everything it does commits together, or nothing does.
+   */
+  transaction<T>(settle: Settle, op: (repositories: Repositories, writeAccess: WriteAccess) => Promise<T>): Promise<T> {
+    return this.#withBackend(async (backend) => {
+      await StoreRuntime.#settled(backend, settle);
+      return StoreRuntime.#noting(backend, () =>
+        backend.db.transaction((tx) => {
+          const db = transactionDb(tx);
+          const repositories = {
+            responses: backend.responses.on(db),
+            messages: backend.messages.on(db),
+            conversations: backend.conversations.on(db),
+          };
+          return op(repositories, this.#writeAccess);
+        }),
+      );
     });
   }
 

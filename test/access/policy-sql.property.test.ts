@@ -2,7 +2,9 @@
 // delete through the store is exactly what the policy allows row by row (decide.ts, the
 // oracle). This holds the SQL translation (where.ts, rendered per dialect) to the rule
 // semantics on SQLite, PostgreSQL and MySQL/MariaDB, for responses and for conversation
-// messages (their own resource type, sql_record::conversation_messages::<id>). Responses form
+// messages (their own resource type, sql_record::conversation_messages::<id>) and for
+// conversations of the Conversations API with their items (sql_record::conversations::<id>).
+// Responses form
 // conversations that cross owners (a turn continuing another owner's turn, stored as a delta
 // on it): a caller reads exactly what each visible turn was given, never another owner's items
 // through a shared ancestor, and turns stay whole when the turns they continue are re-stored or
@@ -41,6 +43,8 @@ const scopeArb = fc.record(
       "sql_record::openai_responses::r*",
       "sql_record::conversation_messages::r1",
       "sql_record::conversation_messages::r*",
+      "sql_record::conversations::r1",
+      "sql_record::conversations::r*",
       "other::*",
     ),
   },
@@ -118,7 +122,9 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
       fc.asyncProperty(usersArb, rowsArb, policyArb, fc.integer({ min: 1, max: 3 }), fc.nat(), async (users, rows, rules, limit, pick) => {
         const conn = await dialectFor(provider.name).openRawConnection(url);
         await conn.exec("DELETE FROM openai_responses");
-        await conn.exec("DELETE FROM conversation_messages");
+        for (const table of ["conversation_messages", "conversations", "conversation_items", "conversation_operations"]) {
+          await conn.exec(`DELETE FROM ${table}`);
+        }
         await conn.close();
         const ownerOf = (i: number) => (i < 0 ? null : users[i]!);
         const given = turnsOf(rows);
@@ -126,6 +132,7 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
           const turn = given.get(r.id)!;
           await seeder.storeResponseObject(turn.response, turn.input, turn.messages, { user: ownerOf(r.owner) });
           await seeder.storeConversationMessages(r.id, [{ role: "user", content: r.id }], { user: ownerOf(r.owner) });
+          await seeder.conversations.create({ id: r.id, items: [{ role: "user", content: `item of ${r.id}` }], user: ownerOf(r.owner) });
         }
         /** Each visible row reads back exactly as given (get, paged input items); hidden ones are not found. */
         const readsExactly = async (user: User | null, visible: (r: (typeof rows)[number]) => boolean, gone = new Set<string>()) => {
@@ -161,6 +168,13 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
           const may = (action: Action, r: (typeof rows)[number], user: User | null) => isAllowed(policy, action, view(r), user);
           const mayConversation = (action: Action, r: (typeof rows)[number], user: User | null) =>
             isAllowed(policy, action, { ...view(r), type: "conversation_messages" }, user);
+          const mayApi = (action: Action, r: (typeof rows)[number], user: User | null) =>
+            isAllowed(policy, action, { ...view(r), type: "conversations" }, user);
+          const found = <T>(call: Promise<T>) =>
+            call.then(
+              () => true,
+              (e: { code?: string }) => (e.code === "CONVERSATION_NOT_FOUND" ? false : Promise.reject(e)),
+            );
           const order = [...rows].sort((a, b) => b.createdAt - a.createdAt || byteCompare(b.id, a.id));
 
           for (const user of [...users, null]) {
@@ -179,6 +193,14 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
               expect(conversation !== null, `conversation ${r.id} as ${user?.principal ?? "nobody"}`).toBe(
                 mayConversation("read", r, user),
               );
+              // The Conversations API: the conversation, its items and an item follow the same rules.
+              const who = `${r.id} as ${user?.principal ?? "nobody"}`;
+              const readable = mayApi("read", r, user);
+              expect(await found(store.conversations.retrieve(r.id, { user })), `retrieve ${who}`).toBe(readable);
+              const page = await store.conversations.items.list(r.id, { user }).catch(() => undefined);
+              expect(page?.data.length, `items of ${who}`).toBe(readable ? 1 : undefined);
+              const writable = readable && mayApi("update", r, user);
+              expect(await found(store.conversations.update(r.id, { metadata: { by: "x" }, user })), `update ${who}`).toBe(writable);
             }
           }
 
@@ -220,6 +242,8 @@ describe.each(PROVIDERS)("the policy in SQL matches the policy in TypeScript on 
               mayConversation("read", r, user) && mayConversation("delete", r, user),
             );
             if (deleted) gone.add(r.id);
+            const deletedApi = await found(store.conversations.delete(r.id, { user }));
+            expect(deletedApi, `delete conversations ${r.id}`).toBe(mayApi("read", r, user) && mayApi("delete", r, user));
           }
           // Turns whose ancestors were re-stored or deleted still read back whole; deleted ones are gone for everyone.
           for (const reader of [...users, null]) await readsExactly(reader, (r) => may("read", r, reader), gone);

@@ -2,9 +2,15 @@
 // every configured database: conversations with metadata and owners, items stored once at
 // positions never reused, pages in both orders, the API's limits, access, concurrent appends.
 import { describe, expect, test } from "vitest";
-import { ConversationItemNotFoundError, ConversationNotFoundError, ValidationError, type ResponsesStore } from "../../src/index.js";
+import {
+  ConversationItemNotFoundError,
+  ConversationLockedError,
+  ConversationNotFoundError,
+  ValidationError,
+  type ResponsesStore,
+} from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
-import { alice, bob, storeFactory } from "../support/fixtures.js";
+import { alice, bob, makeResponse, storeFactory } from "../support/fixtures.js";
 
 const said = (text: string) => ({ role: "user", content: text });
 /** A message as the API keeps it: typed, its text as a part. */
@@ -195,5 +201,80 @@ describe.each(PROVIDERS)("conversations on $label", (provider) => {
     expect(await store.conversations.prune({ olderThan: Date.now() / 1000 + 10, user: alice })).toEqual({ deleted: 1 });
     await expect(store.conversations.retrieve(old.id, { user: alice })).rejects.toBeInstanceOf(ConversationNotFoundError);
     expect(await store.conversations.retrieve(kept.id, { user: bob })).toEqual(kept);
+  });
+});
+
+describe.each(PROVIDERS)("responses in a conversation on $label", (provider) => {
+  const stores = storeFactory(provider);
+  const answer = (id: string) => [
+    {
+      type: "message",
+      id: `msg_out_${id}`,
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: `answer ${id}` }],
+    },
+  ];
+  const turn = (id: string, conversation: unknown, status = "completed") =>
+    makeResponse({ id, conversation, status, output: answer(id) } as never);
+
+  const contents = async (store: ResponsesStore, id: string) =>
+    (await store.conversations.items.list(id, { user: alice, order: "asc", limit: 100 })).data.map((item) => item.id);
+
+  test("a completed response appends its input, then its output, once, in the transaction that stores it", async () => {
+    const store = await stores.open();
+    const { id } = await store.conversations.create({ user: alice });
+    await store.storeResponseObject(turn("resp_1", id), [said("first")], [], { user: alice });
+    const after = await contents(store, id);
+    expect(after).toHaveLength(2);
+    expect(after[1]).toBe("msg_out_resp_1");
+    expect(await store.conversations.items.retrieve(id, after[0]!, { user: alice })).toMatchObject(kept("first"));
+    // Stored again, or updated: nothing appended twice.
+    await store.storeResponseObject(turn("resp_1", id), [said("first")], [], { user: alice });
+    await store.updateResponseObject(turn("resp_1", { id }), { user: alice });
+    expect(await contents(store, id)).toEqual(after);
+    // The { id } form, as the SDK's Response carries it.
+    await store.storeResponseObject(turn("resp_2", { id }), [said("second")], [], { user: alice });
+    expect(await contents(store, id)).toHaveLength(4);
+    expect(await store.getResponseObject("resp_2", { user: alice })).toMatchObject({ conversation: { id } });
+  });
+
+  test("a background response appends when it completes; failed or cancelled turns add nothing", async () => {
+    const store = await stores.open();
+    const { id } = await store.conversations.create({ user: alice });
+    await store.storeResponseObject(turn("resp_bg", id, "in_progress"), [said("long task")], [], { user: alice });
+    expect(await contents(store, id)).toEqual([]);
+    await store.updateResponseObject(turn("resp_bg", id, "completed"), { user: alice });
+    expect(await contents(store, id)).toHaveLength(2);
+    for (const status of ["failed", "cancelled"]) {
+      await store.storeResponseObject(turn(`resp_${status}`, id, "in_progress"), [said(status)], [], { user: alice });
+      await store.updateResponseObject(turn(`resp_${status}`, id, status), { user: alice });
+    }
+    expect(await contents(store, id)).toHaveLength(2);
+  });
+
+  test("while a response is in progress on a conversation, another that would start is refused, with nothing written", async () => {
+    const store = await stores.open();
+    const { id } = await store.conversations.create({ user: alice });
+    await store.storeResponseObject(turn("resp_a", id, "in_progress"), [said("a")], [], { user: alice });
+    await expect(store.storeResponseObject(turn("resp_b", id, "queued"), [said("b")], [], { user: alice })).rejects.toBeInstanceOf(
+      ConversationLockedError,
+    );
+    await expect(store.getResponseObject("resp_b", { user: alice })).rejects.toThrow("not found");
+    await store.updateResponseObject(turn("resp_a", id, "completed"), { user: alice });
+    await store.storeResponseObject(turn("resp_b", id, "queued"), [said("b")], [], { user: alice }); // free again
+  });
+
+  test("previous_response_id with conversation is a ValidationError; an unknown or another's conversation is not found", async () => {
+    const store = await stores.open();
+    const { id } = await store.conversations.create({ user: alice });
+    await expect(
+      store.storeResponseObject({ ...turn("resp_x", id), previous_response_id: "resp_0" }, [], [], { user: alice }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(store.storeResponseObject(turn("resp_y", "conv_missing"), [], [], { user: alice })).rejects.toBeInstanceOf(
+      ConversationNotFoundError,
+    );
+    await expect(store.storeResponseObject(turn("resp_z", id), [], [], { user: bob })).rejects.toBeInstanceOf(ConversationNotFoundError);
+    await expect(store.getResponseObject("resp_z", { user: bob })).rejects.toThrow("not found");
   });
 });

@@ -1,13 +1,15 @@
 -- CreateTable
 -- The OpenAI Conversations API: a conversation's metadata and owner, and its items, each stored
 -- once at a position that is never reused (next_position is taken under the conversation's row
--- lock, so concurrent appends never interleave within one call). Keys are utf8mb4_bin, as in
+-- lock, so concurrent appends never interleave within one call). active_response_id is the
+-- response in progress on it (queued or in_progress): another cannot start until it ends. Keys are utf8mb4_bin, as in
 -- openai_responses.
 CREATE TABLE `conversations` (
     `id` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL,
     `created_at` BIGINT NOT NULL,
     `metadata` JSON NULL,
     `next_position` BIGINT NOT NULL DEFAULT 0,
+    `active_response_id` VARCHAR(191) COLLATE utf8mb4_bin NULL,
     `owner_principal` VARCHAR(191) COLLATE utf8mb4_bin NOT NULL DEFAULT '',
     `access_attributes` JSON NULL,
 

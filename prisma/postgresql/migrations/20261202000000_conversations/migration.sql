@@ -1,13 +1,15 @@
 -- CreateTable
 -- The OpenAI Conversations API: a conversation's metadata and owner, and its items, each stored
 -- once at a position that is never reused (next_position is taken under the conversation's row
--- lock, so concurrent appends never interleave within one call). Keys use the "C" collation and
+-- lock, so concurrent appends never interleave within one call). active_response_id is the
+-- response in progress on it (queued or in_progress): another cannot start until it ends. Keys use the "C" collation and
 -- item is JSON (not JSONB), as in openai_responses.
 CREATE TABLE "conversations" (
     "id" TEXT COLLATE "C" NOT NULL,
     "created_at" BIGINT NOT NULL,
     "metadata" JSONB,
     "next_position" BIGINT NOT NULL DEFAULT 0,
+    "active_response_id" TEXT COLLATE "C",
     "owner_principal" TEXT COLLATE "C" NOT NULL DEFAULT '',
     "access_attributes" JSONB,
 

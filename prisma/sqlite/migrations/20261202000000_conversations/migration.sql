@@ -1,12 +1,14 @@
 -- CreateTable
 -- The OpenAI Conversations API: a conversation's metadata and owner, and its items, each stored
 -- once at a position that is never reused (next_position is taken under the conversation's row
--- lock, so concurrent appends never interleave within one call).
+-- lock, so concurrent appends never interleave within one call). active_response_id is the
+-- response in progress on it (queued or in_progress): another cannot start until it ends.
 CREATE TABLE "conversations" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "created_at" BIGINT NOT NULL,
     "metadata" JSONB,
     "next_position" BIGINT NOT NULL DEFAULT 0,
+    "active_response_id" TEXT,
     "owner_principal" TEXT NOT NULL DEFAULT '',
     "access_attributes" JSONB
 );

@@ -1,10 +1,11 @@
 // A host's first use, as the README shows it: the SDK's types in and out, with no casts.
 import assert from "node:assert/strict";
-import type OpenAI from "openai";
+import OpenAI from "openai";
 import { createResponsesStore, isResponsesStoreError } from "openai-responses-store";
 import type { OpenAIStoreTypes } from "openai-responses-store/openai";
 
-const response: OpenAI.Responses.Response = {
+// A Response as the SDK returns one: its client over a fetch that answers as the API does.
+const body = {
   id: "resp_consumer",
   object: "response",
   created_at: 1_732_406_400,
@@ -19,17 +20,13 @@ const response: OpenAI.Responses.Response = {
       content: [{ type: "output_text", text: "Hello!", annotations: [] }],
     },
   ],
-  output_text: "Hello!",
-  error: null,
-  incomplete_details: null,
-  instructions: null,
   metadata: { topic: "demo" },
-  parallel_tool_calls: true,
-  temperature: 1,
-  tool_choice: "auto",
-  tools: [],
-  top_p: 1,
 };
+const openai = new OpenAI({
+  apiKey: "unused",
+  fetch: async () => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } }),
+});
+const response: OpenAI.Responses.Response = await openai.responses.create({ model: "gpt-4o", input: "Hi" });
 const input: OpenAI.Responses.ResponseInput = [{ role: "user", content: "Hi" }];
 const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: "user", content: "Hi" }];
 

@@ -3,7 +3,7 @@ import "reflect-metadata";
 import { strict as assert } from "node:assert";
 import { Injectable, Module } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
-import type OpenAI from "openai";
+import OpenAI from "openai";
 import { ResponsesStore } from "openai-responses-store";
 import { InjectResponsesStore, ResponsesStoreModule } from "openai-responses-store/nest";
 import type { OpenAIStoreTypes } from "openai-responses-store/openai";
@@ -28,24 +28,11 @@ class AppModule {}
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
   try {
-    const response = {
-      id: "resp_nest",
-      object: "response",
-      created_at: 1_732_406_400,
-      model: "gpt-4o",
-      status: "completed",
-      output: [],
-      output_text: "",
-      error: null,
-      incomplete_details: null,
-      instructions: null,
-      metadata: null,
-      parallel_tool_calls: true,
-      temperature: null,
-      tool_choice: "auto",
-      tools: [],
-      top_p: null,
-    } satisfies OpenAI.Responses.Response;
+    // A Response as the SDK returns one: its client over a fetch that answers as the API does.
+    const body = { id: "resp_nest", object: "response", created_at: 1_732_406_400, model: "gpt-4o", status: "completed", output: [] };
+    const json = () => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+    const openai = new OpenAI({ apiKey: "unused", fetch: async () => json() });
+    const response: OpenAI.Responses.Response = await openai.responses.create({ model: "gpt-4o", input: "Hi" });
     const [stored, listed] = await app.get(HistoryService).roundTrip(response, [{ role: "user", content: "Hi" }]);
     assert.equal(stored?.id, "resp_nest");
     assert.equal(listed?.id, "resp_nest");
