@@ -1,5 +1,5 @@
 // `npm run studio` opens Prisma Studio on the store's SQLite file, offline, on the responses
-// table with its readable columns first; headless Chromium (Debian's package, driven by
+// table with its readable columns first, the conversations tables listed beside it; headless Chromium (Debian's package, driven by
 // playwright-core) finds a stored row there. SIGTERM to the script stops Studio too. The
 // screenshot lands in test-output/studio.png.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -68,6 +68,10 @@ describe.skipIf(!CHROMIUM)(`Prisma Studio ${CHROMIUM ? "" : "(skipped: install D
       mkdirSync(join(ROOT, "test-output"), { recursive: true });
       await page.screenshot({ path: join(ROOT, "test-output", "studio.png"), fullPage: true });
       await expect(page.getByText("gpt-studio").first().isVisible()).resolves.toBe(true);
+      // The Conversations API's tables are listed too.
+      for (const table of ["conversations", "conversation_items"]) {
+        await expect(page.getByText(table, { exact: true }).first().isVisible(), table).resolves.toBe(true);
+      }
       // Pinned first: the model and owner columns come before the JSON ones, whose names sort first.
       const left = async (name: string) => (await page.getByText(name, { exact: true }).first().boundingBox())!.x;
       expect(await left("model")).toBeLessThan(await left("access_attributes"));
