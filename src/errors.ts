@@ -26,6 +26,7 @@ export type ResponsesStoreErrorCode =
   | "CONVERSATION_ITEM_NOT_FOUND"
   | "CONVERSATION_HISTORY_CONFLICT"
   | "CONVERSATION_LOCKED"
+  | "RESPONSE_STATE_CONFLICT"
   | "INVALID_OPTIONS"
   | "INVALID_POLICY"
   | "ACCESS_DENIED"
@@ -262,6 +263,31 @@ export class ConversationLockedError extends ResponsesStoreError {
   readonly code = "CONVERSATION_LOCKED";
   constructor(readonly conversationId: string) {
     super(`Another response is currently being generated on conversation ${conversationId}; wait until it completes`);
+  }
+}
+
+/**
+ * The response's state does not allow the change, and nothing was written: only a response
+ * created with `background: true` can be cancelled, and not once it is `completed`, `failed` or
+ * `incomplete`.
+ *
+ * @example
+ * ```ts
+ * await store.cancelResponse("resp_done"); // a completed one: throws, error.status === "completed"
+ * ```
+ */
+export class ResponseStateConflictError extends ResponsesStoreError {
+  readonly code = "RESPONSE_STATE_CONFLICT";
+  constructor(
+    readonly responseId: string,
+    /** The stored status, or `null` for a response that is not a background one. */
+    readonly status: string | null,
+  ) {
+    super(
+      status === null
+        ? `Only responses created with background=true can be cancelled (${responseId})`
+        : `Cannot cancel response ${responseId}: it is already ${status}`,
+    );
   }
 }
 

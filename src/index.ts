@@ -70,6 +70,7 @@ export {
   PolicyError,
   ResponseIdConflictError,
   ResponseNotFoundError,
+  ResponseStateConflictError,
   ResponsesStoreError,
   StorageError,
   StoreClosedError,

@@ -163,6 +163,20 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
   }
 
   /**
+   * Cancels a background response (`background: true`) that has not ended, as `POST /v1/responses/{id}/cancel` does; cancelling a cancelled one answers it again.
+   * @example
+   * ```ts
+   * const { status } = await store.cancelResponse("resp_123", { user }); // "cancelled"
+   * ```
+   * @throws ResponseStateConflictError (not a background response, or already completed, failed or incomplete), ResponseNotFoundError, AccessDeniedError
+   */
+  cancelResponse(responseId: string, options: CallOptions = {}): Promise<T["response"]> {
+    const id = parseId("responseId", responseId);
+    const user = parseCaller(options);
+    return this.#responses.cancel(id, user, this.#allowed.rows("read", user));
+  }
+
+  /**
    * The stored response with its whole `input` and the `messages` of its last turn.
    * @example
    * ```ts

@@ -22,6 +22,7 @@ const MAP: Record<ResponsesStoreErrorCode, { status: number; type: string; code:
   RESPONSE_ID_CONFLICT: { status: 409, type: "invalid_request_error", code: "response_id_conflict" },
   CONVERSATION_NOT_FOUND: { status: 404, type: "invalid_request_error", code: "conversation_not_found", param: "conversation_id" },
   CONVERSATION_ID_CONFLICT: { status: 409, type: "invalid_request_error", code: "conversation_id_conflict" },
+  RESPONSE_STATE_CONFLICT: { status: 409, type: "invalid_request_error", code: "response_state_conflict" },
   CONVERSATION_LOCKED: { status: 400, type: "invalid_request_error", code: "conversation_locked", param: "conversation" },
   CONVERSATION_HISTORY_CONFLICT: { status: 409, type: "invalid_request_error", code: "conversation_history_conflict" },
   CONVERSATION_ITEM_NOT_FOUND: { status: 404, type: "invalid_request_error", code: "item_not_found", param: "item_id" },

@@ -20,9 +20,9 @@ import type { ResponsesStore } from "../store.js";
  * ```
  */
 export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems"> &
-  Partial<Pick<ResponsesStore, "consistencyToken" | "conversations">>;
+  Partial<Pick<ResponsesStore, "consistencyToken" | "conversations" | "cancelResponse">>;
 import type { ReadOptions, User } from "../schemas/params.js";
-import { ConversationNotFoundError, InvalidParameterError } from "../errors.js";
+import { ConversationNotFoundError, InvalidParameterError, ResponseNotFoundError } from "../errors.js";
 
 /** The methods routes answer: GET reads; POST and DELETE write. */
 export type Method = "GET" | "POST" | "DELETE";
@@ -119,6 +119,15 @@ const ROUTES: Route[] = [
           order: str(query, "order") as "asc" | "desc" | undefined,
           user,
         }),
+    },
+  },
+  {
+    pattern: ["responses", ":id", "cancel"],
+    methods: {
+      POST: ({ store, params, user }) => {
+        if (!store.cancelResponse) throw new ResponseNotFoundError(params.id!);
+        return store.cancelResponse(params.id!, { user });
+      },
     },
   },
   {

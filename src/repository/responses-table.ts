@@ -74,6 +74,8 @@ export type ResponseWrite =
       createdAt: number;
       model: string;
       writer: User | null;
+      /** A cancel: the stored response moves to `cancelled` (`response`, `input`, `createdAt` and `model` are not used). */
+      cancel?: true;
     };
 
 /** A store write. */

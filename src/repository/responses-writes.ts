@@ -7,7 +7,13 @@
  */
 import { asDb, type Queryable, type TransactionalDb } from "../db/client.js";
 import { runStorage } from "../db/transient.js";
-import { AccessDeniedError, ResponseIdConflictError, ResponseNotFoundError, type ResponsesStoreError } from "../errors.js";
+import {
+  AccessDeniedError,
+  ResponseIdConflictError,
+  ResponseNotFoundError,
+  ResponseStateConflictError,
+  type ResponsesStoreError,
+} from "../errors.js";
 import { ownerKey, writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
 import { collectUnneeded, detachChildren, lockParent, parentsOf, walkChains, wholeBlob } from "./chain-sql.js";
@@ -205,15 +211,24 @@ export class ResponseWrites {
         const formerParents = await parentsOf(tx, table.chains, [w.id]);
         const chain = await walkChains(tx, table.chains, [w.id], { kind: "all" });
         const stored = wholeBlob(chain.get(w.id)!, chain, "updateResponseObject") as StoredBlob;
-        const blob = {
-          ...w.response,
-          input: w.input ?? stored.input ?? [],
-          ...(stored.messages === undefined ? {} : { messages: stored.messages }),
-        } as StoredBlob;
+        let blob: StoredBlob;
+        if (w.cancel) {
+          const outcome = cancelled(w.id, stored);
+          if (outcome instanceof ResponseStateConflictError) return outcome;
+          if (outcome === undefined) return undefined; // cancelled already: answered as it is
+          blob = outcome;
+        } else {
+          blob = {
+            ...w.response,
+            input: w.input ?? stored.input ?? [],
+            ...(stored.messages === undefined ? {} : { messages: stored.messages }),
+          };
+        }
         const previous = previousOf(blob);
         const parent = previous === undefined || previous === w.id ? undefined : await lockParent(tx, table.chains, previous, access.read);
+        const [createdAt, model] = w.cancel ? [Number(stored.created_at), String(stored.model)] : [w.createdAt, w.model];
         const plan = planned(
-          { id: w.id, createdAt: w.createdAt, model: w.model, responseObject: blob, ownerPrincipal: "", accessAttributes: null },
+          { id: w.id, createdAt, model, responseObject: blob, ownerPrincipal: "", accessAttributes: null },
           parent,
           digests,
         );
@@ -223,6 +238,21 @@ export class ResponseWrites {
       }),
     );
   }
+}
+
+/** Statuses a cancel cannot change. */
+const FINAL = new Set(["completed", "failed", "incomplete"]);
+
+/**
+ * What a cancel makes of the stored response: it with status `cancelled`; undefined when it is
+ * cancelled already; a ResponseStateConflictError when it is not a background response or has ended.
+ */
+function cancelled(id: string, stored: StoredBlob): StoredBlob | ResponseStateConflictError | undefined {
+  const status = typeof stored.status === "string" ? stored.status : null;
+  if (stored.background !== true) return new ResponseStateConflictError(id, null);
+  if (status === "cancelled") return undefined;
+  if (status !== null && FINAL.has(status)) return new ResponseStateConflictError(id, status);
+  return { ...stored, status: "cancelled" };
 }
 
 /**

@@ -122,6 +122,18 @@ export class ResponseOperations {
   }
 
   /**
+   * Cancels the background response `id` for `writer` (one transaction under its row lock, in
+   * call order with its other writes), then reads it back from the primary.
+   */
+  async cancel(id: string, writer: User | null, visible: RowCondition): Promise<ResponseObject> {
+    if (!isKey(id)) throw new ResponseNotFoundError(id);
+    const write = { kind: "update", id, cancel: true, response: {} as never, input: undefined, createdAt: 0, model: "", writer } as const;
+    await this.#runtime.write(write);
+    const { input: _input, messages: _messages, ...response } = await this.get(id, visible, { primary: true });
+    return response as ResponseObject;
+  }
+
+  /**
    * The visible response `id`, read after its queued writes. `R`: the store's own type of it
    * (what its writes took, so what it stored; reads return JSON as it was given).
    */
