@@ -269,11 +269,13 @@ export class ConversationLockedError extends ResponsesStoreError {
 /**
  * The response's state does not allow the change, and nothing was written: only a response
  * created with `background: true` can be cancelled, and not once it is `completed`, `failed` or
- * `incomplete`.
+ * `incomplete`; and no store or update moves a response out of a final status (`completed`,
+ * `failed`, `cancelled`, `incomplete`), so a worker finishing after a cancel learns to stop.
  *
  * @example
  * ```ts
  * await store.cancelResponse("resp_done"); // a completed one: throws, error.status === "completed"
+ * await store.updateResponseObject({ ...response, status: "completed" }); // cancelled meanwhile: throws, error.attempted === "completed"
  * ```
  */
 export class ResponseStateConflictError extends ResponsesStoreError {
@@ -282,11 +284,18 @@ export class ResponseStateConflictError extends ResponsesStoreError {
     readonly responseId: string,
     /** The stored status, or `null` for a response that is not a background one. */
     readonly status: string | null,
+    /**
+     * For a write (a store or an update) refused because the response has a final status: the
+     * status it tried to set (`null`: none). Absent for a refused cancel.
+     */
+    readonly attempted?: string | null,
   ) {
     super(
-      status === null
-        ? `Only responses created with background=true can be cancelled (${responseId})`
-        : `Cannot cancel response ${responseId}: it is already ${status}`,
+      attempted !== undefined
+        ? `Response ${responseId} is already ${status}, a final status: it cannot become ${attempted ?? "a response without a status"}`
+        : status === null
+          ? `Only responses created with background=true can be cancelled (${responseId})`
+          : `Cannot cancel response ${responseId}: it is already ${status}`,
     );
   }
 }

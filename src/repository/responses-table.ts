@@ -12,6 +12,7 @@ import type { Order } from "./keyset.js";
 import type { MatchedPrefix, RememberedTurns } from "./remembered-turns.js";
 import { SqlParams } from "./sql.js";
 import type { UpsertTable } from "./upsert.js";
+import { keepsFinalStatus, statusOf } from "./final-states.js";
 
 /** The stored JSON blob: the response object plus its input items and chat messages. */
 export type StoredBlob = Record<string, unknown> & { id: string; input?: unknown[]; messages?: unknown[] | null };
@@ -110,6 +111,7 @@ const BASE_COLUMNS = [
   ["model", "string"],
   ["owner_principal", "string"],
   ["access_attributes", "json"],
+  ["status", "string"],
 ] as const;
 
 /** The linear-storage columns, in the order chainValues() gives them. */
@@ -136,7 +138,9 @@ export function tableRef(dialect: Dialect, name: string, digests: DigestMode): T
     upsert: {
       name,
       columns: [...BASE_COLUMNS, ...CHAIN_COLUMNS],
-      replace: ["response_object", "created_at", "model", ...CHAIN_COLUMNS.map(([column]) => column)],
+      replace: ["response_object", "created_at", "model", "status", ...CHAIN_COLUMNS.map(([column]) => column)],
+      // No write moves a response out of a final status.
+      guard: (stored, proposed) => keepsFinalStatus(stored, proposed("status")),
     },
     insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
     chains: { dialect, name, digests },
@@ -180,6 +184,7 @@ export function rowValues({ row: r, json, chain }: PlannedRow): unknown[] {
     r.model,
     r.ownerPrincipal,
     r.accessAttributes === null ? null : JSON.stringify(r.accessAttributes),
+    statusOf(r.responseObject),
   ];
   return chain ? [...base, ...chainValues(chain)] : base;
 }
@@ -201,7 +206,10 @@ export function planned(row: ResponseRow, parent: ParentFacts | undefined, mode:
   return { row, json: plan.json, chain: plan.columns, continuation: plan.continuation, items };
 }
 
-/** UPDATE of a row's stored JSON and chain columns (and its created_at and model, with `all`). */
+/**
+ * UPDATE of a row's stored JSON, status and chain columns (and its created_at and model, with
+ * `all`), unless it would move the row out of a final status (then it changes nothing).
+ */
 export function rewrite(
   dialect: Dialect,
   table: TableRef,
@@ -216,7 +224,10 @@ export function rewrite(
     ...CHAIN_COLUMNS.map(([name, type], i) => `${name} = ${p.value(values[i], type)}`),
   ];
   if (all) sets.push(`created_at = ${p.value(String(row.createdAt), "bigint")}`, `model = ${p.value(row.model)}`);
-  return p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE id = ${p.value(row.id)}`);
+  const status = statusOf(row.responseObject);
+  sets.push(`status = ${p.value(status)}`);
+  const where = `id = ${p.value(row.id)} AND ${keepsFinalStatus(table.name, p.value(status))}`;
+  return p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${where}`);
 }
 
 /** The id of the response a blob continues, if any. */

@@ -32,6 +32,7 @@ import {
   type WriteAccess,
 } from "./responses-table.js";
 import { SqlParams, truthy } from "./sql.js";
+import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
 import { updateOnly, upsertGuarded } from "./upsert.js";
 
 /** The writes of one batch: what failed for a reason of its own, by id. */
@@ -146,19 +147,41 @@ export class ResponseWrites {
       }
     }
     const creating = rows.filter((_, i) => rest[i]!.mayCreate);
-    if (creating.length) {
-      for (const id of await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update))
-        failed.set(id, new ResponseIdConflictError(id));
-    }
+    const refused = creating.length ? await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update) : new Set<string>();
     for (const [i, w] of rest.entries()) {
       if (w.mayCreate) continue;
       const outcome = await updateOnly(tx, dialect, table.upsert, rowValues(rows[i]!), access(writerOf(w.row)).update);
-      if (outcome === "refused") failed.set(w.id, new ResponseIdConflictError(w.id));
+      if (outcome === "refused") refused.add(w.id);
       if (outcome === "absent") failed.set(w.id, new AccessDeniedError("create", w.id));
+    }
+    if (refused.size) {
+      const stores = new Map(rest.map((w) => [w.id, w]));
+      for (const [id, error] of await this.#whyRefused(tx, [...refused], (id) => statusOf(stores.get(id)!.row.responseObject)))
+        failed.set(id, error);
     }
     for (const id of failed.keys()) remembered.forget(id); // not written: nothing to remember
     // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
     await collectUnneeded(tx, table.chains, [...formerParents, ...ids]);
+  }
+
+  /**
+   * Why stored rows refused a write: a final status the write would leave (a
+   * ResponseStateConflictError), else an owner the writer may not change (a ResponseIdConflictError).
+   */
+  async #whyRefused(tx: Queryable, ids: readonly string[], proposed: (id: string) => string | null): Promise<Failures> {
+    const { dialect, table } = this.#c;
+    const p = new SqlParams(dialect);
+    const found = await tx.queryRaw(
+      p.query(`SELECT id, status, deleted_at FROM ${table.name} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")})`),
+    );
+    const stored = new Map(found.rows.map((r) => [String(r[0]), r[2] === null && typeof r[1] === "string" ? r[1] : null]));
+    const why: Failures = new Map();
+    for (const id of ids) {
+      const status = stored.get(id) ?? null;
+      const next = proposed(id);
+      why.set(id, leavesFinalStatus(status, next) ? new ResponseStateConflictError(id, status, next) : new ResponseIdConflictError(id));
+    }
+    return why;
   }
 
   /**
@@ -194,18 +217,21 @@ export class ResponseWrites {
   ): Promise<ResponsesStoreError | undefined> {
     const { db, dialect, table, digests, remembered } = this.#c;
     const T = table.name;
-    return runStorage("updateResponseObject", () =>
+    const attempt = runStorage("updateResponseObject", () =>
       db.transaction(async (tx) => {
         const p = new SqlParams(dialect);
         const found = await tx.queryRaw(
           p.query(
-            `SELECT owner_principal, (${p.condition(access.update, T)}) AS ok FROM ${T} ` +
+            `SELECT status, (${p.condition(access.update, T)}) AS ok FROM ${T} ` +
               `WHERE id = ${p.value(w.id)} AND ${p.live(access.read, T)}${dialect.lockRow}`,
           ),
         );
         const row = found.rows[0];
         if (!row) return new ResponseNotFoundError(w.id);
         if (!truthy(row[1])) return new AccessDeniedError("update", w.id);
+        const storedStatus = typeof row[0] === "string" ? row[0] : null;
+        if (!w.cancel && leavesFinalStatus(storedStatus, statusOf(w.response)))
+          return new ResponseStateConflictError(w.id, storedStatus, statusOf(w.response));
         remembered.forget(w.id); // what it remembers is about to change
         await detachChildren(tx, table.chains, [w.id], "updateResponseObject");
         const formerParents = await parentsOf(tx, table.chains, [w.id]);
@@ -232,16 +258,21 @@ export class ResponseWrites {
           parent,
           digests,
         );
-        await tx.executeRaw(rewrite(dialect, table, plan, true));
+        // Conditional as well: under the lock it holds already, but the statement itself refuses
+        // to move a final status, whatever read it.
+        if ((await tx.executeRaw(rewrite(dialect, table, plan, true))) === 0)
+          throw new ResponseStateConflictError(w.id, storedStatus, statusOf(blob));
         await collectUnneeded(tx, table.chains, formerParents);
         return undefined;
       }),
     );
+    // A refusal the statement itself found is thrown to roll its transaction back; it is still this write's own.
+    return attempt.catch((error: unknown) => {
+      if (error instanceof ResponseStateConflictError) return error;
+      throw error;
+    });
   }
 }
-
-/** Statuses a cancel cannot change. */
-const FINAL = new Set(["completed", "failed", "incomplete"]);
 
 /**
  * What a cancel makes of the stored response: it with status `cancelled`; undefined when it is
@@ -251,7 +282,7 @@ function cancelled(id: string, stored: StoredBlob): StoredBlob | ResponseStateCo
   const status = typeof stored.status === "string" ? stored.status : null;
   if (stored.background !== true) return new ResponseStateConflictError(id, null);
   if (status === "cancelled") return undefined;
-  if (status !== null && FINAL.has(status)) return new ResponseStateConflictError(id, status);
+  if (status !== null && FINAL_STATUSES.has(status)) return new ResponseStateConflictError(id, status);
   return { ...stored, status: "cancelled" };
 }
 

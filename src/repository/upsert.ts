@@ -22,6 +22,22 @@ export interface UpsertTable {
   columns: readonly (readonly [name: string, type: ArgScalarType])[];
   /** Columns an update replaces (never the key, never the owner columns). */
   replace: readonly string[];
+  /**
+   * A condition on the stored row (columns of `table`) and the proposed values (`proposed(column)`,
+   * an SQL expression) that must also hold for a replace; a row it refuses is untouched and reported refused.
+   */
+  guard?: (table: string, proposed: (column: string) => string) => string;
+}
+
+/** The table's guard as SQL (`AND ...`), or nothing. */
+function guarded(table: UpsertTable, proposed: (column: string) => string): string {
+  return table.guard ? ` AND ${table.guard(table.name, proposed)}` : "";
+}
+
+/** The index of `column` among the table's columns, and its argument type. */
+function columnOf(table: UpsertTable, column: string): [number, ArgScalarType] {
+  const i = table.columns.findIndex(([name]) => name === column);
+  return [i, table.columns[i]![1]];
 }
 
 /** The SET list of an upsert's update: each replaced column from `value(column)`. */
@@ -45,7 +61,7 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
 
 /**
  * Writes every group; returns the keys refused because their stored row is not the writer's to
- * change. With `insertOnly`, no stored row is replaced: every key already stored is returned
+ * change, or the table's guard refuses the change. With `insertOnly`, no stored row is replaced: every key already stored is returned
  * (the caller writes those another way).
  */
 export async function upsertGuarded(
@@ -63,7 +79,7 @@ export async function upsertGuarded(
       const insert = insertValues(p, table, group.rows); // placeholders in text order (SQLite numbers them by position)
       const onConflict = insertOnly
         ? "DO NOTHING"
-        : `DO UPDATE SET ${assignments(table, dialect)} WHERE ${p.condition(group.writable, table.name, key)}`;
+        : `DO UPDATE SET ${assignments(table, dialect)} WHERE ${p.condition(group.writable, table.name, key)}${guarded(table, (c) => dialect.proposed(c))}`;
       const written = await db.queryRaw(p.query(`${insert} ON CONFLICT (${key}) ${onConflict} RETURNING ${key}`));
       const done = new Set(written.rows.map((r) => String(r[0])));
       for (const row of group.rows) if (!done.has(String(row[0]))) refused.add(String(row[0]));
@@ -94,9 +110,14 @@ export async function upsertGuarded(
       // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
       // writer may update; then one unconditional upsert of what may be written.
       const p = new SqlParams(dialect);
+      // Each row's proposed value of a column, by key (the guard reads them).
+      const proposed = (column: string) => {
+        const [i, type] = columnOf(table, column);
+        return `CASE ${table.name}.${key} ${group.rows.map((r) => `WHEN ${p.value(r[0])} THEN ${p.value(r[i], type)}`).join(" ")} END`;
+      };
       const existing = await tx.queryRaw(
         p.query(
-          `SELECT ${key}, (${p.condition(group.writable, table.name, key)}) AS ok FROM ${table.name} ` +
+          `SELECT ${key}, (${p.condition(group.writable, table.name, key)}${guarded(table, proposed)}) AS ok FROM ${table.name} ` +
             `WHERE ${key} IN (${group.rows.map((r) => p.value(r[0])).join(", ")})${dialect.lockRow}`,
         ),
       );
@@ -115,8 +136,8 @@ export async function upsertGuarded(
 }
 
 /**
- * Replaces the stored row of `key` when the writer may change it, never inserting: for writers
- * the policy does not let create. Says what happened.
+ * Replaces the stored row of `key` when the writer may change it (and the table's guard allows),
+ * never inserting: for writers the policy does not let create. Says what happened.
  */
 export async function updateOnly(
   db: Queryable,
@@ -127,11 +148,16 @@ export async function updateOnly(
 ): Promise<"updated" | "refused" | "absent"> {
   const key = keyOf(table);
   const p = new SqlParams(dialect);
-  const sets = table.replace.map(
-    (c) => `${c} = ${p.value(row[table.columns.findIndex(([n]) => n === c)], table.columns.find(([n]) => n === c)![1])}`,
-  );
+  const valueOf = (column: string) => {
+    const [i, type] = columnOf(table, column);
+    return p.value(row[i], type);
+  };
+  const sets = table.replace.map((c) => `${c} = ${valueOf(c)}`);
   const count = await db.executeRaw(
-    p.query(`UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}`),
+    p.query(
+      `UPDATE ${table.name} SET ${sets.join(", ")} WHERE ${key} = ${p.value(row[0])} AND ${p.condition(writable, table.name, key)}` +
+        guarded(table, valueOf),
+    ),
   );
   if (count > 0) return "updated";
   const exists = await db.queryRaw(statement(dialect, (p) => `SELECT 1 FROM ${table.name} WHERE ${key} = ${p.value(row[0])}`));

@@ -120,6 +120,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
         input_ids_unique: "YES",
         full_bytes: "YES",
         deleted_at: "YES",
+        status: "YES",
       });
       const types = await conn.query<{ name: string; type: string }>(
         {
@@ -237,6 +238,10 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
         ]);
       };
       await readAll();
+      // Their statuses were copied into the column: a completed one stays completed.
+      await expect(store.updateResponseObject({ ...rows[0]!.response, status: "in_progress" }, { user: alice })).rejects.toMatchObject({
+        code: "RESPONSE_STATE_CONFLICT",
+      });
       await store.storeConversationMessages("conv_1", [{ role: "user", content: "new table" }], { user: alice });
       expect(await store.getConversationMessages("conv_1", { user: alice })).toEqual([{ role: "user", content: "new table" }]);
       // Compacted into linear storage, everything reads the same and the conversation shrinks.
@@ -251,19 +256,27 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     };
   }
 
-  test("a database this release's code filled before the conversations migration upgrades whole, and conversations then work", async () => {
+  test("a database filled in linear storage before the background-responses migration upgrades whole: each status is copied from the JSON, and final ones stay final", async () => {
     const url = await stores.url();
-    const before = expected.filter((m) => m.name < "20261202000000_conversations");
+    const before = expected.filter((m) => m.name < "20261203000000_background_responses");
     await applyMigrations(provider.name, url, before);
-    // The code of this release on the schema of the previous one: linear chains, messages, a deleted turn.
+    // The previous release wrote every column but status; this release writes it too. So its
+    // rows are written with a stand-in column, dropped before the upgrade: what is left is
+    // what the previous release stored (linear chains, messages, a deleted turn, a conversation).
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN status VARCHAR(32)");
     const old = await createResponsesStore({ url, migrate: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const turns = chainTurns("resp_t", 4, 300);
     for (const t of turns) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
+    const running = makeResponse({ id: "resp_running", status: "in_progress", background: true });
+    const failed = makeResponse({ id: "resp_failed", status: "failed" });
+    for (const r of [running, failed]) await old.storeResponseObject(r, [userMessage(`in_${r.id}`)], [], { user: bob });
     await old.storeConversationMessages("conv_m", [{ role: "user", content: "kept" }], { user: bob });
+    const conversation = await old.conversations.create({ items: [{ role: "user", content: "kept too" }], user: alice });
     await old.deleteResponseObject("resp_t2", { user: alice });
     await old.shutdown();
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN status");
 
-    expect(await migrate(provider.name, url)).toEqual({ applied: ["20261202000000_conversations"] });
+    expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203000000_background_responses"] });
     const store = await stores.open();
     for (const t of turns.filter((t) => t.response.id !== "resp_t2")) {
       expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
@@ -273,11 +286,20 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
       });
     }
     expect(await store.getConversationMessages("conv_m", { user: bob })).toEqual([{ role: "user", content: "kept" }]);
-    const conversation = await store.conversations.create({ items: [{ role: "user", content: "new tables" }], user: alice });
     expect((await store.conversations.items.list(conversation.id, { user: alice })).data).toHaveLength(1);
+    // The copied statuses are guarded: a completed or failed response stays so; one in progress ends.
+    await expect(store.updateResponseObject({ ...turns[3]!.response, status: "in_progress" }, { user: alice })).rejects.toMatchObject({
+      code: "RESPONSE_STATE_CONFLICT",
+      status: "completed",
+    });
+    await expect(store.storeResponseObject({ ...failed, status: "completed" }, [], [], { user: bob })).rejects.toMatchObject({
+      code: "RESPONSE_STATE_CONFLICT",
+      status: "failed",
+    });
+    expect((await store.cancelResponse("resp_running", { user: bob })).status).toBe("cancelled");
   });
 
-  test.each([1, 2, 3])(
+  test.each([1, 2, 3, 4])(
     "a database made and filled by the release with %i migration(s) upgrades whole through the store's runner",
     async (previous) => {
       const url = await stores.url();
@@ -294,7 +316,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     },
   );
 
-  test.skipIf(!engineProvider).each([1, 2, 3])(
+  test.skipIf(!engineProvider).each([1, 2, 3, 4])(
     "a database `prisma migrate deploy` made and filled at the release with %i migration(s) upgrades whole",
     async (count) => {
       const url = await stores.url();

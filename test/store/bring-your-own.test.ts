@@ -102,7 +102,7 @@ describe.each(PROVIDERS)("bring your own PrismaClient on $label", (provider) => 
       const alice = { principal: "alice", attributes: { teams: ["ml"] } };
       const bob = { principal: "bob", attributes: { teams: ["ml"] } };
       await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2 }), [], [], { user: alice });
-      await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2, status: "again" }), [], [], { user: alice });
+      await store.storeResponseObject(makeResponse({ id: "resp_a", created_at: 2, instructions: "again" }), [], [], { user: alice });
       await expect(store.storeResponseObject(makeResponse({ id: "resp_a" }), [], [], { user: bob })).rejects.toMatchObject({
         code: "RESPONSE_ID_CONFLICT",
       });
@@ -111,7 +111,7 @@ describe.each(PROVIDERS)("bring your own PrismaClient on $label", (provider) => 
           store.storeResponseObject(makeResponse({ id: `resp_b${i}`, created_at: 1 }), [], [], { user: bob }),
         ),
       );
-      expect((await store.getResponseObject("resp_a", { user: bob })).status).toBe("again"); // team read
+      expect(await store.getResponseObject("resp_a", { user: bob })).toMatchObject({ instructions: "again" }); // team read
       expect((await listAllIds(store, { user: alice, limit: 7 })).length).toBe(21);
       await expect(store.deleteResponseObject("resp_a", { user: bob })).rejects.toMatchObject({ code: "RESPONSE_NOT_FOUND" });
       expect(await store.deleteResponseObject("resp_a", { user: alice })).toMatchObject({ deleted: true });

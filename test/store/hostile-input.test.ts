@@ -176,7 +176,7 @@ describeProviders(PROVIDERS, "hostile input on $label", (provider) => {
 
   test("a store, an update and a conversation's messages keep what the call was given, whatever the caller changes after it", async () => {
     const store = await stores.open();
-    await store.storeResponseObject(makeResponse({ id: "resp_u" }), [userMessage("msg_0")], [], { user: alice });
+    await store.storeResponseObject(makeResponse({ id: "resp_u", status: "queued" }), [userMessage("msg_0")], [], { user: alice });
     const update = { ...makeResponse({ id: "resp_u" }), status: "in_progress", extra: { note: "as called" } };
     const input = [userMessage("msg_1")];
     const updating = store.updateResponseObject(update, { user: alice, input });

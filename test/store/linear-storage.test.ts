@@ -292,7 +292,7 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       const forks = [0, 1, 2].map((k) => ({ ...child!, response: { ...child!.response, id: `${child!.response.id}_${k}` } }));
       const rival = [
         () => other.deleteResponseObject(parent!.response.id, { user: alice }),
-        () => other.storeResponseObject({ ...parent!.response, status: "incomplete" }, [userMessage("replaced")], [], { user: alice }),
+        () => other.storeResponseObject({ ...parent!.response, instructions: "replaced" }, [userMessage("replaced")], [], { user: alice }),
         () => other.updateResponseObject({ ...parent!.response, output: [] }, { user: alice }),
       ][round % 3]!;
       await Promise.all([...forks.map((f) => storeTurns(writer, [f])), rival()]);
@@ -324,10 +324,10 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
       messages: turns[3]!.messages,
     });
     // A lifecycle update of a continued turn keeps it continued.
-    await store.updateResponseObject({ ...turns[3]!.response, status: "incomplete" }, { user: alice });
+    await store.updateResponseObject({ ...turns[3]!.response, instructions: "updated" }, { user: alice });
     expect(await store.getResponseObject("resp_4", { user: alice })).toEqual({
       ...turns[3]!.response,
-      status: "incomplete",
+      instructions: "updated",
       input: turns[3]!.input,
       messages: turns[3]!.messages,
     });

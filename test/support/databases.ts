@@ -93,4 +93,6 @@ export const STORE_TABLES = [
   "conversation_operations",
   "conversations",
   "openai_responses",
+  "response_events",
+  "store_leases",
 ] as const;
