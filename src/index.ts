@@ -16,6 +16,9 @@ export type {
 } from "./conversations.js";
 export { shutdownOnSignals } from "./signals.js";
 export type { WriteQueueOptions, WriteQueueStats } from "./queue/write-queue.js";
+export type { StoreStats } from "./store/runtime.js";
+export type { RetentionStats } from "./store/retention.js";
+export { parseDuration } from "./duration.js";
 export type {
   CallOptions,
   ReadCallOptions,
@@ -24,6 +27,7 @@ export type {
   ImportRecord,
   ImportResult,
   PruneParams,
+  PruneResult,
   ListedInputItem,
   ResponseWithInput,
   StorageCounts,

@@ -8,6 +8,7 @@ import { resolvePolicy, type AccessRule, type CompiledRule } from "./access/poli
 import { assertUsableUrl, defaultUrl, dialectFor, providerFromUrl, redactUrl, type ProviderName } from "./db/providers.js";
 import type { PrismaClientLike } from "./db/client.js";
 import { DEFAULT_ATTEMPT_MS } from "./db/connection.js";
+import { parseDuration } from "./duration.js";
 
 /** The default end of a page: 4 MiB of JSON. */
 const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
@@ -143,6 +144,20 @@ export interface ResponsesStoreOptions {
     enabled?: boolean;
   };
   /**
+   * Automatic expiry: responses whose `created_at` is older than `responses` (a duration: "30d",
+   * "12h", "5s") are deleted by a reaper inside the store, in short batches, on one instance at a
+   * time however many run (they share a lease in the database). Nothing expires unless this is
+   * given. What was expired is counted in `stats().retention`.
+   */
+  retention?: {
+    /** How old a response may get, by its `created_at`: "30d", "12h", "5s" (at least one second). */
+    responses: string;
+    /** How often the reaper looks. @default a tenth of `responses`, between 1s and 1m */
+    every?: string;
+    /** Rows per delete (each batch its own short transaction). @default 200 */
+    batchSize?: number;
+  };
+  /**
    * Hears of every store call that finally failed, awaited or not (fire-and-forget callers
    * learn of failures here and in the logs).
    */
@@ -187,7 +202,43 @@ const optionsSchema = z.object({
     .optional(),
   provider: z.enum(["sqlite", "postgresql", "mysql"]).optional(),
   onWriteError: z.custom<(e: ResponsesStoreError, w: { id: string }) => void>((f) => typeof f === "function").optional(),
+  retention: z
+    .strictObject({
+      responses: durationSchema(1000),
+      every: durationSchema(100).optional(),
+      batchSize: z.number().int().min(1).max(10_000).optional(),
+    })
+    .optional(),
 });
+
+/** A duration string of at least `minMs`, as milliseconds. */
+function durationSchema(minMs: number) {
+  return z.string().transform((text, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is shorter than the least allowed, ${minMs / 1000}s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** The reaper's settings, resolved. */
+export interface RetentionSettings {
+  /** Responses created longer ago than this expire. */
+  responsesMs: number;
+  /** How often the reaper looks. */
+  everyMs: number;
+  batchSize: number;
+  /** How long a lease lasts unless renewed: another instance takes over this long after its holder stops. */
+  leaseMs: number;
+}
 
 /** Options with defaults applied. */
 export interface ResolvedOptions {
@@ -210,6 +261,8 @@ export interface ResolvedOptions {
   /** The queue's settings, or undefined when writes go straight to the database. */
   queue: WriteQueueOptions | undefined;
   onWriteError: ((error: ResponsesStoreError, write: { id: string }) => void) | undefined;
+  /** Automatic expiry, or undefined when nothing expires. */
+  retention: RetentionSettings | undefined;
   policy: readonly CompiledRule[];
   adapter: DriverAdapterFactory | undefined;
   prisma: PrismaClientLike | undefined;
@@ -299,6 +352,7 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     provider,
     queue: enabled ? { ...queue, retryDeadlineMs: queue.retryDeadlineMs ?? timeoutMs } : undefined,
     onWriteError: parsed.data.onWriteError,
+    retention: retentionOf(parsed.data.retention),
     policy: resolvePolicy(parsed.data.policy),
     adapter,
     prisma,
@@ -309,4 +363,11 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
     pageBytes: parsed.data.pageBytes ?? DEFAULT_PAGE_BYTES,
     logger: parsed.data.logger ?? quietLogger,
   };
+}
+
+/** The reaper's settings from the parsed option. */
+function retentionOf(parsed: { responses: number; every?: number | undefined; batchSize?: number | undefined } | undefined) {
+  if (!parsed) return undefined;
+  const everyMs = parsed.every ?? Math.min(60_000, Math.max(1000, parsed.responses / 10));
+  return { responsesMs: parsed.responses, everyMs, batchSize: parsed.batchSize ?? 200, leaseMs: Math.max(3 * everyMs, 15_000) };
 }

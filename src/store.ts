@@ -46,6 +46,7 @@ import type {
   ListPage,
   ListedInputItem,
   PruneParams,
+  PruneResult,
   ReadCallOptions,
   ResponseWithInput,
   StorageStats,
@@ -55,7 +56,7 @@ import type {
 } from "./types.js";
 
 /** The fields of a prune's parameters that must have a type when given (the rest are checked as they are read). */
-const PRUNE_FIELDS = { allOwners: "boolean", owner: "string", onProgress: "function" } as const;
+const PRUNE_FIELDS = { allOwners: "boolean", owner: "string", onProgress: "function", dryRun: "boolean" } as const;
 
 /** The id a write call names, for its failure report (the argument may not be a response at all). */
 const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
@@ -239,15 +240,12 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
    * ```
    * @throws InvalidParameterError (a bad `olderThan` or `batchSize`)
    */
-  async pruneResponses(params: PruneParams): Promise<{ deleted: number }> {
+  async pruneResponses(params: PruneParams): Promise<PruneResult> {
     const p = parseBag(params, PRUNE_FIELDS, "params");
     const [user, cutoff, batchSize] = [parseUser(p.user), parseOlderThan(p.olderThan), parseBatchSize(p.batchSize ?? undefined)];
-    return this.#maintenance.pruneResponses(
-      cutoff,
-      this.#allowed.prunable(p, user, "openai_responses"),
-      batchSize,
-      p.onProgress ?? undefined,
-    );
+    const prunable = this.#allowed.prunable(p, user, "openai_responses");
+    if (p.dryRun) return this.#maintenance.countPrunableResponses(cutoff, prunable);
+    return this.#maintenance.pruneResponses(cutoff, prunable, batchSize, p.onProgress ?? undefined);
   }
 
   /**
@@ -308,10 +306,11 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
    * ```
    * @throws InvalidParameterError (a bad `olderThan` or `batchSize`)
    */
-  async pruneConversationMessages(params: PruneParams): Promise<{ deleted: number }> {
+  async pruneConversationMessages(params: PruneParams): Promise<PruneResult> {
     const p = parseBag(params, PRUNE_FIELDS, "params");
     const [user, cutoff, batchSize] = [parseUser(p.user), parseOlderThan(p.olderThan), parseBatchSize(p.batchSize ?? undefined)];
     const prunable = this.#allowed.prunable(p, user, "conversation_messages");
+    if (p.dryRun) return this.#maintenance.countPrunableConversationMessages(cutoff, prunable);
     return this.#maintenance.pruneConversationMessages(cutoff, prunable, batchSize, p.onProgress ?? undefined);
   }
 

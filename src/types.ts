@@ -115,6 +115,22 @@ export interface PruneParams {
   owner?: string;
   /** Hears, after each batch, the running total and how many rows matched at the start. */
   onProgress?: (deleted: number, total: number) => void;
+  /** Count what would be deleted, in `matched`, and delete nothing. @default false */
+  dryRun?: boolean;
+}
+
+/**
+ * What a prune did: how many rows it deleted, and (a dry run) how many it would have.
+ *
+ * @example
+ * ```ts
+ * const { matched } = await store.pruneResponses({ olderThan: new Date(Date.now() - 30 * 86_400_000), allOwners: true, dryRun: true });
+ * ```
+ */
+export interface PruneResult {
+  deleted: number;
+  /** With `dryRun`: the rows that match (nothing was deleted). */
+  matched?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  *   migrate status|deploy   where the database stands; apply pending migrations (offline)
  *   serve                   the OpenAI-compatible HTTP API on a port
  *   import --from URL       copy a llama-stack openai_responses table in
- *   prune --older-than 30d  batched retention delete
+ *   prune --older-than 30d  batched retention delete (--dry-run counts; --force for under 1h or everything)
  *   compact                 rewrite rows an earlier release stored into linear storage
  *   stats                   rows and bytes (returned and stored), by model
  * Every command takes --url (default DATABASE_URL, else file:./responses.db) and --direct-url
@@ -31,7 +31,7 @@ import {
 import { assertUsableUrl, defaultUrl, dialectFor, redactUrl } from "../db/providers.js";
 import { importLlamaStackResponses } from "../import/llama-stack.js";
 import { storeDemoResponses } from "./demo-data.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../duration.js";
 import { whenOrphaned } from "./orphan.js";
 
 /** This package's version (package.json sits two folders above both src/cli and dist/cli). */
@@ -234,10 +234,13 @@ program
     }
   });
 
+/** Below this, `prune --older-than` asks for --force: "0d" or "1s" is a typo more often than a wish. */
+const PRUNE_LEAST_MS = 3_600_000;
+
 program
   .command("prune")
   .description("delete responses older than a duration, in batches")
-  .requiredOption("--older-than <duration>", "e.g. 30d, 12h, 2w", (v: string) => {
+  .requiredOption("--older-than <duration>", "e.g. 30d, 12h, 2w (at least 1h without --force)", (v: string) => {
     try {
       return parseDuration(v);
     } catch (e) {
@@ -246,24 +249,48 @@ program
   })
   .option("--batch-size <n>", "rows per delete", int("batch-size"), 500)
   .option("--user <principal>", "only the rows this principal stored (default: every owner's)")
-  .action(async (opts: { olderThan: number; batchSize: number; user?: string }) => {
+  .option("--dry-run", "count what would be deleted, and delete nothing")
+  .option("--force", "allow a duration under an hour, and deleting every response there is")
+  .action(async (opts: { olderThan: number; batchSize: number; user?: string; dryRun?: boolean; force?: boolean }) => {
+    if (opts.olderThan < PRUNE_LEAST_MS && !opts.force) {
+      console.error(
+        `Refusing to prune: --older-than is under an hour, which deletes responses created moments ago. Pass --force if that is what you mean (--dry-run counts them first).`,
+      );
+      process.exitCode = 2;
+      return;
+    }
     const store = await createResponsesStore(connectionOf());
     try {
       const olderThan = new Date(Date.now() - opts.olderThan);
+      const scope = opts.user ? { owner: opts.user } : { allOwners: true };
+      const matched = (await store.pruneResponses({ olderThan, ...scope, dryRun: true })).matched ?? 0;
+      const all = (await store.pruneResponses({ olderThan: new Date(8.64e15), ...scope, dryRun: true })).matched ?? 0;
+      const before = `created before ${olderThan.toISOString()}`;
+      if (opts.dryRun) {
+        console.log(`would delete ${matched} response(s) ${before}, of ${all}; nothing was deleted`);
+        return;
+      }
+      if (matched > 0 && matched === all && !opts.force) {
+        console.error(
+          `Refusing to prune: it would delete every response (${all}) ${scope.owner === undefined ? "" : `of ${scope.owner} `}${before}. Pass --force to delete them all.`,
+        );
+        process.exitCode = 2;
+        return;
+      }
       const progress = bar("prune");
       let started = false;
       const { deleted } = await store.pruneResponses({
         olderThan,
         batchSize: opts.batchSize,
-        ...(opts.user ? { owner: opts.user } : { allOwners: true }),
+        ...scope,
         onProgress: (n, total) => {
-          if (!started) progress.start(total, 0, { detail: `created before ${olderThan.toISOString()}` });
+          if (!started) progress.start(total, 0, { detail: before });
           started = true;
           progress.update(n);
         },
       });
       if (started) progress.stop();
-      console.log(`deleted ${deleted} response(s) created before ${olderThan.toISOString()}`);
+      console.log(`deleted ${deleted} response(s) ${before}`);
     } finally {
       await store.shutdown();
     }

@@ -102,6 +102,21 @@ export class ConversationMessagesRepository {
     });
   }
 
+  /** How many rows last stored before `storedBefore` `deletable` allows: what a prune would delete. */
+  countPrunable(storedBefore: number, deletable: RowCondition): Promise<number> {
+    return runStorage("pruneConversationMessages", async () => {
+      const rows = await this.#db.queryRaw(
+        statement(
+          this.#dialect,
+          (p) =>
+            `SELECT COUNT(*) FROM ${this.#name} WHERE ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ` +
+            p.condition(deletable, this.#name, KEY),
+        ),
+      );
+      return Number(rows.rows[0]?.[0] ?? 0);
+    });
+  }
+
   /**
    * Deletes, oldest first and `batchSize` at a time, the conversations last stored before
    * `storedBefore` (unix seconds) that `deletable` allows. Returns how many were deleted.

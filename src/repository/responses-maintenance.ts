@@ -33,6 +33,16 @@ export class ResponsesMaintenance {
     this.#c = context;
   }
 
+  /** How many live rows created before `createdBefore` (unix seconds) `deletable` allows: what a prune would delete. */
+  async countPrunable(createdBefore: number, deletable: RowCondition): Promise<number> {
+    const { db, dialect, table } = this.#c;
+    return runStorage("pruneResponses", async () => {
+      const p = new SqlParams(dialect);
+      const rows = await db.queryRaw(p.query(`SELECT COUNT(*) FROM ${table.name} WHERE ${this.#prunable(p, createdBefore, deletable)}`));
+      return Number(rows.rows[0]?.[0] ?? 0);
+    });
+  }
+
   /**
    * Deletes, oldest first and at most `batchSize` at a time, the live rows created before
    * `createdBefore` (unix seconds) that `deletable` allows; `onBatch` hears the running total
@@ -45,33 +55,49 @@ export class ResponsesMaintenance {
     batchSize: number,
     onBatch?: (deleted: number, total: number) => void,
   ): Promise<number> {
-    const { db, dialect, table } = this.#c;
-    const T = table.name;
-    const olderAndDeletable = (p: SqlParams) => `${T}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.live(deletable, T)}`;
     // The count matches what the loop deletes: live rows (deleted turns kept for their children are not counted).
-    const total = onBatch
-      ? await runStorage("pruneResponses", async () => {
-          const p = new SqlParams(dialect);
-          const rows = await db.queryRaw(p.query(`SELECT COUNT(*) FROM ${T} WHERE ${olderAndDeletable(p)}`));
-          return Number(rows.rows[0]?.[0] ?? 0);
-        })
-      : 0;
+    const total = onBatch ? await this.countPrunable(createdBefore, deletable) : 0;
     let deleted = 0;
     for (;;) {
-      const ids = await runStorage("pruneResponses", async () => {
-        const p = new SqlParams(dialect);
-        const rows = await db.queryRaw(
-          p.query(`SELECT id FROM ${T} WHERE ${olderAndDeletable(p)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`),
-        );
-        return rows.rows.map((r) => String(r[0]));
-      });
-      if (!ids.length) return deleted;
-      deleted += await runStorage("pruneResponses", () =>
-        db.transaction(async (tx) => (await deleteTurns(tx, table.chains, ids, nowSeconds(), olderAndDeletable)).length),
-      );
-      onBatch?.(deleted, Math.max(total, deleted));
-      if (ids.length < batchSize) return deleted;
+      const batch = await this.pruneBatch(createdBefore, deletable, batchSize);
+      deleted += batch.deleted;
+      if (batch.found) onBatch?.(deleted, Math.max(total, deleted));
+      if (!batch.more) return deleted;
     }
+  }
+
+  /**
+   * One round of a prune, in its own short transaction: the oldest `batchSize` matching rows
+   * deleted. Says how many it found and deleted, and whether more may be left.
+   */
+  async pruneBatch(
+    createdBefore: number,
+    deletable: RowCondition,
+    batchSize: number,
+  ): Promise<{ found: number; deleted: number; more: boolean }> {
+    const { db, dialect, table } = this.#c;
+    const ids = await runStorage("pruneResponses", async () => {
+      const p = new SqlParams(dialect);
+      const rows = await db.queryRaw(
+        p.query(
+          `SELECT id FROM ${table.name} WHERE ${this.#prunable(p, createdBefore, deletable)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
+        ),
+      );
+      return rows.rows.map((r) => String(r[0]));
+    });
+    if (!ids.length) return { found: 0, deleted: 0, more: false };
+    const deleted = await runStorage("pruneResponses", () =>
+      db.transaction(
+        async (tx) => (await deleteTurns(tx, table.chains, ids, nowSeconds(), (p) => this.#prunable(p, createdBefore, deletable))).length,
+      ),
+    );
+    return { found: ids.length, deleted, more: ids.length === batchSize };
+  }
+
+  /** Live rows created before `createdBefore` that `deletable` allows, as SQL. */
+  #prunable(p: SqlParams, createdBefore: number, deletable: RowCondition): string {
+    const T = this.#c.table.name;
+    return `${T}.created_at < ${p.value(String(createdBefore), "bigint")} AND ${p.live(deletable, T)}`;
   }
 
   /**

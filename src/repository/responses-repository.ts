@@ -81,6 +81,20 @@ export class ResponsesRepository {
     return this.#writes.write(writes, access);
   }
 
+  /** See ResponsesMaintenance.countPrunable. */
+  countPrunable(createdBefore: number, deletable: RowCondition): Promise<number> {
+    return this.#maintenance.countPrunable(createdBefore, deletable);
+  }
+
+  /** See ResponsesMaintenance.pruneBatch. */
+  pruneBatch(
+    createdBefore: number,
+    deletable: RowCondition,
+    batchSize: number,
+  ): Promise<{ found: number; deleted: number; more: boolean }> {
+    return this.#maintenance.pruneBatch(createdBefore, deletable, batchSize);
+  }
+
   /** See ResponsesMaintenance.prune. */
   prune(
     createdBefore: number,

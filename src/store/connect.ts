@@ -15,6 +15,7 @@ import type { DigestMode } from "../repository/chain.js";
 import { digestMode } from "../repository/chain-sql.js";
 import { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import { ConversationsRepository } from "../repository/conversations-repository.js";
+import { LeasesRepository } from "../repository/leases-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import { ResponsesRepository } from "../repository/responses-repository.js";
 import type { WriteAccess } from "../repository/responses-table.js";
@@ -38,6 +39,7 @@ function repositoriesOn(
       items: table("conversation_items"),
       operations: table("conversation_operations"),
     }),
+    leases: new LeasesRepository(db, dialect, table("store_leases")),
   };
 }
 

@@ -5,9 +5,7 @@
  * does to start, drain and stop, so that the facade reads as the API it serves.
  */
 import type { ProviderName } from "../db/providers.js";
-import type { ReplicaStats } from "../db/replicas.js";
-import type { WriteQueueStats } from "../queue/write-queue.js";
-import type { StoreRuntime } from "./runtime.js";
+import type { StoreRuntime, StoreStats } from "./runtime.js";
 
 /**
  * Start, drain and stop: the lifecycle every {@link ResponsesStore} has.
@@ -72,13 +70,14 @@ export class StoreLifecycle implements AsyncDisposable {
   }
 
   /**
-   * The write queue's counters and the replicas' routing; `undefined` without either (SQLite's default).
+   * The write queue's counters, the replicas' routing and the retention reaper's counts;
+   * `undefined` without any of them (SQLite's default).
    * @example
    * ```ts
    * const { depth, retries, meanLatencyMs } = store.stats() ?? {};
    * ```
    */
-  stats(): (WriteQueueStats & { replicas?: ReplicaStats }) | undefined {
+  stats(): StoreStats | undefined {
     return this.#runtime.stats();
   }
 

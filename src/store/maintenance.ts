@@ -35,6 +35,18 @@ export class MaintenanceOperations {
     return { deleted };
   }
 
+  /** How many responses created before `cutoff` a prune would delete (a dry run: nothing is deleted). */
+  async countPrunableResponses(cutoff: number, prunable: RowCondition): Promise<{ deleted: 0; matched: number }> {
+    const matched = await this.#runtime.onPrimary("all", ({ responses }) => responses.countPrunable(cutoff, prunable));
+    return { deleted: 0, matched };
+  }
+
+  /** How many conversation messages last stored before `cutoff` a prune would delete (a dry run). */
+  async countPrunableConversationMessages(cutoff: number, prunable: RowCondition): Promise<{ deleted: 0; matched: number }> {
+    const matched = await this.#runtime.onPrimary("none", ({ messages }) => messages.countPrunable(cutoff, prunable));
+    return { deleted: 0, matched };
+  }
+
   /** Deletes prunable conversation messages last stored before `cutoff` (`onProgress` hears the running total as both numbers). */
   async pruneConversationMessages(
     cutoff: number,

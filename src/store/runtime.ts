@@ -15,18 +15,32 @@ import type { ResolvedOptions } from "../options.js";
 import { idleQueueStats, type WriteQueue, type WriteQueueStats } from "../queue/write-queue.js";
 import type { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import type { ConversationsRepository } from "../repository/conversations-repository.js";
+import type { LeasesRepository } from "../repository/leases-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
 import type { ResponseWrite, WriteAccess } from "../repository/responses-table.js";
 import { openBackend } from "./connect.js";
+import { RetentionReaper, type RetentionStats } from "./retention.js";
 import { ANY_READ, type ReadRoute } from "../schemas/params.js";
 import { checkTokenDatabase, encodeToken } from "./consistency.js";
+
+/**
+ * What `stats()` reports: the write queue's counters, with the replicas' routing and the
+ * retention reaper's counts where those run.
+ *
+ * @example
+ * ```ts
+ * const expired = store.stats()?.retention?.expired ?? 0;
+ * ```
+ */
+export type StoreStats = WriteQueueStats & { replicas?: ReplicaStats; retention?: RetentionStats };
 
 /** The repositories over one connection (the primary's, or a replica's). */
 export interface Repositories {
   responses: ResponsesRepository;
   messages: ConversationMessagesRepository;
   conversations: ConversationsRepository;
+  leases: LeasesRepository;
 }
 
 /** What `initialize()` opened: the primary's connection and repositories, the write queue, the read replicas. */
@@ -52,6 +66,7 @@ class BoundedRepositories implements Repositories {
   #responses: Repositories["responses"] | undefined;
   #messages: Repositories["messages"] | undefined;
   #conversations: Repositories["conversations"] | undefined;
+  #leases: Repositories["leases"] | undefined;
   constructor(base: Repositories, db: Db) {
     this.#base = base;
     this.#db = db;
@@ -64,6 +79,9 @@ class BoundedRepositories implements Repositories {
   }
   get conversations(): Repositories["conversations"] {
     return (this.#conversations ??= this.#base.conversations.on(this.#db));
+  }
+  get leases(): Repositories["leases"] {
+    return (this.#leases ??= this.#base.leases.on(this.#db));
   }
 }
 
@@ -92,6 +110,9 @@ class BoundedBackend implements Backend {
   get conversations(): Repositories["conversations"] {
     return this.#bounded.conversations;
   }
+  get leases(): Repositories["leases"] {
+    return this.#bounded.leases;
+  }
   get database(): string {
     return this.#base.database;
   }
@@ -116,10 +137,16 @@ export class StoreRuntime {
   /** Whether calls carry a deadline (the engine's pools can be cut off), and whether the pool is a host's. */
   readonly #deadlines: boolean;
   readonly #hostPool: boolean;
+  /** Automatic expiry, when configured: started once connected, stopped first on shutdown. */
+  readonly #reaper: RetentionReaper | undefined;
 
   /** `writeAccess`: what writes are checked against; `remembered`: the turns the repositories remember (cleared on shutdown). */
   constructor(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess) {
     this.#options = options;
+    // The reaper's calls are the store's (bounded, waited for), and may finish during shutdown, which stops it first.
+    this.#reaper =
+      options.retention &&
+      new RetentionReaper(options.retention, (op) => this.#withBackend((backend) => op(backend), true), options.logger);
     this.#deadlines = dialectFor(options.provider).deadlines;
     this.#hostPool = Boolean(options.prisma ?? options.adapter);
     this.#remembered = remembered;
@@ -130,7 +157,11 @@ export class StoreRuntime {
   async connect(): Promise<Backend> {
     if (this.#closed) throw new StoreClosedError();
     this.#ready ??= openBackend(this.#options, this.#remembered, this.#writeAccess).then(
-      (backend) => (this.#backend = backend),
+      (backend) => {
+        this.#backend = backend;
+        this.#reaper?.start();
+        return backend;
+      },
       (error: unknown) => {
         this.#ready = undefined; // a later call may try again (the database may come up)
         throw error;
@@ -144,8 +175,8 @@ export class StoreRuntime {
    * flush wait for it), within the call's deadline: `timeoutMs` from now bounds every attempt
    * it makes (`fn` gets the backend bounded by it, and the bounds), and its wait for the connection.
    */
-  async #withBackend<T>(fn: (backend: Backend, bounds: CallBounds | undefined) => Promise<T>): Promise<T> {
-    const connected = this.#closed ? undefined : this.#backend;
+  async #withBackend<T>(fn: (backend: Backend, bounds: CallBounds | undefined) => Promise<T>, duringShutdown = false): Promise<T> {
+    const connected = this.#closed && !duringShutdown ? undefined : this.#backend;
     const { timeoutMs } = this.#options;
     // The store's own pools cut attempts off at the deadline; a host's pool cannot be told to,
     // so the call stops waiting for it instead (its statement runs on, under the host's bounds).
@@ -227,6 +258,7 @@ export class StoreRuntime {
             responses: backend.responses.on(db),
             messages: backend.messages.on(db),
             conversations: backend.conversations.on(db),
+            leases: backend.leases.on(db),
           };
           return op(repositories, this.#writeAccess);
         }),
@@ -306,12 +338,13 @@ export class StoreRuntime {
     await this.#backend?.queue?.flush();
   }
 
-  /** The queue's counters and the replicas' routing, or undefined when neither exists. */
-  stats(): (WriteQueueStats & { replicas?: ReplicaStats }) | undefined {
+  /** The queue's counters, the replicas' routing and the reaper's counts, or undefined when none exists. */
+  stats(): StoreStats | undefined {
     const queue = this.#backend?.queue?.stats();
     const replicas = this.#backend?.replicas?.router.stats(redactUrl);
-    if (!replicas) return queue;
-    return { ...(queue ?? idleQueueStats()), replicas };
+    const retention = this.#reaper?.stats();
+    if (!replicas && !retention) return queue;
+    return { ...(queue ?? idleQueueStats()), ...(replicas && { replicas }), ...(retention && { retention }) };
   }
 
   /** Refuses new calls, drains the queue, waits for calls in flight, then closes replicas and the primary. Idempotent. */
@@ -321,6 +354,7 @@ export class StoreRuntime {
     this.#remembered.clear();
     const ready = this.#ready;
     const backend = ready ? await ready.catch(() => undefined) : undefined;
+    await this.#reaper?.stop(); // its batch in progress finishes; its lease is given up
     await backend?.queue?.close(); // drains every queued write
     await this.flush();
     backend?.replicas?.router.stop();

@@ -192,26 +192,66 @@ describe("responses-store CLI", () => {
       });
     }
     await store.storeResponseObject(makeResponse({ id: "new_1", created_at: now, model: "a" }), []);
+    await store.storeResponseObject(makeResponse({ id: "new_alice", created_at: now, model: "a" }), [], [], { user: owners[0] });
     await store.shutdown();
 
     const stats = JSON.parse((await cli(url, "stats", "--json")).out) as {
       rows: number;
       byModel: { model: string; rows: number; bytes: number }[];
     };
-    expect(stats.rows).toBe(31);
+    expect(stats.rows).toBe(32);
     expect(stats.byModel.map((m) => [m.model, m.rows])).toEqual([
-      ["a", 16],
+      ["a", 17],
       ["b", 15],
     ]);
     expect(stats.byModel.every((m) => m.bytes > 0)).toBe(true);
 
+    expect((await cli(url, "prune", "--older-than", "30d", "--dry-run")).out).toMatch(
+      /^would delete 30 response\(s\) created before \S+, of 32; nothing was deleted/,
+    );
     expect((await cli(url, "prune", "--older-than", "30d", "--user", "alice", "--batch-size", "3")).out).toContain(
       "deleted 10 response(s)",
     );
     expect((await cli(url, "prune", "--older-than", "30d", "--batch-size", "7")).out).toContain("deleted 20 response(s)");
     expect((await cli(url, "prune", "--older-than", "30d")).out).toContain("deleted 0 response(s)");
-    expect((await cli(url, "stats")).out).toContain("1 response(s)");
+    expect((await cli(url, "stats")).out).toContain("2 response(s)");
     expect(await cli(url, "prune", "--older-than", "soon")).toMatchObject({ code: 1, out: expect.stringContaining("Invalid duration") });
+  });
+
+  test("prune refuses what is more often a typo than a wish: under an hour, or every response, unless --force", async () => {
+    const url = await stores.url();
+    const store = await createResponsesStore({ url, logger: silentLogger });
+    const now = Math.floor(Date.now() / 1000);
+    for (const [id, age] of [
+      ["resp_old", 40 * 86_400],
+      ["resp_hour", 7200],
+      ["resp_now", 0],
+    ] as const)
+      await store.storeResponseObject(makeResponse({ id, created_at: now - age }), []);
+    await store.shutdown();
+    for (const typo of ["0d", "1s", "59m"])
+      expect(await cli(url, "prune", "--older-than", typo)).toMatchObject({
+        code: 2,
+        out: expect.stringContaining("Refusing to prune: --older-than is under an hour"),
+      });
+    expect((await cli(url, "stats")).out).toContain("3 response(s)");
+    expect(await cli(url, "prune", "--older-than", "0d", "--force", "--dry-run")).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("would delete 3 response(s)"),
+    });
+    expect((await cli(url, "stats")).out).toContain("3 response(s)");
+    expect((await cli(url, "prune", "--older-than", "1h")).out).toContain("deleted 2 response(s)");
+    expect(await cli(url, "prune", "--older-than", "1h")).toMatchObject({ code: 0, out: expect.stringContaining("deleted 0 response(s)") });
+    const store2 = await createResponsesStore({ url, logger: silentLogger });
+    await store2.storeResponseObject(makeResponse({ id: "resp_old2", created_at: now - 40 * 86_400 }), []);
+    await store2.deleteResponseObject("resp_now");
+    await store2.shutdown();
+    // Only old ones are left: deleting them all needs --force.
+    expect(await cli(url, "prune", "--older-than", "30d")).toMatchObject({
+      code: 2,
+      out: expect.stringContaining("it would delete every response (1)"),
+    });
+    expect((await cli(url, "prune", "--older-than", "30d", "--force")).out).toContain("deleted 1 response(s)");
   });
 
   test("compact finds nothing to do in rows this release stored, with or without the write queue", async () => {

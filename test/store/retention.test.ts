@@ -1,4 +1,4 @@
-// pruneResponses and storageStats on every provider: batched, oldest first, owner-aware.
+// pruneResponses and storageStats on every provider: batched, oldest first, owner-aware, with a dry run.
 import { describe, expect, test } from "vitest";
 import { InvalidParameterError } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
@@ -54,5 +54,24 @@ describe.each(PROVIDERS)("retention on $label", (provider) => {
     expect(all.bytes).toBe(all.byModel.reduce((n, m) => n + m.bytes, 0));
     expect(all.bytes).toBeGreaterThan(13 * 500);
     expect((await store.storageStats({ user: bob })).rows).toBe(8); // bob's 4 and the 4 unowned
+  });
+
+  test("a dry run counts what a prune would delete and deletes nothing", async () => {
+    const store = await stores.open();
+    for (const [id, created_at] of [
+      ["resp_1", 10],
+      ["resp_2", 20],
+      ["resp_3", Math.floor(Date.now() / 1000)],
+    ] as const)
+      await store.storeResponseObject(makeResponse({ id, created_at }), [], [], { user: alice });
+    await store.storeConversationMessages("conv_1", [{ role: "user", content: "hi" }], { user: alice });
+    const olderThan = new Date(Date.now() - 3_600_000);
+    expect(await store.pruneResponses({ olderThan, allOwners: true, dryRun: true })).toEqual({ deleted: 0, matched: 2 });
+    expect(await store.pruneConversationMessages({ olderThan: new Date(Date.now() + 60_000), allOwners: true, dryRun: true })).toEqual({
+      deleted: 0,
+      matched: 1,
+    });
+    expect((await store.storageStats({ allOwners: true })).rows).toBe(3);
+    expect(await store.pruneResponses({ olderThan, allOwners: true })).toEqual({ deleted: 2 });
   });
 });

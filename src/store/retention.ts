@@ -1,0 +1,115 @@
+/**
+ * The retention reaper: expires responses older than the configured age, in short batches, on one instance at a time.
+ *
+ * Every `everyMs` it tries to take (or renew) the `responses-retention` lease; the instance that
+ * holds it deletes, oldest first, up to `batchSize` rows per transaction, renewing the lease
+ * between batches and yielding to other work, until nothing old is left. The others only look.
+ * Shutdown stops the timer, waits for the batch in progress and gives the lease up, so another
+ * instance takes over at its next look (a holder that dies is replaced once its lease expires).
+ */
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { RowCondition } from "../access/where.js";
+import type { Logger, RetentionSettings } from "../options.js";
+import type { Backend } from "./runtime.js";
+
+/** The lease the reapers of one database share. */
+const LEASE = "responses-retention";
+
+/** Batches one look may delete before it lets the next look go on (bounds how long one look runs). */
+const BATCHES_PER_LOOK = 1000;
+
+/**
+ * What the reaper did on this instance.
+ *
+ * @example
+ * ```ts
+ * const { expired, holding } = store.stats()?.retention ?? {};
+ * ```
+ */
+export interface RetentionStats {
+  /** Responses this instance expired (deleted) since it started. */
+  expired: number;
+  /** Looks this instance took while holding the lease. */
+  runs: number;
+  /** Whether this instance held the lease at its last look. */
+  holding: boolean;
+  /** When this instance last finished a look that held the lease, or null. */
+  lastRunAt: Date | null;
+  /** Looks that failed (logged; the next look tries again). */
+  errors: number;
+}
+
+/** Runs an operation on the primary as a store call (bounded, waited for on shutdown). */
+type OnPrimary = <T>(op: (backend: Backend) => Promise<T>) => Promise<T>;
+
+/** One instance's reaper. */
+export class RetentionReaper {
+  readonly #settings: RetentionSettings;
+  readonly #onPrimary: OnPrimary;
+  readonly #logger: Logger;
+  readonly #holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #all: RowCondition = { kind: "const", value: true };
+  #timer: NodeJS.Timeout | undefined;
+  #look: Promise<void> | undefined;
+  #stopped = false;
+  readonly #stats: RetentionStats = { expired: 0, runs: 0, holding: false, lastRunAt: null, errors: 0 };
+
+  constructor(settings: RetentionSettings, onPrimary: OnPrimary, logger: Logger) {
+    this.#settings = settings;
+    this.#onPrimary = onPrimary;
+    this.#logger = logger;
+  }
+
+  /** Starts looking every `everyMs` (the first look at once); the timer never keeps the process alive. */
+  start(): void {
+    if (this.#stopped || this.#timer) return;
+    this.#timer = setInterval(() => this.#tick(), this.#settings.everyMs);
+    this.#timer.unref();
+    this.#tick();
+  }
+
+  /** What it did so far. */
+  stats(): RetentionStats {
+    return { ...this.#stats };
+  }
+
+  /** Stops looking, waits for the batch in progress, and gives the lease up. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#look;
+    if (!this.#stats.holding) return;
+    await this.#onPrimary(({ leases }) => leases.release(LEASE, this.#holder)).catch(() => {}); // it expires anyway
+  }
+
+  #tick(): void {
+    if (this.#look || this.#stopped) return; // the last look is still at work
+    this.#look = this.#run()
+      .catch((error: unknown) => {
+        this.#stats.errors++;
+        this.#logger.warn(
+          `openai-responses-store: expiring old responses failed (tried again in ${this.#settings.everyMs} ms): ${(error as Error).message}`,
+        );
+      })
+      .finally(() => (this.#look = undefined));
+  }
+
+  async #run(): Promise<void> {
+    const { responsesMs, batchSize, leaseMs } = this.#settings;
+    const hold = () => this.#onPrimary(({ leases }) => leases.hold(LEASE, this.#holder, leaseMs, Date.now()));
+    this.#stats.holding = await hold();
+    if (!this.#stats.holding) return;
+    for (let batch = 0; batch < BATCHES_PER_LOOK && !this.#stopped; batch++) {
+      // Only what is older than the retention by created_at (unix seconds): never a second early.
+      const cutoff = Math.floor((Date.now() - responsesMs) / 1000);
+      const done = await this.#onPrimary(({ responses }) => responses.pruneBatch(cutoff, this.#all, batchSize));
+      this.#stats.expired += done.deleted;
+      if (!done.more) break;
+      await new Promise((resolve) => setImmediate(resolve)); // let the app's writes go first
+      if (!(this.#stats.holding = await hold())) return; // taken over (this instance stalled past its lease)
+    }
+    this.#stats.runs++;
+    this.#stats.lastRunAt = new Date();
+  }
+}
