@@ -162,7 +162,7 @@ export class ValidationError extends ResponsesStoreError {
   readonly code = "VALIDATION_FAILED";
   constructor(
     readonly argument:
-      "response" | "input" | "messages" | "items" | "metadata" | "user" | "conversation_id" | "consistencyToken" | "readFrom",
+      "response" | "input" | "messages" | "items" | "events" | "metadata" | "user" | "conversation_id" | "consistencyToken" | "readFrom",
     readonly issues: ValidationIssue[],
   ) {
     const detail = issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");

@@ -28,6 +28,8 @@ export type {
   ImportResult,
   PruneParams,
   PruneResult,
+  ResponseEventsOptions,
+  ResponseStreamEvent,
   ListedInputItem,
   ResponseWithInput,
   StorageCounts,

@@ -35,6 +35,7 @@ import { AllowedRows } from "./store/allowed.js";
 import { ConversationMessageOperations } from "./store/conversation-messages.js";
 import { MaintenanceOperations } from "./store/maintenance.js";
 import { ResponseOperations } from "./store/responses.js";
+import { ResponseEventOperations } from "./store/response-events.js";
 import { StoreLifecycle } from "./store/lifecycle.js";
 import { StoreRuntime } from "./store/runtime.js";
 import type {
@@ -47,6 +48,8 @@ import type {
   ListedInputItem,
   PruneParams,
   PruneResult,
+  ResponseEventsOptions,
+  ResponseStreamEvent,
   ReadCallOptions,
   ResponseWithInput,
   StorageStats,
@@ -80,6 +83,7 @@ const idOf = (response: unknown) => (response as { id?: unknown } | null)?.id;
 export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLifecycle {
   readonly #runtime: StoreRuntime;
   readonly #allowed: AllowedRows;
+  readonly #events: ResponseEventOperations;
   readonly #responses: ResponseOperations;
   readonly #conversations: ConversationMessageOperations;
   readonly #maintenance: MaintenanceOperations;
@@ -103,6 +107,7 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
     this.#allowed = allowed;
     this.#runtime = runtime;
     this.#responses = new ResponseOperations(this.#runtime, remembered, resolved.pageBytes);
+    this.#events = new ResponseEventOperations(this.#runtime);
     this.#conversations = new ConversationMessageOperations(this.#runtime);
     this.#maintenance = new MaintenanceOperations(this.#runtime, (owner) => this.#allowed.rows("read", owner));
     this.conversations = new Conversations<T>(this.#runtime, allowed);
@@ -175,6 +180,42 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
     const id = parseId("responseId", responseId);
     const user = parseCaller(options);
     return this.#responses.cancel(id, user, this.#allowed.rows("read", user));
+  }
+
+  /**
+   * Appends a response's streaming events, in order, as a server produces them (each with its `sequence_number`): they must continue the stored ones by one (the first may start anywhere); a gap or a repeat is a ValidationError and nothing is stored. Returns the last sequence number stored.
+   * @example
+   * ```ts
+   * await store.appendResponseEvents("resp_123", [{ type: "response.created", sequence_number: 0, response }], { user });
+   * ```
+   * @throws ValidationError (a gap, a repeat, not an event, more than 1000 in a call or 100,000 for the response), ResponseNotFoundError, AccessDeniedError
+   */
+  async appendResponseEvents(responseId: string, events: readonly ResponseStreamEvent[], options: CallOptions = {}): Promise<number> {
+    const id = parseId("responseId", responseId);
+    const user = parseCaller(options);
+    return this.#events.append(id, events, this.#allowed.rows("read", user), this.#allowed.rows("update", user));
+  }
+
+  /**
+   * A response's stored events after `startingAfter`, then (with `follow`, the default) new ones as another instance appends them, until the terminal event (`response.completed`, `response.failed`, `response.incomplete`, `error`), a final status, `signal`, `idleTimeoutMs` without an event, or shutdown.
+   * @example
+   * ```ts
+   * for await (const event of await store.responseEvents("resp_123", { user, startingAfter: 41 })) console.log(event.type);
+   * ```
+   * @throws ResponseNotFoundError (before it resolves: absent, or not visible to the caller), InvalidParameterError
+   */
+  async responseEvents(responseId: string, options: ResponseEventsOptions = {}): Promise<AsyncIterableIterator<ResponseStreamEvent>> {
+    const id = parseId("responseId", responseId);
+    const bag = parseBag(options, { follow: "boolean", startingAfter: "number", idleTimeoutMs: "number", signal: "object" }, "options");
+    const user = parseUser(bag.user);
+    const startingAfter = bag.startingAfter ?? undefined;
+    if (startingAfter !== undefined && (!Number.isInteger(startingAfter) || startingAfter < -1))
+      throw new InvalidParameterError("starting_after", "starting_after must be an integer sequence number");
+    const idleMs = bag.idleTimeoutMs ?? 300_000;
+    if (!Number.isInteger(idleMs) || idleMs < 1)
+      throw new InvalidParameterError("idleTimeoutMs", "idleTimeoutMs must be a positive integer");
+    const signal = bag.signal ?? undefined;
+    return this.#events.open(id, this.#allowed.rows("read", user), { startingAfter, follow: bag.follow ?? true, idleMs, signal });
   }
 
   /**

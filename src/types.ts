@@ -80,6 +80,40 @@ export interface CallOptions {
 export interface ReadCallOptions extends CallOptions, ReadOptions {}
 
 /**
+ * A response's streaming event as the Responses API sends it: its `type`, its `sequence_number`
+ * and whatever else it carries (kept as given).
+ *
+ * @example
+ * ```ts
+ * const event: ResponseStreamEvent = { type: "response.output_text.delta", sequence_number: 4, delta: "Hel" };
+ * ```
+ */
+export interface ResponseStreamEvent {
+  type: string;
+  sequence_number: number;
+  [field: string]: unknown;
+}
+
+/**
+ * Options of `responseEvents`.
+ *
+ * @example
+ * ```ts
+ * const options: ResponseEventsOptions = { user, startingAfter: 41, signal: AbortSignal.timeout(60_000) };
+ * ```
+ */
+export interface ResponseEventsOptions extends CallOptions {
+  /** Only the events after this sequence number (the API's `starting_after`). @default every event */
+  startingAfter?: number;
+  /** After the stored events, wait for new ones until the terminal event. @default true */
+  follow?: boolean;
+  /** End a follow after this long without a new event (the client may resume from the last one). @default 300000 */
+  idleTimeoutMs?: number;
+  /** Ends the iteration when aborted (an HTTP client that disconnected). */
+  signal?: AbortSignal;
+}
+
+/**
  * Options of `updateResponseObject`.
  *
  * @example

@@ -154,6 +154,26 @@ export interface Dialect {
     take(conn: RawConnection, holder: string, ttlMs: number): Promise<boolean>;
     release(conn: RawConnection, holder: string): Promise<void>;
   };
+  /**
+   * How the engine wakes the followers of a response's events at once (PostgreSQL's
+   * LISTEN/NOTIFY); without it they poll.
+   */
+  readonly notifications?: {
+    /** The statement that notifies `channel` with `payload`, delivered when its transaction commits. */
+    notify(p: { value(value: unknown): string }, channel: string, payload: string): string;
+    /**
+     * Listens on `channel` over a connection of its own: `onPayload` hears each notification,
+     * `onLost` that the connection went (notifications may have been missed). Gives up
+     * connecting after `timeoutMs`.
+     */
+    listen(
+      url: string,
+      channel: string,
+      onPayload: (payload: string) => void,
+      onLost: () => void,
+      timeoutMs: number,
+    ): Promise<{ close(): Promise<void> }>;
+  };
   /** A timestamp value for `_prisma_migrations` as the engine writes it. */
   timestamp(date: Date): unknown;
 

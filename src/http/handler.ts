@@ -112,7 +112,16 @@ export function createResponsesHandler(
       const read = { consistencyToken: request.headers.get(CONSISTENCY_HEADER) };
       const given = method === "POST" ? await jsonBody(request) : {};
       if (given instanceof Response) return given;
-      const body = await run({ store, params: match.params, query: url.searchParams, user: caller, read, body: given });
+      const body = await run({
+        store,
+        params: match.params,
+        query: url.searchParams,
+        user: caller,
+        read,
+        body: given,
+        signal: request.signal,
+      });
+      if (body instanceof Response) return body; // an event stream, already under way
       // After a write, the token that lets the client's next read, on any instance, see it.
       const token = method === "GET" ? undefined : await store.consistencyToken?.();
       return json(200, body, token === undefined ? undefined : { [CONSISTENCY_HEADER]: token });

@@ -6,6 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 
 /**
  * A `(req, res)` listener for `http.createServer` that runs `handler`.
@@ -20,8 +22,13 @@ import { Readable } from "node:stream";
 export function toNodeListener(handler: (request: Request) => Promise<Response>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let request: Request;
+    // The request's signal aborts when the client goes away before the answer ends (a followed event stream stops).
+    const gone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
-      request = toRequest(req);
+      request = toRequest(req, gone.signal);
     } catch (error) {
       // What the client sent is at fault (a malformed Host or path, a method Fetch forbids): a 4xx, no stack trace.
       const status = error instanceof ForbiddenMethod ? 405 : 400;
@@ -41,7 +48,15 @@ export function toNodeListener(handler: (request: Request) => Promise<Response>)
     try {
       const response = await handler(request);
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(req.method === "HEAD" ? undefined : Buffer.from(await response.arrayBuffer()));
+      if (req.method === "HEAD" || !response.body) {
+        await response.body?.cancel();
+        res.end();
+        return;
+      }
+      // Sent as it comes (an event stream is written event by event), ended when the body ends.
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res).catch(() => {
+        // the client went away: the body was cancelled
+      });
     } catch (error) {
       res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify({ error: { message: "Internal server error", type: "server_error", param: null, code: null } }));
@@ -57,7 +72,7 @@ const ALLOWED = "GET, HEAD, POST, DELETE";
 class ForbiddenMethod extends Error {}
 
 /** The request as a Fetch Request; throws on what the client got wrong. */
-function toRequest(req: IncomingMessage): Request {
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   const method = (req.method ?? "GET").toUpperCase();
   if (method === "CONNECT" || method === "TRACE" || method === "TRACK") throw new ForbiddenMethod(method);
   const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
@@ -67,6 +82,6 @@ function toRequest(req: IncomingMessage): Request {
     else if (Array.isArray(v)) for (const item of v) headers.append(k, item);
   }
   // Only POST routes take a body (the handler reads it, bounded); GET, HEAD and DELETE bodies are not read.
-  if (method !== "POST") return new Request(url, { method, headers });
-  return new Request(url, { method, headers, body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" });
+  if (method !== "POST") return new Request(url, { method, headers, signal });
+  return new Request(url, { method, headers, signal, body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" });
 }

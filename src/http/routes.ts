@@ -20,9 +20,10 @@ import type { ResponsesStore } from "../store.js";
  * ```
  */
 export type ResponsesApi = Pick<ResponsesStore, "getResponseObject" | "listResponses" | "deleteResponseObject" | "listResponseInputItems"> &
-  Partial<Pick<ResponsesStore, "consistencyToken" | "conversations" | "cancelResponse">>;
+  Partial<Pick<ResponsesStore, "consistencyToken" | "conversations" | "cancelResponse" | "responseEvents">>;
 import type { ReadOptions, User } from "../schemas/params.js";
 import { ConversationNotFoundError, InvalidParameterError, ResponseNotFoundError } from "../errors.js";
+import { eventStream } from "./event-stream.js";
 
 /** The methods routes answer: GET reads; POST and DELETE write. */
 export type Method = "GET" | "POST" | "DELETE";
@@ -46,6 +47,8 @@ interface RouteCall {
   read: ReadOptions;
   /** A POST's JSON body, parsed (an object; `{}` when empty). */
   body: Record<string, unknown>;
+  /** Aborted when the client goes away (ends a followed event stream). */
+  signal: AbortSignal;
 }
 
 /** The store's conversations, or the 404 of a store that has none. */
@@ -95,9 +98,16 @@ const ROUTES: Route[] = [
   {
     pattern: ["responses", ":id"],
     methods: {
-      GET: async ({ store, params, query, user, read }) => {
+      GET: async ({ store, params, query, user, read, signal }) => {
         if (query.get("stream") === "true") {
-          throw new InvalidParameterError("stream", "Streaming a stored response is not supported by this server");
+          if (!store.responseEvents)
+            throw new InvalidParameterError("stream", "Streaming a stored response is not supported by this server");
+          const startingAfter = numberParam(query, "starting_after");
+          if (typeof startingAfter === "string")
+            throw new InvalidParameterError("starting_after", "Invalid value for 'starting_after': expected an integer sequence number");
+          // Checked before the answer starts: a missing response is still a 404, a bad cursor a 400.
+          const events = await store.responseEvents(params.id!, { user, startingAfter, signal });
+          return eventStream(events);
         }
         // The API returns the response object itself: no stored input, no internal messages.
         const { input: _input, messages: _messages, ...response } = await store.getResponseObject(params.id!, { user, ...read });

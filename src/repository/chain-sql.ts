@@ -27,6 +27,8 @@ export interface ChainTable {
   digests: DigestMode;
   /** The table's name as SQL (schema-qualified where a schema is configured). */
   name: string;
+  /** The response events' table, whose rows go with their response (undefined: none kept). */
+  events?: string | undefined;
 }
 
 /** How the digests of this database's rows are taken (see DigestMode), asked of the server once. */
@@ -203,6 +205,20 @@ export async function deleteTurns(
         )})${t.dialect.lockShared}`,
     ),
   );
+  // A deleted response's events go with it (a turn kept for later turns is deleted to callers too).
+  if (t.events) {
+    const events = t.events;
+    await q.executeRaw(
+      statement(
+        t.dialect,
+        (p) =>
+          `DELETE FROM ${events} WHERE response_id IN (${list(
+            p,
+            live.map((r) => r.id),
+          )})`,
+      ),
+    );
+  }
   const needed = new Set(children.rows.map((r) => String(r[0])));
   const kept = live.filter((r) => needed.has(r.id));
   const gone = live.filter((r) => !needed.has(r.id));

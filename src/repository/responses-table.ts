@@ -130,8 +130,8 @@ const CHAIN_COLUMNS = [
   ["deleted_at", "bigint"],
 ] as const;
 
-/** The table named `name` (schema-qualified where configured). */
-export function tableRef(dialect: Dialect, name: string, digests: DigestMode): TableRef {
+/** The table named `name` (schema-qualified where configured); `events`: its response events' table, deleted with their responses. */
+export function tableRef(dialect: Dialect, name: string, digests: DigestMode, events?: string): TableRef {
   return {
     name,
     // A stored id written again is live again (a deleted turn's id may be reused).
@@ -143,7 +143,7 @@ export function tableRef(dialect: Dialect, name: string, digests: DigestMode): T
       guard: (stored, proposed) => keepsFinalStatus(stored, proposed("status")),
     },
     insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
-    chains: { dialect, name, digests },
+    chains: { dialect, name, digests, events },
   };
 }
 

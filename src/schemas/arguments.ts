@@ -20,6 +20,11 @@ const SCHEMAS = {
   messages: z.array(chatCompletionMessageSchema),
   // An Agents SDK session's items: the SDK's own shapes, so objects of JSON and nothing more.
   items: z.array(z.looseObject({})),
+  // A response's streaming events, in order: each names its type and sequence number.
+  events: z
+    .array(z.looseObject({ type: z.string().min(1).max(200), sequence_number: z.number().int().min(0).max(2_147_483_647) }))
+    .min(1)
+    .max(1000),
 } as const satisfies Record<string, z.ZodType>;
 
 /** A stored argument's name, as ValidationError reports it. */
@@ -35,6 +40,7 @@ const LEVELS: Record<StoredArgument, number> = {
   input: MAX_STORED_DEPTH - 1,
   messages: MAX_STORED_DEPTH - 1,
   items: MAX_STORED_DEPTH - 1,
+  events: MAX_STORED_DEPTH - 1,
 };
 
 /** Each schema, plus the check that the value round-trips through JSON unchanged, within its levels. */

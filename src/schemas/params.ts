@@ -199,7 +199,7 @@ export function parseInputItemsParams(params: ListInputItemsParams | null | unde
 }
 
 /** The type a field of an options object must have when given (null and undefined mean "not given"). */
-type FieldType = "boolean" | "string" | "function";
+type FieldType = "boolean" | "string" | "number" | "object" | "function";
 
 /**
  * An options or parameters object, checked: null and undefined are an empty one; anything but a

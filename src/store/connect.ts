@@ -16,9 +16,10 @@ import { digestMode } from "../repository/chain-sql.js";
 import { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import { ConversationsRepository } from "../repository/conversations-repository.js";
 import { LeasesRepository } from "../repository/leases-repository.js";
+import { ResponseEventsRepository } from "../repository/response-events-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import { ResponsesRepository } from "../repository/responses-repository.js";
-import type { WriteAccess } from "../repository/responses-table.js";
+import { tableRef, type WriteAccess } from "../repository/responses-table.js";
 import type { Backend, Repositories } from "./runtime.js";
 
 /** The repositories over `db`, with the tables named as configured. */
@@ -32,7 +33,13 @@ function repositoriesOn(
   const table = (name: string) => qualifiedTable(dialect, options.schema, name);
   return {
     // Remembered turns answer reads on replicas too, under the same digest check against the replica's row.
-    responses: new ResponsesRepository(db, dialect, table("openai_responses"), digests, remembered),
+    responses: new ResponsesRepository(
+      db,
+      dialect,
+      tableRef(dialect, table("openai_responses"), digests, table("response_events")),
+      digests,
+      remembered,
+    ),
     messages: new ConversationMessagesRepository(db, dialect, table("conversation_messages")),
     conversations: new ConversationsRepository(db, dialect, {
       conversations: table("conversations"),
@@ -40,6 +47,7 @@ function repositoriesOn(
       operations: table("conversation_operations"),
     }),
     leases: new LeasesRepository(db, dialect, table("store_leases")),
+    events: new ResponseEventsRepository(db, dialect, { events: table("response_events"), responses: table("openai_responses") }),
   };
 }
 

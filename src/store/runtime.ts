@@ -16,11 +16,13 @@ import { idleQueueStats, type WriteQueue, type WriteQueueStats } from "../queue/
 import type { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import type { ConversationsRepository } from "../repository/conversations-repository.js";
 import type { LeasesRepository } from "../repository/leases-repository.js";
+import type { ResponseEventsRepository } from "../repository/response-events-repository.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import type { ResponsesRepository } from "../repository/responses-repository.js";
 import type { ResponseWrite, WriteAccess } from "../repository/responses-table.js";
 import { openBackend } from "./connect.js";
 import { RetentionReaper, type RetentionStats } from "./retention.js";
+import { EventWaker } from "./event-waker.js";
 import { ANY_READ, type ReadRoute } from "../schemas/params.js";
 import { checkTokenDatabase, encodeToken } from "./consistency.js";
 
@@ -41,6 +43,7 @@ export interface Repositories {
   messages: ConversationMessagesRepository;
   conversations: ConversationsRepository;
   leases: LeasesRepository;
+  events: ResponseEventsRepository;
 }
 
 /** What `initialize()` opened: the primary's connection and repositories, the write queue, the read replicas. */
@@ -67,6 +70,7 @@ class BoundedRepositories implements Repositories {
   #messages: Repositories["messages"] | undefined;
   #conversations: Repositories["conversations"] | undefined;
   #leases: Repositories["leases"] | undefined;
+  #events: Repositories["events"] | undefined;
   constructor(base: Repositories, db: Db) {
     this.#base = base;
     this.#db = db;
@@ -82,6 +86,9 @@ class BoundedRepositories implements Repositories {
   }
   get leases(): Repositories["leases"] {
     return (this.#leases ??= this.#base.leases.on(this.#db));
+  }
+  get events(): Repositories["events"] {
+    return (this.#events ??= this.#base.events.on(this.#db));
   }
 }
 
@@ -113,6 +120,9 @@ class BoundedBackend implements Backend {
   get leases(): Repositories["leases"] {
     return this.#bounded.leases;
   }
+  get events(): Repositories["events"] {
+    return this.#bounded.events;
+  }
   get database(): string {
     return this.#base.database;
   }
@@ -139,11 +149,16 @@ export class StoreRuntime {
   readonly #hostPool: boolean;
   /** Automatic expiry, when configured: started once connected, stopped first on shutdown. */
   readonly #reaper: RetentionReaper | undefined;
+  /** Wakes followers of response events; closed on shutdown, which ends them. */
+  readonly events: EventWaker;
 
   /** `writeAccess`: what writes are checked against; `remembered`: the turns the repositories remember (cleared on shutdown). */
   constructor(options: ResolvedOptions, remembered: RememberedTurns, writeAccess: WriteAccess) {
     this.#options = options;
     // The reaper's calls are the store's (bounded, waited for), and may finish during shutdown, which stops it first.
+    // Followers LISTEN where the store owns its connections (a host's pool is the host's to hold).
+    const ownPool = !options.prisma && !options.adapter;
+    this.events = new EventWaker(dialectFor(options.provider), ownPool ? options.url : undefined, options.timeoutMs, options.logger);
     this.#reaper =
       options.retention &&
       new RetentionReaper(options.retention, (op) => this.#withBackend((backend) => op(backend), true), options.logger);
@@ -259,6 +274,7 @@ export class StoreRuntime {
             messages: backend.messages.on(db),
             conversations: backend.conversations.on(db),
             leases: backend.leases.on(db),
+            events: backend.events.on(db),
           };
           return op(repositories, this.#writeAccess);
         }),
@@ -355,6 +371,7 @@ export class StoreRuntime {
     const ready = this.#ready;
     const backend = ready ? await ready.catch(() => undefined) : undefined;
     await this.#reaper?.stop(); // its batch in progress finishes; its lease is given up
+    await this.events.close(); // followers end
     await backend?.queue?.close(); // drains every queued write
     await this.flush();
     backend?.replicas?.router.stop();

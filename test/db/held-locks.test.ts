@@ -126,8 +126,8 @@ describeProviders(
       holders.push(lock);
       await lock.run("SELECT id FROM openai_responses WHERE id = 'resp_locked' FOR UPDATE");
       let released = false;
-      // Stored again (with a new status); the locked id's write goes in the middle, batched with others.
-      const again = (id: string) => store.storeResponseObject(makeResponse({ id, status: "failed" }), [userMessage(`m_${id}`)]);
+      // Stored again (with new instructions); the locked id's write goes in the middle, batched with others.
+      const again = (id: string) => store.storeResponseObject(makeResponse({ id, instructions: "again" }), [userMessage(`m_${id}`)]);
       const others = ids.slice(0, 20).map((id) => again(id).then(() => released));
       const locked = again("resp_locked");
       others.push(...ids.slice(20).map((id) => again(id).then(() => released)));
@@ -136,7 +136,7 @@ describeProviders(
       released = true;
       await lock.release();
       await locked; // the locked id's write waited within its deadline, and commits once the lock is gone
-      for (const id of [...ids, "resp_locked"]) expect(await store.getResponseObject(id)).toMatchObject({ id, status: "failed" });
+      for (const id of [...ids, "resp_locked"]) expect(await store.getResponseObject(id)).toMatchObject({ id, instructions: "again" });
     });
   },
 );

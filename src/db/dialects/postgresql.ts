@@ -226,6 +226,41 @@ async function openPool(url: string, options: PoolOptions, { onIdleError, warn }
   return view(undefined);
 }
 
+/**
+ * LISTEN on `channel` over a connection of its own (never through a transaction-mode pooler,
+ * which cannot keep a session's LISTEN: there the caller polls instead).
+ */
+async function listenOn(
+  url: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  onLost: () => void,
+  timeoutMs: number,
+): Promise<{ close(): Promise<void> }> {
+  const { default: pg } = await import("pg");
+  const { servers, prepared } = pgConnection(url);
+  if (!prepared) throw new Error("LISTEN needs a session of its own, which a transaction-mode pooler (?pgbouncer=true) does not keep");
+  const connectionString = await findServer(pg, servers, timeoutMs);
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, keepAlive: true });
+  let closing = false;
+  const lost = () => {
+    if (!closing) onLost();
+  };
+  client.on("error", lost);
+  client.on("end", lost);
+  client.on("notification", (m) => {
+    if (m.channel === channel && m.payload !== undefined) onPayload(m.payload);
+  });
+  await client.connect();
+  await client.query(`LISTEN ${quoteIdent(channel)}`);
+  return {
+    close: async () => {
+      closing = true;
+      await client.end().catch(() => {});
+    },
+  };
+}
+
 /** PostgreSQL's record. */
 export const postgresql: Dialect = {
   provider: "postgresql",
@@ -274,6 +309,10 @@ export const postgresql: Dialect = {
     abort: "ROLLBACK",
     transactional: true,
     busy: (e) => (e as { code?: unknown } | null)?.code === "55P03", // lock_timeout: the runner waits on
+  },
+  notifications: {
+    notify: (p, channel, payload) => `SELECT pg_notify(${p.value(channel)}, ${p.value(payload)})`,
+    listen: listenOn,
   },
   timestamp: (d) => d,
   checkUrl: pgUrlProblem,
