@@ -260,10 +260,12 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     const url = await stores.url();
     const before = expected.filter((m) => m.name < "20261203000000_background_responses");
     await applyMigrations(provider.name, url, before);
-    // The previous release wrote every column but status; this release writes it too. So its
-    // rows are written with a stand-in column, dropped before the upgrade: what is left is
+    // The previous release wrote every column but status; this release writes it too (and deletes
+    // events with their response). So its rows are written with a stand-in column and table,
+    // dropped before the upgrade: what is left is
     // what the previous release stored (linear chains, messages, a deleted turn, a conversation).
     await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN status VARCHAR(32)");
+    await execRaw(provider.name, url, "CREATE TABLE response_events (response_id VARCHAR(191) NOT NULL, sequence_number INTEGER NOT NULL)");
     const old = await createResponsesStore({ url, migrate: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const turns = chainTurns("resp_t", 4, 300);
     for (const t of turns) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
@@ -275,6 +277,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     await old.deleteResponseObject("resp_t2", { user: alice });
     await old.shutdown();
     await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN status");
+    await execRaw(provider.name, url, "DROP TABLE response_events");
 
     expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203000000_background_responses"] });
     const store = await stores.open();
