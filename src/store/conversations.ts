@@ -8,7 +8,8 @@ import {
   ConversationItemNotFoundError,
   ConversationNotFoundError,
 } from "../errors.js";
-import type { ConversationRecord, NewItem } from "../repository/conversations-repository.js";
+import type { ConversationRecord } from "../repository/conversations-repository.js";
+import type { NewItem } from "../repository/conversation-tables.js";
 import { withoutGatedFields } from "../repository/input-items.js";
 import type { ListPage } from "../repository/keyset.js";
 import { isKey } from "../schemas/common.js";
@@ -139,7 +140,7 @@ export class SessionOperations {
     const rows = asGiven(items);
     const op = operation && { id: operation.id, digest: digestOf(operation.transaction) };
     const now = Math.floor(Date.now() / 1000);
-    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.append(id, rows, writable, now, op));
+    const outcome = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.history.append(id, rows, writable, now, op));
     if (outcome === "no-conversation") throw new ConversationNotFoundError(id);
     if (outcome === "conflict") throw new ConversationHistoryConflictError(id, "operation");
   }
@@ -157,7 +158,7 @@ export class SessionOperations {
     const wanted = JSON.parse(JSON.stringify(expected)) as unknown[];
     const now = Math.floor(Date.now() / 1000);
     const outcome = await this.#runtime.onPrimary("none", ({ conversations }) =>
-      conversations.replaceSuffix(id, wanted, rows, writable, now, op),
+      conversations.history.replaceSuffix(id, wanted, rows, writable, now, op),
     );
     if (outcome === "no-conversation") throw new ConversationNotFoundError(id);
     if (outcome === "conflict") throw new ConversationHistoryConflictError(id, "operation");
@@ -166,14 +167,14 @@ export class SessionOperations {
 
   /** Removes and returns the newest item (undefined when there is none). */
   async pop(id: string, writable: RowCondition): Promise<unknown> {
-    const popped = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.pop(id, writable));
+    const popped = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.history.pop(id, writable));
     if (popped === "no-conversation") throw new ConversationNotFoundError(id);
     return popped;
   }
 
   /** Removes every item and recorded operation. */
   async clear(id: string, writable: RowCondition): Promise<void> {
-    if (!(await this.#runtime.onPrimary("none", ({ conversations }) => conversations.clear(id, writable))))
+    if (!(await this.#runtime.onPrimary("none", ({ conversations }) => conversations.history.clear(id, writable))))
       throw new ConversationNotFoundError(id);
   }
 
@@ -249,7 +250,7 @@ export class ConversationOperations {
     if (!isKey(id)) throw new ConversationNotFoundError(id);
     const { shown: copies, rows } = added(items);
     const now = Math.floor(Date.now() / 1000);
-    const done = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.append(id, rows, writable, now));
+    const done = await this.#runtime.onPrimary("none", ({ conversations }) => conversations.history.append(id, rows, writable, now));
     if (done === "no-conversation") throw new ConversationNotFoundError(id);
     return itemPage(copies, false, INCLUDE_VALUES); // the caller's own items, as given: nothing hidden
   }

@@ -78,7 +78,7 @@ export class ResponseOperations {
     write: ResponseWrite,
   ): Promise<void> {
     const outcome = await this.#runtime.transaction({ id }, async ({ responses, conversations }, access) =>
-      conversations.turn(
+      conversations.history.turn(
         conversationId,
         id,
         status ?? "completed",
