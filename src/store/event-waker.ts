@@ -1,8 +1,9 @@
 /**
  * Wakes followers of a response's events: at once on PostgreSQL (LISTEN on one connection per store), by polling elsewhere.
  *
- * A follower waits for its response id until a notification names it, its poll interval passes,
- * or it is aborted. With notifications, a slower poll still runs as a safety net (a notification
+ * A follower arms for its response id before each read, then, if the read found nothing, waits
+ * until a notification names it (one that came during the read counts), its poll interval
+ * passes, or it is aborted. With notifications, a slower poll still runs as a safety net (a notification
  * sent while the listening connection was being replaced is not lost for long).
  */
 import type { Dialect } from "../db/providers.js";
@@ -11,6 +12,14 @@ import { EVENTS_CHANNEL } from "../repository/response-events-repository.js";
 
 /** How often a follower looks for new events without notifications, and with them (a safety net). */
 const FOLLOW_POLL_MS = { polling: 100, notified: 1000 } as const;
+
+/** A follower's registration for one response: it has heard of every append since it was made. */
+export interface ArmedWait {
+  /** Until an append was heard (at once if one was already), the poll interval passes, `signal` aborts, or close. */
+  wait(signal?: AbortSignal): Promise<void>;
+  /** Stops hearing (a read found events: no wait follows). */
+  disarm(): void;
+}
 
 /** The followers of one store. */
 export class EventWaker {
@@ -48,25 +57,45 @@ export class EventWaker {
     return this.#up ? FOLLOW_POLL_MS.notified : FOLLOW_POLL_MS.polling;
   }
 
-  /** Waits until `id` may have new events: a notification, the poll interval, `signal`, or close. */
-  async wait(id: string, signal?: AbortSignal): Promise<void> {
-    if (this.#closed || signal?.aborted) return;
-    if (this.#listen) await this.#listening();
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        const set = this.#waiting.get(id);
-        set?.delete(done);
-        if (set?.size === 0) this.#waiting.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(done, this.pollMs);
-      signal?.addEventListener("abort", done, { once: true });
-      let set = this.#waiting.get(id);
-      if (!set) this.#waiting.set(id, (set = new Set()));
-      set.add(done);
-    });
+  /**
+   * Starts hearing of `id` before the caller reads its events, so that an append committed
+   * between that read and the wait still wakes it; `wait` then returns at once.
+   */
+  async arm(id: string): Promise<ArmedWait> {
+    if (this.#listen && !this.#closed) await this.#listening();
+    let fired = false;
+    let wake: (() => void) | undefined;
+    const hear = () => {
+      fired = true;
+      wake?.();
+    };
+    let set = this.#waiting.get(id);
+    if (!set) this.#waiting.set(id, (set = new Set()));
+    set.add(hear);
+    const disarm = () => {
+      const waiting = this.#waiting.get(id);
+      waiting?.delete(hear);
+      if (waiting?.size === 0) this.#waiting.delete(id);
+    };
+    return {
+      disarm,
+      wait: (signal) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", done);
+            disarm();
+            resolve();
+          };
+          const timer = setTimeout(done, this.pollMs);
+          if (fired || this.#closed || signal?.aborted) {
+            done();
+            return;
+          }
+          wake = done;
+          signal?.addEventListener("abort", done, { once: true });
+        }),
+    };
   }
 
   /** Whether close() was called: followers end. */

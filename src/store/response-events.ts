@@ -13,6 +13,7 @@ import { FINAL_STATUSES } from "../repository/final-states.js";
 import type { ResponseEventsRepository, StreamEvent } from "../repository/response-events-repository.js";
 import { ResponseNotFoundError } from "../errors.js";
 import type { StoreRuntime } from "./runtime.js";
+import type { ArmedWait } from "./event-waker.js";
 
 /** Event types after which a response's stream has nothing more. */
 const TERMINAL_EVENTS: ReadonlySet<string> = new Set([
@@ -63,9 +64,15 @@ export class ResponseEventOperations {
    * exist and be readable (checked before this resolves, so an HTTP answer can still be a 404).
    */
   async open(id: string, readable: RowCondition, options: FollowOptions): Promise<AsyncIterableIterator<StreamEvent>> {
-    const first = await this.#runtime.onPrimary({ id }, ({ events }) => events.after(id, options.startingAfter ?? -1, PAGE, readable));
-    if (!first.exists) throw new ResponseNotFoundError(id);
-    return this.#follow(id, readable, options, first);
+    const armed = options.follow ? await this.#runtime.events.arm(id) : undefined;
+    try {
+      const first = await this.#runtime.onPrimary({ id }, ({ events }) => events.after(id, options.startingAfter ?? -1, PAGE, readable));
+      if (!first.exists) throw new ResponseNotFoundError(id);
+      return this.#follow(id, readable, options, first, armed);
+    } catch (error) {
+      armed?.disarm();
+      throw error;
+    }
   }
 
   async *#follow(
@@ -73,27 +80,34 @@ export class ResponseEventOperations {
     readable: RowCondition,
     { startingAfter, follow, idleMs, signal }: FollowOptions,
     first: EventsPage,
+    firstArmed: ArmedWait | undefined,
   ): AsyncGenerator<StreamEvent, void, undefined> {
     const waker = this.#runtime.events;
     let last = startingAfter ?? -1;
     let page = first;
+    let armed = firstArmed; // armed before each read: an append during the read still wakes the wait after it
     let quietSince = Date.now();
-    for (;;) {
-      for (const event of page.events) {
-        yield event;
-        last = event.sequence_number;
-        if (TERMINAL_EVENTS.has(event.type)) return;
+    try {
+      for (;;) {
+        for (const event of page.events) {
+          yield event;
+          last = event.sequence_number;
+          if (TERMINAL_EVENTS.has(event.type)) return;
+        }
+        // After a read that found events, read again at once; wait only after a read that found none.
+        if (page.events.length) quietSince = Date.now();
+        else {
+          if (!follow || !page.exists || (page.status !== null && FINAL_STATUSES.has(page.status))) return;
+          if (signal?.aborted || waker.closed || Date.now() - quietSince >= idleMs) return;
+          await armed?.wait(signal);
+          if (signal?.aborted || waker.closed) return;
+        }
+        armed?.disarm();
+        armed = follow ? await waker.arm(id) : undefined;
+        page = await this.#runtime.onPrimary("none", ({ events }) => events.after(id, last, PAGE, readable));
       }
-      // After a read that found events, read again at once (more may have landed meanwhile, and
-      // their notifications are gone); wait only after a read that found none.
-      if (page.events.length) quietSince = Date.now();
-      else {
-        if (!follow || !page.exists || (page.status !== null && FINAL_STATUSES.has(page.status))) return;
-        if (signal?.aborted || waker.closed || Date.now() - quietSince >= idleMs) return;
-        await waker.wait(id, signal);
-        if (signal?.aborted || waker.closed) return;
-      }
-      page = await this.#runtime.onPrimary("none", ({ events }) => events.after(id, last, PAGE, readable));
+    } finally {
+      armed?.disarm();
     }
   }
 }
