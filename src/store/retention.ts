@@ -3,7 +3,7 @@
  *
  * Every `everyMs` it tries to take (or renew) the `responses-retention` lease; the instance that
  * holds it deletes, oldest first, up to `batchSize` rows per transaction, renewing the lease
- * between batches and yielding to other work, until nothing old is left. The others only look.
+ * between batches and pausing as long as each batch took, until nothing old is left. The others only look.
  * Shutdown stops the timer, waits for the batch in progress and gives the lease up, so another
  * instance takes over at its next look (a holder that dies is replaced once its lease expires).
  */
@@ -12,9 +12,13 @@ import { randomUUID } from "node:crypto";
 import type { RowCondition } from "../access/where.js";
 import type { Logger, RetentionSettings } from "../options.js";
 import type { Backend } from "./runtime.js";
+import { sleep } from "../sleep.js";
 
 /** The lease the reapers of one database share. */
 const LEASE = "responses-retention";
+
+/** The least pause between two batches. */
+const PAUSE_MS = 10;
 
 /** Batches one look may delete before it lets the next look go on (bounds how long one look runs). */
 const BATCHES_PER_LOOK = 1000;
@@ -103,10 +107,13 @@ export class RetentionReaper {
     for (let batch = 0; batch < BATCHES_PER_LOOK && !this.#stopped; batch++) {
       // Only what is older than the retention by created_at (unix seconds): never a second early.
       const cutoff = Math.floor((Date.now() - responsesMs) / 1000);
+      const started = performance.now();
       const done = await this.#onPrimary(({ responses }) => responses.pruneBatch(cutoff, this.#all, batchSize));
       this.#stats.expired += done.deleted;
       if (!done.more) break;
-      await new Promise((resolve) => setImmediate(resolve)); // let the app's writes go first
+      // Paced: idle as long as the batch took (at least PAUSE_MS), so that at most half of the
+      // database's time goes to expiry and the app's writes keep theirs.
+      await sleep(Math.max(PAUSE_MS, performance.now() - started));
       if (!(this.#stats.holding = await hold())) return; // taken over (this instance stalled past its lease)
     }
     this.#stats.runs++;
