@@ -1,7 +1,7 @@
 /** The public types of the store's calls: what they take and what they return (schemas' types are in schemas/, options in options.ts). */
 import type { ValidationError } from "./errors.js";
 import type { ReadOptions, User } from "./schemas/params.js";
-import type { ChatCompletionMessage, InputItem, ResponseObject, StoreTypes } from "./shapes.js";
+import type { ChatCompletionMessage, InputItem, Open, ResponseObject, StoreTypes } from "./shapes.js";
 
 export type { ListPage, Order } from "./repository/keyset.js";
 
@@ -88,11 +88,7 @@ export interface ReadCallOptions extends CallOptions, ReadOptions {}
  * const event: ResponseStreamEvent = { type: "response.output_text.delta", sequence_number: 4, delta: "Hel" };
  * ```
  */
-export interface ResponseStreamEvent {
-  type: string;
-  sequence_number: number;
-  [field: string]: unknown;
-}
+export type ResponseStreamEvent = Open<{ readonly type: string; readonly sequence_number: number }>;
 
 /**
  * Options of `responseEvents`.

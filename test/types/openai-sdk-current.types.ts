@@ -16,6 +16,7 @@ declare const input: ResponseInput;
 declare const items: ResponseInputItem[];
 declare const outputAsInput: OpenAI.Responses.ResponseOutputItem[];
 declare const messages: ChatCompletionMessageParam[];
+declare const streamEvents: OpenAI.Responses.ResponseStreamEvent[];
 
 /** The default store takes the SDK's objects as they are. */
 export async function defaultStoreTakesTheSdkTypes(store: ResponsesStore): Promise<void> {
@@ -40,6 +41,11 @@ export async function defaultStoreTakesTheSdkTypes(store: ResponsesStore): Promi
     ],
     [{ role: "user", content: [{ type: "text", text: "hi" }] }],
   );
+  // A server's stream, as the SDK types it, is stored and read back as events.
+  await store.appendResponseEvents("resp_1", streamEvents);
+  for await (const event of await store.responseEvents("resp_1", { startingAfter: 3 })) void event.sequence_number;
+  // @ts-expect-error an event has a sequence number
+  await store.appendResponseEvents("resp_1", [{ type: "response.created" }]);
   // @ts-expect-error created_at is a number of seconds
   await store.storeResponseObject({ ...response, created_at: "2024-01-01" }, []);
   // @ts-expect-error a message has a role the API knows

@@ -4,12 +4,13 @@
  * Nothing here runs.
  */
 import type { ChatCompletionMessageParam } from "openai-v6/resources/chat/completions";
-import type { Response, ResponseInput, ResponseInputItem } from "openai-v6/resources/responses/responses";
+import type { Response, ResponseInput, ResponseInputItem, ResponseStreamEvent } from "openai-v6/resources/responses/responses";
 import type { ResponsesStore, StoreTypes } from "../../src/index.js";
 
 declare const response: Response;
 declare const input: ResponseInput;
 declare const messages: ChatCompletionMessageParam[];
+declare const streamEvents: ResponseStreamEvent[];
 
 /** The SDK 6 types, named as a store's types. */
 interface OpenAIv6StoreTypes extends StoreTypes {
@@ -23,6 +24,7 @@ export async function defaultStoreTakesSdk6Types(store: ResponsesStore): Promise
   await store.storeResponseObject(response, input, messages);
   await store.updateResponseObject(response, { input });
   await store.storeConversationMessages("conv_1", messages);
+  await store.appendResponseEvents("resp_1", streamEvents);
 }
 
 /** A store of SDK 6's types returns them. */
