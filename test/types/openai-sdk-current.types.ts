@@ -43,7 +43,8 @@ export async function defaultStoreTakesTheSdkTypes(store: ResponsesStore): Promi
   );
   // A server's stream, as the SDK types it, is stored and read back as events.
   await store.appendResponseEvents("resp_1", streamEvents);
-  for await (const event of await store.responseEvents("resp_1", { startingAfter: 3 })) void event.sequence_number;
+  const events: number[] = [];
+  for await (const event of await store.responseEvents("resp_1", { startingAfter: 3 })) events.push(event.sequence_number);
   // @ts-expect-error an event has a sequence number
   await store.appendResponseEvents("resp_1", [{ type: "response.created" }]);
   // @ts-expect-error created_at is a number of seconds
