@@ -3,10 +3,15 @@
  *
  * The stream ends after the terminal event (the iterator ends), when the client goes away (the
  * iterator is returned), or on a storage failure, which is sent as an `error` event first (the
- * client may resume with `starting_after` = the last sequence number it got).
+ * client may resume with `starting_after` = the last sequence number it got). While it waits for
+ * an event it sends an SSE comment every `heartbeatMs`, so that proxies that close quiet
+ * connections keep it open (clients, the SDK's included, skip comments).
  */
 import { isResponsesStoreError } from "../errors.js";
 import type { ResponseStreamEvent } from "../types.js";
+
+/** How often a waiting stream sends a comment line. */
+const HEARTBEAT_MS = 15_000;
 
 /** The SSE lines of one event. */
 function frame(event: ResponseStreamEvent): string {
@@ -14,13 +19,22 @@ function frame(event: ResponseStreamEvent): string {
 }
 
 /** A streaming HTTP answer of `events` (text/event-stream). */
-export function eventStream(events: AsyncIterableIterator<ResponseStreamEvent>): Response {
+export function eventStream(events: AsyncIterableIterator<ResponseStreamEvent>, heartbeatMs = HEARTBEAT_MS): Response {
   const encoder = new TextEncoder();
   let last = -1;
+  let pending: Promise<IteratorResult<ResponseStreamEvent>> | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await events.next();
+        pending ??= events.next();
+        let timer: NodeJS.Timeout | undefined;
+        const beat = new Promise<"beat">((resolve) => (timer = setTimeout(() => resolve("beat"), heartbeatMs)));
+        const next = await Promise.race([pending, beat]).finally(() => clearTimeout(timer));
+        if (next === "beat") {
+          controller.enqueue(encoder.encode(": keep-alive\n\n")); // the event is still awaited, at the next pull
+          return;
+        }
+        pending = undefined;
         if (next.done) {
           controller.close();
           return;
