@@ -145,14 +145,20 @@ export interface ResponsesStoreOptions {
   };
   /**
    * Automatic expiry: responses whose `created_at` is older than `responses` (a duration: "30d",
-   * "12h", "5s") are deleted by a reaper inside the store, in short batches, on one instance at a
-   * time however many run (they share a lease in the database). Nothing expires unless this is
-   * given. What was expired is counted in `stats().retention`.
+   * "12h", "5s"), conversations created longer ago than `conversations` (with their items) and
+   * conversation messages last stored longer ago than `conversationMessages`, are deleted by a
+   * reaper inside the store, in short batches, on one instance at a time however many run (they
+   * share a lease in the database). Nothing expires unless this is given, and only what it
+   * names. What was expired is counted in `stats().retention`.
    */
   retention?: {
     /** How old a response may get, by its `created_at`: "30d", "12h", "5s" (at least one second). */
-    responses: string;
-    /** How often the reaper looks. @default a tenth of `responses`, between 1s and 1m */
+    responses?: string;
+    /** How old a conversation (Conversations API) may get, by its `created_at`. */
+    conversations?: string;
+    /** How long a conversation's chat messages are kept after they were last stored. */
+    conversationMessages?: string;
+    /** How often the reaper looks. @default a tenth of the shortest retention, between 1s and 1m */
     every?: string;
     /** Rows per delete (each batch its own short transaction). @default 200 */
     batchSize?: number;
@@ -204,9 +210,14 @@ const optionsSchema = z.object({
   onWriteError: z.custom<(e: ResponsesStoreError, w: { id: string }) => void>((f) => typeof f === "function").optional(),
   retention: z
     .strictObject({
-      responses: durationSchema(1000),
+      responses: durationSchema(1000).optional(),
+      conversations: durationSchema(1000).optional(),
+      conversationMessages: durationSchema(1000).optional(),
       every: durationSchema(100).optional(),
       batchSize: z.number().int().min(1).max(10_000).optional(),
+    })
+    .refine((r) => r.responses !== undefined || r.conversations !== undefined || r.conversationMessages !== undefined, {
+      error: 'name what expires: responses, conversations or conversationMessages (a duration such as "30d")',
     })
     .optional(),
 });
@@ -231,8 +242,8 @@ function durationSchema(minMs: number) {
 
 /** The reaper's settings, resolved. */
 export interface RetentionSettings {
-  /** Responses created longer ago than this expire. */
-  responsesMs: number;
+  /** How long each kind of row is kept (absent: it never expires). */
+  keep: { responses?: number; conversations?: number; conversationMessages?: number };
   /** How often the reaper looks. */
   everyMs: number;
   batchSize: number;
@@ -366,8 +377,21 @@ export function resolveOptions(options: ResponsesStoreOptions = {}): ResolvedOpt
 }
 
 /** The reaper's settings from the parsed option. */
-function retentionOf(parsed: { responses: number; every?: number | undefined; batchSize?: number | undefined } | undefined) {
+function retentionOf(
+  parsed:
+    | {
+        responses?: number | undefined;
+        conversations?: number | undefined;
+        conversationMessages?: number | undefined;
+        every?: number | undefined;
+        batchSize?: number | undefined;
+      }
+    | undefined,
+): RetentionSettings | undefined {
   if (!parsed) return undefined;
-  const everyMs = parsed.every ?? Math.min(60_000, Math.max(1000, parsed.responses / 10));
-  return { responsesMs: parsed.responses, everyMs, batchSize: parsed.batchSize ?? 200, leaseMs: Math.max(3 * everyMs, 15_000) };
+  const { every, batchSize, ...given } = parsed;
+  const keep = Object.fromEntries(Object.entries(given).filter(([, ms]) => ms !== undefined)) as RetentionSettings["keep"];
+  const shortest = Math.min(...Object.values<number>(keep));
+  const everyMs = every ?? Math.min(60_000, Math.max(1000, shortest / 10));
+  return { keep, everyMs, batchSize: batchSize ?? 200, leaseMs: Math.max(3 * everyMs, 15_000) };
 }

@@ -10,6 +10,7 @@ import { runStorage } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
 import { SqlParams, fromJson, statement } from "./sql.js";
 import { updateOnly, upsertGuarded, type UpsertTable } from "./upsert.js";
+import { inBatches, type Batch } from "./batches.js";
 
 /** A conversation's messages to write. */
 export interface ConversationRow {
@@ -121,31 +122,30 @@ export class ConversationMessagesRepository {
    * Deletes, oldest first and `batchSize` at a time, the conversations last stored before
    * `storedBefore` (unix seconds) that `deletable` allows. Returns how many were deleted.
    */
-  async prune(storedBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [selected, n] = await runStorage("pruneConversationMessages", async (): Promise<[number, number]> => {
-        const p = new SqlParams(this.#dialect);
-        const ids = await this.#db.queryRaw(
-          p.query(
-            `SELECT ${KEY} FROM ${this.#name} WHERE ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ` +
-              `${p.condition(deletable, this.#name, KEY)} ORDER BY updated_at ASC, ${KEY} ASC LIMIT ${batchSize}`,
-          ),
-        );
-        if (!ids.rows.length) return [0, 0];
-        const count = await this.#db.executeRaw(
-          statement(
-            this.#dialect,
-            (p) =>
-              `DELETE FROM ${this.#name} WHERE ${KEY} IN (${ids.rows.map((r) => p.value(String(r[0]))).join(", ")}) ` +
-              `AND ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ${p.condition(deletable, this.#name, KEY)}`,
-          ),
-        );
-        return [ids.rows.length, count];
-      });
-      deleted += n;
-      if (selected) onBatch?.(deleted);
-      if (selected < batchSize) return deleted;
-    }
+  prune(storedBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+    return inBatches(batchSize, () => this.pruneBatch(storedBefore, deletable, batchSize), onBatch);
+  }
+
+  /** One round of a prune: the oldest `batchSize` matching rows, deleted in one statement. */
+  pruneBatch(storedBefore: number, deletable: RowCondition, batchSize: number): Promise<Batch> {
+    return runStorage("pruneConversationMessages", async () => {
+      const p = new SqlParams(this.#dialect);
+      const ids = await this.#db.queryRaw(
+        p.query(
+          `SELECT ${KEY} FROM ${this.#name} WHERE ${this.#name}.updated_at < ${p.value(String(storedBefore), "bigint")} AND ` +
+            `${p.condition(deletable, this.#name, KEY)} ORDER BY updated_at ASC, ${KEY} ASC LIMIT ${batchSize}`,
+        ),
+      );
+      if (!ids.rows.length) return { found: 0, deleted: 0 };
+      const deleted = await this.#db.executeRaw(
+        statement(
+          this.#dialect,
+          (q) =>
+            `DELETE FROM ${this.#name} WHERE ${KEY} IN (${ids.rows.map((r) => q.value(String(r[0]))).join(", ")}) ` +
+            `AND ${this.#name}.updated_at < ${q.value(String(storedBefore), "bigint")} AND ${q.condition(deletable, this.#name, KEY)}`,
+        ),
+      );
+      return { found: ids.rows.length, deleted };
+    });
   }
 }

@@ -12,6 +12,7 @@ import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation, runStorage } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
 import { SqlParams, fromJson } from "./sql.js";
+import { inBatches, type Batch } from "./batches.js";
 import { ConversationHistoryRepository } from "./conversation-history-repository.js";
 import { deleteItemAt, insertItems, removeContents, type ConversationTables, type NewItem } from "./conversation-tables.js";
 
@@ -206,23 +207,25 @@ export class ConversationsRepository {
    * Deletes, oldest first and `batchSize` at a time, the conversations created before
    * `createdBefore` (unix seconds) that `deletable` allows, each with its items. Returns how many.
    */
-  async prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+  prune(createdBefore: number, deletable: RowCondition, batchSize: number, onBatch?: (deleted: number) => void): Promise<number> {
+    return inBatches(batchSize, () => this.pruneBatch(createdBefore, deletable, batchSize), onBatch);
+  }
+
+  /** One round of a prune: the oldest `batchSize` matching conversations, each deleted with its items in its own transaction. */
+  async pruneBatch(createdBefore: number, deletable: RowCondition, batchSize: number): Promise<Batch> {
+    const ids = await runStorage("pruneConversations", async () => {
+      const p = new SqlParams(this.#t.dialect);
+      const result = await this.#db.queryRaw(
+        p.query(
+          `SELECT id FROM ${this.#t.conversations} WHERE created_at < ${p.value(String(createdBefore), "bigint")} AND ` +
+            `${p.condition(deletable, this.#t.conversations)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
+        ),
+      );
+      return result.rows.map((r) => String(r[0]));
+    });
     let deleted = 0;
-    for (;;) {
-      const ids = await runStorage("pruneConversations", async () => {
-        const p = new SqlParams(this.#t.dialect);
-        const result = await this.#db.queryRaw(
-          p.query(
-            `SELECT id FROM ${this.#t.conversations} WHERE created_at < ${p.value(String(createdBefore), "bigint")} AND ` +
-              `${p.condition(deletable, this.#t.conversations)} ORDER BY created_at ASC, id ASC LIMIT ${batchSize}`,
-          ),
-        );
-        return result.rows.map((r) => String(r[0]));
-      });
-      for (const id of ids) if (await this.delete(id, deletable)) deleted++;
-      onBatch?.(deleted);
-      if (ids.length < batchSize) return deleted;
-    }
+    for (const id of ids) if (await this.delete(id, deletable)) deleted++;
+    return { found: ids.length, deleted };
   }
 
   async #find(on: Queryable, id: string, visible: RowCondition, lock = false): Promise<ConversationRecord | undefined> {

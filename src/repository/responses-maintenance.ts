@@ -22,6 +22,7 @@ import {
   type ResponsesContext,
   type StoredBlob,
 } from "./responses-table.js";
+import { inBatches, type Batch } from "./batches.js";
 import { SqlParams, fromJson, statement } from "./sql.js";
 import { insertValues } from "./upsert.js";
 
@@ -57,24 +58,18 @@ export class ResponsesMaintenance {
   ): Promise<number> {
     // The count matches what the loop deletes: live rows (deleted turns kept for their children are not counted).
     const total = onBatch ? await this.countPrunable(createdBefore, deletable) : 0;
-    let deleted = 0;
-    for (;;) {
-      const batch = await this.pruneBatch(createdBefore, deletable, batchSize);
-      deleted += batch.deleted;
-      if (batch.found) onBatch?.(deleted, Math.max(total, deleted));
-      if (!batch.more) return deleted;
-    }
+    return inBatches(
+      batchSize,
+      () => this.pruneBatch(createdBefore, deletable, batchSize),
+      (deleted) => onBatch?.(deleted, Math.max(total, deleted)),
+    );
   }
 
   /**
    * One round of a prune, in its own short transaction: the oldest `batchSize` matching rows
-   * deleted. Says how many it found and deleted, and whether more may be left.
+   * deleted. Says how many it found and deleted (fewer found than `batchSize`: none is left).
    */
-  async pruneBatch(
-    createdBefore: number,
-    deletable: RowCondition,
-    batchSize: number,
-  ): Promise<{ found: number; deleted: number; more: boolean }> {
+  async pruneBatch(createdBefore: number, deletable: RowCondition, batchSize: number): Promise<Batch> {
     const { db, dialect, table } = this.#c;
     const ids = await runStorage("pruneResponses", async () => {
       const p = new SqlParams(dialect);
@@ -85,13 +80,13 @@ export class ResponsesMaintenance {
       );
       return rows.rows.map((r) => String(r[0]));
     });
-    if (!ids.length) return { found: 0, deleted: 0, more: false };
+    if (!ids.length) return { found: 0, deleted: 0 };
     const deleted = await runStorage("pruneResponses", () =>
       db.transaction(
         async (tx) => (await deleteTurns(tx, table.chains, ids, nowSeconds(), (p) => this.#prunable(p, createdBefore, deletable))).length,
       ),
     );
-    return { found: ids.length, deleted, more: ids.length === batchSize };
+    return { found: ids.length, deleted };
   }
 
   /** Live rows created before `createdBefore` that `deletable` allows, as SQL. */

@@ -17,6 +17,7 @@ import { deleteTurns, walkChains, wholeBlob } from "./chain-sql.js";
 import { afterCursor, assemblePage, unknownCursor, type Cursor, type ListPage } from "./keyset.js";
 import type { RememberedTurns } from "./remembered-turns.js";
 import { ResponsesMaintenance } from "./responses-maintenance.js";
+import type { Batch } from "./batches.js";
 import {
   fromStoredBlob,
   listed,
@@ -87,11 +88,7 @@ export class ResponsesRepository {
   }
 
   /** See ResponsesMaintenance.pruneBatch. */
-  pruneBatch(
-    createdBefore: number,
-    deletable: RowCondition,
-    batchSize: number,
-  ): Promise<{ found: number; deleted: number; more: boolean }> {
+  pruneBatch(createdBefore: number, deletable: RowCondition, batchSize: number): Promise<Batch> {
     return this.#maintenance.pruneBatch(createdBefore, deletable, batchSize);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The retention reaper: expires responses older than the configured age, in short batches, on one instance at a time.
+ * The retention reaper: expires responses, conversations and conversation messages older than configured, in short batches, on one instance at a time.
  *
  * Every `everyMs` it tries to take (or renew) the `responses-retention` lease; the instance that
  * holds it deletes, oldest first, up to `batchSize` rows per transaction, renewing the lease
@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { RowCondition } from "../access/where.js";
 import type { Logger, RetentionSettings } from "../options.js";
 import type { Backend } from "./runtime.js";
+import type { Batch } from "../repository/batches.js";
 import { sleep } from "../sleep.js";
 
 /** The lease the reapers of one database share. */
@@ -32,8 +33,10 @@ const BATCHES_PER_LOOK = 1000;
  * ```
  */
 export interface RetentionStats {
-  /** Responses this instance expired (deleted) since it started. */
+  /** Rows this instance expired (deleted) since it started, of every kind. */
   expired: number;
+  /** The same, by kind (a conversation counts once, with its items). */
+  expiredBy: { responses: number; conversations: number; conversationMessages: number };
   /** Looks this instance took while holding the lease. */
   runs: number;
   /** Whether this instance held the lease at its last look. */
@@ -57,7 +60,14 @@ export class RetentionReaper {
   #timer: NodeJS.Timeout | undefined;
   #look: Promise<void> | undefined;
   #stopped = false;
-  readonly #stats: RetentionStats = { expired: 0, runs: 0, holding: false, lastRunAt: null, errors: 0 };
+  readonly #stats: RetentionStats = {
+    expired: 0,
+    expiredBy: { responses: 0, conversations: 0, conversationMessages: 0 },
+    runs: 0,
+    holding: false,
+    lastRunAt: null,
+    errors: 0,
+  };
 
   constructor(settings: RetentionSettings, onPrimary: OnPrimary, logger: Logger) {
     this.#settings = settings;
@@ -75,7 +85,7 @@ export class RetentionReaper {
 
   /** What it did so far. */
   stats(): RetentionStats {
-    return { ...this.#stats };
+    return { ...this.#stats, expiredBy: { ...this.#stats.expiredBy } };
   }
 
   /** Stops looking, waits for the batch in progress, and gives the lease up. */
@@ -100,23 +110,38 @@ export class RetentionReaper {
   }
 
   async #run(): Promise<void> {
-    const { responsesMs, batchSize, leaseMs } = this.#settings;
+    const { keep, batchSize, leaseMs } = this.#settings;
     const hold = () => this.#onPrimary(({ leases }) => leases.hold(LEASE, this.#holder, leaseMs, Date.now()));
     this.#stats.holding = await hold();
     if (!this.#stats.holding) return;
-    for (let batch = 0; batch < BATCHES_PER_LOOK && !this.#stopped; batch++) {
-      // Only what is older than the retention by created_at (unix seconds): never a second early.
-      const cutoff = Math.floor((Date.now() - responsesMs) / 1000);
-      const started = performance.now();
-      const done = await this.#onPrimary(({ responses }) => responses.pruneBatch(cutoff, this.#all, batchSize));
-      this.#stats.expired += done.deleted;
-      if (!done.more) break;
-      // Paced: idle as long as the batch took (at least PAUSE_MS), so that at most half of the
-      // database's time goes to expiry and the app's writes keep theirs.
-      await sleep(Math.max(PAUSE_MS, performance.now() - started));
-      if (!(this.#stats.holding = await hold())) return; // taken over (this instance stalled past its lease)
+    const kinds = (Object.keys(keep) as Kind[]).filter((kind) => keep[kind] !== undefined);
+    let batches = 0;
+    for (const kind of kinds) {
+      for (; batches < BATCHES_PER_LOOK && !this.#stopped; batches++) {
+        // Only what is older than its retention (unix seconds): never a second early.
+        const cutoff = Math.floor((Date.now() - keep[kind]!) / 1000);
+        const started = performance.now();
+        const done = await this.#onPrimary((backend) => ROUNDS[kind](backend, cutoff, this.#all, batchSize));
+        this.#stats.expired += done.deleted;
+        this.#stats.expiredBy[kind] += done.deleted;
+        if (done.found < batchSize) break;
+        // Paced: idle as long as the batch took (at least PAUSE_MS), so that at most half of the
+        // database's time goes to expiry and the app's writes keep theirs.
+        await sleep(Math.max(PAUSE_MS, performance.now() - started));
+        if (!(this.#stats.holding = await hold())) return; // taken over (this instance stalled past its lease)
+      }
     }
     this.#stats.runs++;
     this.#stats.lastRunAt = new Date();
   }
 }
+
+/** The kinds of rows that expire. */
+type Kind = keyof RetentionStats["expiredBy"];
+
+/** One batch of expiry of each kind: rows before `cutoff` (unix seconds). */
+const ROUNDS: Record<Kind, (backend: Backend, cutoff: number, all: RowCondition, batchSize: number) => Promise<Batch>> = {
+  responses: (b, cutoff, all, n) => b.responses.pruneBatch(cutoff, all, n),
+  conversations: (b, cutoff, all, n) => b.conversations.pruneBatch(cutoff, all, n),
+  conversationMessages: (b, cutoff, all, n) => b.messages.pruneBatch(cutoff, all, n),
+};

@@ -5,7 +5,18 @@
 import { describe, expect, test, vi } from "vitest";
 import { ConfigurationError, ResponsesStore, type ResponsesStore as Store } from "../../src/index.js";
 import { PROVIDERS } from "../support/databases.js";
+import { dialectFor, type ProviderName } from "../../src/db/providers.js";
 import { alice, listAllIds, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+
+/** Runs `sql` on the test's database past the store. */
+async function rawExec(provider: ProviderName, url: string, sql: string): Promise<void> {
+  const conn = await dialectFor(provider).openRawConnection(url);
+  try {
+    await conn.exec(sql);
+  } finally {
+    await conn.close();
+  }
+}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const expiredBy = (stores: Store[]) => stores.reduce((n, s) => n + (s.stats()?.retention?.expired ?? 0), 0);
@@ -63,7 +74,9 @@ describe.each(PROVIDERS)("expiry on $label", (provider) => {
       [{ responses: "0s" }, "retention.responses"],
       [{ responses: "30" }, "retention.responses"],
       [{ responses: "30d", every: "1ms" }, "retention.every"],
-      [{ respones: "30d" }, "retention.responses"],
+      [{ respones: "30d" }, "retention"],
+      [{}, "retention"],
+      [{ conversations: "1h", conversationMessages: "0.5s" }, "retention.conversationMessages"],
       [{ responses: "30d", batchSize: 0 }, "retention.batchSize"],
     ] as const) {
       const refused = (() => {
@@ -76,5 +89,28 @@ describe.each(PROVIDERS)("expiry on $label", (provider) => {
       expect(refused, JSON.stringify(retention)).toBeInstanceOf(ConfigurationError);
       expect(refused).toMatchObject({ option });
     }
+  });
+
+  test("conversations and conversation messages expire when named, each by its own age; responses then stay", async () => {
+    const writer = await stores.open();
+    const reaper = await stores.open({ retention: { conversations: "1h", conversationMessages: "1h", every: "0.2s", batchSize: 2 } });
+    const old = await writer.conversations.create({ items: [{ role: "user", content: "old" }], user: alice });
+    const fresh = await writer.conversations.create({ items: [{ role: "user", content: "new" }], user: alice });
+    await writer.storeResponseObject(makeResponse({ id: "resp_ancient", created_at: 1 }), [], [], { user: alice });
+    await writer.storeConversationMessages("conv_m", [{ role: "user", content: "hi" }], { user: alice });
+    // Aged past their retention by hand: a conversation by its created_at, messages by when last stored.
+    await rawExec(provider.name, await stores.url(), `UPDATE conversations SET created_at = 5 WHERE id = '${old.id}'`);
+    await rawExec(provider.name, await stores.url(), "UPDATE conversation_messages SET updated_at = 5");
+    await vi.waitFor(
+      () => expect(reaper.stats()?.retention?.expiredBy).toEqual({ responses: 0, conversations: 1, conversationMessages: 1 }),
+      {
+        timeout: 20_000,
+        interval: 100,
+      },
+    );
+    await expect(writer.conversations.retrieve(old.id, { user: alice })).rejects.toMatchObject({ code: "CONVERSATION_NOT_FOUND" });
+    expect((await writer.conversations.retrieve(fresh.id, { user: alice })).id).toBe(fresh.id);
+    expect(await writer.getConversationMessages("conv_m", { user: alice })).toBeNull();
+    expect((await writer.getResponseObject("resp_ancient", { user: alice })).id).toBe("resp_ancient");
   });
 });
