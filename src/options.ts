@@ -213,7 +213,7 @@ const optionsSchema = z.object({
       responses: durationSchema(1000).optional(),
       conversations: durationSchema(1000).optional(),
       conversationMessages: durationSchema(1000).optional(),
-      every: durationSchema(100).optional(),
+      every: durationSchema(100, 86_400_000).optional(), // a timer cannot wait longer than 24.8 days; a day is plenty
       batchSize: z.number().int().min(1).max(10_000).optional(),
     })
     .refine((r) => r.responses !== undefined || r.conversations !== undefined || r.conversationMessages !== undefined, {
@@ -222,8 +222,8 @@ const optionsSchema = z.object({
     .optional(),
 });
 
-/** A duration string of at least `minMs`, as milliseconds. */
-function durationSchema(minMs: number) {
+/** A duration string of at least `minMs` (and at most `maxMs`), as milliseconds. */
+function durationSchema(minMs: number, maxMs = Infinity) {
   return z.string().transform((text, ctx) => {
     let ms: number;
     try {
@@ -234,6 +234,10 @@ function durationSchema(minMs: number) {
     }
     if (ms < minMs) {
       ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is shorter than the least allowed, ${minMs / 1000}s` });
+      return z.NEVER;
+    }
+    if (ms > maxMs) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is longer than the most allowed, ${maxMs / 3_600_000}h` });
       return z.NEVER;
     }
     return ms;

@@ -10,7 +10,7 @@ import { InvalidParameterError } from "./errors.js";
 import { resolveOptions, type ResponsesStoreOptions } from "./options.js";
 import { and } from "./access/where.js";
 import { RememberedTurns } from "./repository/remembered-turns.js";
-import { validate } from "./schemas/arguments.js";
+import { MAX_SEQUENCE_NUMBER, validate } from "./schemas/arguments.js";
 import type { InputItem as ParsedItem } from "./schemas/input-item.js";
 import type { ChatCompletionMessage as ParsedMessage } from "./schemas/message.js";
 import {
@@ -209,12 +209,15 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
     const bag = parseBag(options, { follow: "boolean", startingAfter: "number", idleTimeoutMs: "number", signal: "object" }, "options");
     const user = parseUser(bag.user);
     const startingAfter = bag.startingAfter ?? undefined;
-    if (startingAfter !== undefined && (!Number.isInteger(startingAfter) || startingAfter < -1))
+    // Sequence numbers are 32-bit in every engine's column: a larger cursor is refused here, not by the database.
+    if (startingAfter !== undefined && (!Number.isInteger(startingAfter) || startingAfter < -1 || startingAfter > MAX_SEQUENCE_NUMBER))
       throw new InvalidParameterError("starting_after", "starting_after must be an integer sequence number");
     const idleMs = bag.idleTimeoutMs ?? 300_000;
     if (!Number.isInteger(idleMs) || idleMs < 1)
       throw new InvalidParameterError("idleTimeoutMs", "idleTimeoutMs must be a positive integer");
     const signal = bag.signal ?? undefined;
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new InvalidParameterError("signal", "signal must be an AbortSignal");
     return this.#events.open(id, this.#allowed.rows("read", user), { startingAfter, follow: bag.follow ?? true, idleMs, signal });
   }
 

@@ -12,6 +12,9 @@ import { chatCompletionMessageSchema } from "./message.js";
 import { pathKey } from "./params.js";
 import { responseObjectSchema } from "./response.js";
 
+/** The largest sequence number an event may have (the column is a 32-bit integer on every engine). */
+export const MAX_SEQUENCE_NUMBER = 2_147_483_647;
+
 /** Each stored argument's schema. */
 const SCHEMAS = {
   conversation_id: keyString("conversation_id"),
@@ -22,7 +25,7 @@ const SCHEMAS = {
   items: z.array(z.looseObject({})),
   // A response's streaming events, in order: each names its type and sequence number.
   events: z
-    .array(z.looseObject({ type: z.string().min(1).max(200), sequence_number: z.number().int().min(0).max(2_147_483_647) }))
+    .array(z.looseObject({ type: z.string().min(1).max(200), sequence_number: z.number().int().min(0).max(MAX_SEQUENCE_NUMBER) }))
     .min(1)
     .max(1000),
 } as const satisfies Record<string, z.ZodType>;

@@ -74,6 +74,7 @@ describe.each(PROVIDERS)("expiry on $label", (provider) => {
       [{ responses: "0s" }, "retention.responses"],
       [{ responses: "30" }, "retention.responses"],
       [{ responses: "30d", every: "1ms" }, "retention.every"],
+      [{ responses: "30d", every: "1000w" }, "retention.every"],
       [{ respones: "30d" }, "retention"],
       [{}, "retention"],
       [{ conversations: "1h", conversationMessages: "0.5s" }, "retention.conversationMessages"],

@@ -53,6 +53,15 @@ describe.each(PROVIDERS)("response events on $label", (provider) => {
     await expect(store.appendResponseEvents("resp_e", [delta(3)], { user: bob })).rejects.toBeInstanceOf(ResponseNotFoundError);
     await expect(store.appendResponseEvents("resp_nope", [delta(0)], { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
     await expect(store.responseEvents("resp_e", { user: bob })).rejects.toBeInstanceOf(ResponseNotFoundError);
+    // A cursor past any sequence number, or a signal that is not one, is the caller's mistake (never the database's).
+    await expect(store.responseEvents("resp_e", { user: alice, startingAfter: 2 ** 40 })).rejects.toMatchObject({
+      code: "INVALID_PARAMETER",
+      param: "starting_after",
+    });
+    await expect(store.responseEvents("resp_e", { user: alice, signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: "INVALID_PARAMETER",
+      param: "signal",
+    });
   });
 
   test("a stream resumed through the SDK on a second instance gets exactly the missing events, then the live ones, then ends", async () => {
@@ -86,6 +95,10 @@ describe.each(PROVIDERS)("response events on $label", (provider) => {
     expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const bobs = new OpenAI({ baseURL: `${origin}/v1`, apiKey: "bob", maxRetries: 0 });
     await expect(bobs.responses.retrieve("resp_s", { stream: true })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const huge = await fetch(`${origin}/v1/responses/resp_s?stream=true&starting_after=99999999999999999999`, {
+      headers: { authorization: "Bearer alice" },
+    });
+    expect(huge.status).toBe(400);
   });
 
   test("a follow ends when the response ends without a terminal event, or is deleted; its events go with it", async () => {
