@@ -237,6 +237,9 @@ program
 /** Below this, `prune --older-than` asks for --force: "0d" or "1s" is a typo more often than a wish. */
 const PRUNE_LEAST_MS = 3_600_000;
 
+/** The latest moment a Date holds: "older than" it is every row (the count a prune compares with). */
+const END_OF_TIME = new Date(8.64e15);
+
 program
   .command("prune")
   .description("delete responses older than a duration, in batches")
@@ -264,7 +267,7 @@ program
       const olderThan = new Date(Date.now() - opts.olderThan);
       const scope = opts.user ? { owner: opts.user } : { allOwners: true };
       const matched = (await store.pruneResponses({ olderThan, ...scope, dryRun: true })).matched ?? 0;
-      const all = (await store.pruneResponses({ olderThan: new Date(8.64e15), ...scope, dryRun: true })).matched ?? 0;
+      const all = (await store.pruneResponses({ olderThan: END_OF_TIME, ...scope, dryRun: true })).matched ?? 0;
       const before = `created before ${olderThan.toISOString()}`;
       if (opts.dryRun) {
         console.log(`would delete ${matched} response(s) ${before}, of ${all}; nothing was deleted`);

@@ -11,6 +11,7 @@ import type { Dialect } from "../db/providers.js";
 import { runStorage } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
 import { AccessDeniedError, ResponseNotFoundError, ValidationError } from "../errors.js";
+import type { ResponseStreamEvent } from "../types.js";
 import { SqlParams, fromJson, statement, truthy } from "./sql.js";
 
 /** Most events one response keeps: a stream longer than this is refused past it (a ValidationError). */
@@ -18,13 +19,6 @@ const MAX_EVENTS_PER_RESPONSE = 100_000;
 
 /** The PostgreSQL channel an append notifies: its payload is the response id. */
 export const EVENTS_CHANNEL = "openai_responses_store_events";
-
-/** An event as given: its type and sequence number, and whatever else it carries. */
-export interface StreamEvent {
-  type: string;
-  sequence_number: number;
-  [field: string]: unknown;
-}
 
 /** The tables the events repository addresses (SQL names, schema-qualified where configured). */
 export interface EventTables {
@@ -57,7 +51,7 @@ export class ResponseEventsRepository {
    *
    * @throws ResponseNotFoundError, AccessDeniedError, ValidationError (a gap, a repeat, too many)
    */
-  append(id: string, events: readonly StreamEvent[], readable: RowCondition, writable: RowCondition, now: number): Promise<number> {
+  append(id: string, events: readonly ResponseStreamEvent[], readable: RowCondition, writable: RowCondition, now: number): Promise<number> {
     const { events: E, responses: R } = this.#t;
     return runStorage("appendResponseEvents", () =>
       this.#db.transaction(async (tx) => {
@@ -113,7 +107,7 @@ export class ResponseEventsRepository {
     after: number,
     limit: number,
     readable: RowCondition,
-  ): Promise<{ events: StreamEvent[]; status: string | null; exists: boolean }> {
+  ): Promise<{ events: ResponseStreamEvent[]; status: string | null; exists: boolean }> {
     const { events: E, responses: R } = this.#t;
     return runStorage("responseEvents", async () => {
       const head = await this.#db.queryRaw(
@@ -130,7 +124,7 @@ export class ResponseEventsRepository {
       );
       const status = head.rows[0]![0];
       return {
-        events: rows.rows.map((r) => fromJson(r[0]) as StreamEvent),
+        events: rows.rows.map((r) => fromJson(r[0]) as ResponseStreamEvent),
         status: typeof status === "string" ? status : null,
         exists: true,
       };
@@ -139,7 +133,7 @@ export class ResponseEventsRepository {
 }
 
 /** Throws a ValidationError unless `events` run on by one from right after `last` (any start when nothing is stored). */
-function checkContinues(events: readonly StreamEvent[], last: number | undefined): void {
+function checkContinues(events: readonly ResponseStreamEvent[], last: number | undefined): void {
   let expected = last === undefined ? events[0]!.sequence_number : last + 1;
   for (const [i, e] of events.entries()) {
     if (e.sequence_number !== expected) {

@@ -10,7 +10,8 @@
 import type { RowCondition } from "../access/where.js";
 import { validate } from "../schemas/arguments.js";
 import { FINAL_STATUSES } from "../repository/final-states.js";
-import type { ResponseEventsRepository, StreamEvent } from "../repository/response-events-repository.js";
+import type { ResponseEventsRepository } from "../repository/response-events-repository.js";
+import type { ResponseStreamEvent } from "../types.js";
 import { ResponseNotFoundError } from "../errors.js";
 import type { StoreRuntime } from "./runtime.js";
 import type { ArmedWait } from "./event-waker.js";
@@ -53,7 +54,7 @@ export class ResponseEventOperations {
   append(id: string, events: unknown, readable: RowCondition, writable: RowCondition): Promise<number> {
     validate("events", events);
     // Captured at the call: what the caller changes afterwards is not what it asked to store.
-    const given = structuredClone(events as StreamEvent[]);
+    const given = structuredClone(events as ResponseStreamEvent[]);
     return this.#runtime.onPrimary({ id }, ({ events: repository }) =>
       repository.append(id, given, readable, writable, Math.floor(Date.now() / 1000)),
     );
@@ -63,7 +64,7 @@ export class ResponseEventOperations {
    * The events of response `id` after `startingAfter`, as an async iterator; the response must
    * exist and be readable (checked before this resolves, so an HTTP answer can still be a 404).
    */
-  async open(id: string, readable: RowCondition, options: FollowOptions): Promise<AsyncIterableIterator<StreamEvent>> {
+  async open(id: string, readable: RowCondition, options: FollowOptions): Promise<AsyncIterableIterator<ResponseStreamEvent>> {
     const armed = options.follow ? await this.#runtime.events.arm(id) : undefined;
     try {
       const first = await this.#runtime.onPrimary({ id }, ({ events }) => events.after(id, options.startingAfter ?? -1, PAGE, readable));
@@ -81,7 +82,7 @@ export class ResponseEventOperations {
     { startingAfter, follow, idleMs, signal }: FollowOptions,
     first: EventsPage,
     firstArmed: ArmedWait | undefined,
-  ): AsyncGenerator<StreamEvent, void, undefined> {
+  ): AsyncGenerator<ResponseStreamEvent, void, undefined> {
     const waker = this.#runtime.events;
     let last = startingAfter ?? -1;
     let page = first;
