@@ -110,22 +110,20 @@ export class ResponseEventsRepository {
   ): Promise<{ events: ResponseStreamEvent[]; status: string | null; exists: boolean }> {
     const { events: E, responses: R } = this.#t;
     return runStorage("responseEvents", async () => {
-      const head = await this.#db.queryRaw(
-        statement(this.#dialect, (p) => `SELECT status FROM ${R} WHERE id = ${p.value(id)} AND ${p.live(readable, R)}`),
-      );
-      if (!head.rows.length) return { events: [], status: null, exists: false };
-      const rows = await this.#db.queryRaw(
-        statement(
-          this.#dialect,
-          (p) =>
-            `SELECT event FROM ${E} WHERE response_id = ${p.value(id)} AND sequence_number > ${p.value(after, "int")} ` +
-            `ORDER BY sequence_number LIMIT ${limit}`,
+      // One statement (a follower polls with it): the response's row, with its events after `after` joined on.
+      const p = new SqlParams(this.#dialect);
+      const result = await this.#db.queryRaw(
+        p.query(
+          `SELECT ${R}.status, ${E}.event FROM ${R} LEFT JOIN ${E} ON ${E}.response_id = ${R}.id ` +
+            `AND ${E}.sequence_number > ${p.value(after, "int")} WHERE ${R}.id = ${p.value(id)} AND ${p.live(readable, R)} ` +
+            `ORDER BY ${E}.sequence_number LIMIT ${limit}`,
         ),
       );
-      const status = head.rows[0]![0];
+      const first = result.rows[0];
+      if (!first) return { events: [], status: null, exists: false };
       return {
-        events: rows.rows.map((r) => fromJson(r[0]) as ResponseStreamEvent),
-        status: typeof status === "string" ? status : null,
+        events: result.rows.filter((r) => r[1] != null).map((r) => fromJson(r[1]) as ResponseStreamEvent),
+        status: typeof first[0] === "string" ? first[0] : null,
         exists: true,
       };
     });
