@@ -34,6 +34,14 @@ export interface DriverError {
   errno?: unknown;
 }
 
+/** What a statement with a recursive CTE carries so that the server walks it to its end (see Dialect.unboundedRecursion). */
+export interface Recursion {
+  /** Written before the statement (MariaDB's `SET STATEMENT ... FOR`). */
+  before: string;
+  /** Written right after the main query's SELECT keyword (MySQL's optimizer hint). */
+  hint: string;
+}
+
 /**
  * Everything that differs between engines, as one record per engine (`dialects/<engine>.ts`):
  * the SQL fragments the repository writes, what the engine can do, how migrations run and are
@@ -55,8 +63,13 @@ export interface Dialect {
   readonly lockRow: string;
   /** What ends a SELECT that keeps the rows it reads from being changed or deleted until the transaction ends (others may read them). */
   readonly lockShared: string;
-  /** Written right after the SELECT keyword of a statement with a recursive CTE (MySQL 8 stops recursion after 1000 rounds otherwise). */
-  readonly recursionHint: string;
+  /**
+   * How a statement with a recursive CTE lifts the server's bound on its rounds, by the server's
+   * `SELECT VERSION()` (MySQL 8 stops after 1000 rounds with an error, MariaDB after 1000 without
+   * one, returning what it has): SQL written before the statement, and right after the SELECT
+   * keyword of its main query. A chain of 10,000 turns is walked in 10,000 rounds.
+   */
+  unboundedRecursion(serverVersion: string): Recursion;
   /**
    * JSON containment on the owner-attributes column (a JSON object of string arrays), as SQL
    * that is never NULL. `param` binds a value and returns its placeholder; attribute keys are

@@ -7,17 +7,9 @@
  * later turns still build on (kept, hidden, until the last of them goes).
  */
 import type { Queryable } from "../db/client.js";
-import type { Dialect } from "../db/providers.js";
+import type { Dialect, Recursion } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import {
-  MAX_CHAIN_DEPTH,
-  rebuildInput,
-  rebuildMessages,
-  wholeRowFacts,
-  type ChainRow,
-  type DigestMode,
-  type ParentFacts,
-} from "./chain.js";
+import { rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
 import { SqlParams, fromJson, intOrNull, statement, textOrNull } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -25,19 +17,29 @@ export interface ChainTable {
   dialect: Dialect;
   /** How digests are taken on this database. */
   digests: DigestMode;
+  /** How a chain walk lifts the server's bound on recursion. */
+  recursion: Recursion;
   /** The table's name as SQL (schema-qualified where a schema is configured). */
   name: string;
   /** The response events' table, whose rows go with their response (undefined: none kept). */
   events?: string | undefined;
 }
 
-/** How the digests of this database's rows are taken (see DigestMode), asked of the server once. */
-export async function digestMode(q: Queryable, dialect: Dialect): Promise<DigestMode> {
+/** What chain statements need to know of the server beyond its dialect. */
+export interface ServerTraits {
+  /** How the digests of its rows are taken. */
+  digests: DigestMode;
+  /** How a walk lifts its bound on recursion. */
+  recursion: Recursion;
+}
+
+/** The server's traits (see ServerTraits), asked of it once. */
+export async function serverTraits(q: Queryable, dialect: Dialect): Promise<ServerTraits> {
   const version = await q.queryRaw({ sql: "SELECT VERSION()", args: [], argTypes: [] }).then(
     (r) => textOrNull(r.rows[0]?.[0]) ?? "",
     () => "",
   );
-  return dialect.jsonKeepsText(version) ? "text" : "canonical";
+  return { digests: dialect.jsonKeepsText(version) ? "text" : "canonical", recursion: dialect.unboundedRecursion(version) };
 }
 
 /** Which ancestors a walk reads. */
@@ -76,19 +78,19 @@ export async function walkChains(
   const start = [`${T}.id IN (${list(p, anchors)})`];
   if (visible) start.push(p.live(visible, T));
   const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.from)}`;
-  // One chain: UNION ALL, each row once by construction, a step count ending a cycle someone
-  // wrote by hand. Several chains may share ancestors: UNION keeps each row once (and ends
-  // cycles). The JSON is joined back afterwards: carried through the recursion it is copied
-  // at every step, and PostgreSQL's json has no equality for UNION.
-  const one = anchors.length === 1;
-  const step = (value: string) => (one ? `, ${value}` : "");
+  // Each step goes to a row of smaller depth (a turn's depth is its parent's plus one), so a walk
+  // ends however long the chain, and a cycle someone wrote by hand ends it too. One chain: UNION
+  // ALL, each row once by construction. Several chains may share ancestors: UNION keeps each row
+  // once. The JSON is joined back afterwards: carried through the recursion it is copied at every
+  // step, and PostgreSQL's json has no equality for UNION.
+  const { before, hint } = t.recursion;
   const sql =
-    `WITH RECURSIVE chain (id, parent_id, input_start, messages_start${step("step")}) AS (` +
-    `SELECT ${T}.id, ${T}.parent_id, ${T}.input_start, ${T}.messages_start${step("0")} FROM ${T} WHERE ${start.join(" AND ")} ` +
-    `${one ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.input_start, pa.messages_start${step("c.step + 1")} ` +
+    `${before}WITH RECURSIVE chain (id, parent_id, depth, input_start, messages_start) AS (` +
+    `SELECT ${T}.id, ${T}.parent_id, ${T}.depth, ${T}.input_start, ${T}.messages_start FROM ${T} WHERE ${start.join(" AND ")} ` +
+    `${anchors.length === 1 ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.depth, pa.input_start, pa.messages_start ` +
     `FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
-    `WHERE ${next}${one ? ` AND c.step <= ${MAX_CHAIN_DEPTH}` : ""}) ` +
-    `SELECT ${t.dialect.recursionHint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object ` +
+    `WHERE ${next} AND pa.depth < c.depth) ` +
+    `SELECT ${hint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object ` +
     `FROM chain c JOIN ${T} ON ${T}.id = c.id`;
   const result = await q.queryRaw(p.query(sql));
   for (const r of result.rows) {

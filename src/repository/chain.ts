@@ -14,13 +14,6 @@
 import { createHash, hash, type Hash } from "node:crypto";
 import { StorageError } from "../errors.js";
 
-/**
- * The most links a row may be from the nearest row stored whole. A turn past it is stored whole
- * again, so that rebuilding reads at most this many rows (and MySQL's default recursion limit
- * of 1000 for `WITH RECURSIVE` holds).
- */
-export const MAX_CHAIN_DEPTH = 999;
-
 /** The linear-storage columns of a row, as written. */
 export interface ChainColumns {
   parentId: string | null;
@@ -250,7 +243,8 @@ export function planTurn(
 ): ChainPlan {
   const { input, output } = items;
   const messages = items.messages ?? undefined;
-  const linkable = parent !== undefined && parent.depth < MAX_CHAIN_DEPTH;
+  // However long the chain: a turn is never stored whole again because it is deep.
+  const linkable = parent !== undefined;
   // Input: [parent input | parent output | own]; the parent's digest covers the first two.
   const pInput = parent?.inputCount ?? null;
   const pOutput = parent?.outputCount ?? null;
@@ -344,7 +338,8 @@ function lineage(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, linked: (r
   for (let row = leaf; linked(row);) {
     const parent = row.parentId === null ? undefined : rows.get(row.parentId);
     if (!parent) throw brokenChain(operation, leaf.id, `its ancestor ${row.parentId ?? "(none)"} is missing`);
-    if (path.length > MAX_CHAIN_DEPTH + 1) throw brokenChain(operation, leaf.id, "its ancestors form a cycle or exceed the depth limit");
+    // More steps than rows read: the path came back to a row it passed.
+    if (path.length > rows.size) throw brokenChain(operation, leaf.id, "its ancestors form a cycle");
     path.push(parent);
     row = parent;
   }

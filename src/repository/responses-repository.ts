@@ -12,7 +12,7 @@ import { ownersOf, type RowCondition } from "../access/where.js";
 import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
-import { rebuildInput, type ChainRow, type DigestMode } from "./chain.js";
+import { rebuildInput, type ChainRow } from "./chain.js";
 import { deleteTurns, walkChains, wholeBlob } from "./chain-sql.js";
 import { afterCursor, assemblePage, unknownCursor, type Cursor, type ListPage } from "./keyset.js";
 import type { RememberedTurns } from "./remembered-turns.js";
@@ -22,7 +22,6 @@ import {
   fromStoredBlob,
   listed,
   nowSeconds,
-  tableRef,
   type InputWindow,
   type PageQuery,
   type ResponseRow,
@@ -53,12 +52,11 @@ export class ResponsesRepository {
   #maintenanceJob: ResponsesMaintenance | undefined;
 
   /**
-   * `table`: the table's SQL name (schema-qualified where configured). `digests`: how this
-   * database's digests are taken (digestMode()). `remembered`: the store's remembered turns,
-   * consulted by reads and fed by stores.
+   * `table`: the table as statements address it (tableRef()). `remembered`: the store's
+   * remembered turns, consulted by reads and fed by stores.
    */
-  constructor(db: Db, dialect: Dialect, table: string | TableRef, digests: DigestMode, remembered: RememberedTurns) {
-    this.#c = { db, dialect, table: typeof table === "string" ? tableRef(dialect, table, digests) : table, digests, remembered };
+  constructor(db: Db, dialect: Dialect, table: TableRef, remembered: RememberedTurns) {
+    this.#c = { db, dialect, table, digests: table.chains.digests, remembered };
   }
 
   /** Stores and updates (made when first used: a call's view that only reads makes none). */
@@ -73,8 +71,8 @@ export class ResponsesRepository {
 
   /** The same repository over `db` (a call's bounded view of the connection), sharing what was computed once. */
   on(db: Db): ResponsesRepository {
-    const { dialect, table, digests, remembered } = this.#c;
-    return new ResponsesRepository(db, dialect, table, digests, remembered);
+    const { dialect, table, remembered } = this.#c;
+    return new ResponsesRepository(db, dialect, table, remembered);
   }
 
   /** See ResponseWrites.write. */

@@ -7,7 +7,7 @@ import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import { planTurn, type ChainColumns, type DigestMode, type ParentFacts, type PlannedHistory, type TurnItems } from "./chain.js";
-import type { ChainTable } from "./chain-sql.js";
+import type { ChainTable, ServerTraits } from "./chain-sql.js";
 import type { Order } from "./keyset.js";
 import type { MatchedPrefix, RememberedTurns } from "./remembered-turns.js";
 import { SqlParams } from "./sql.js";
@@ -131,7 +131,7 @@ const CHAIN_COLUMNS = [
 ] as const;
 
 /** The table named `name` (schema-qualified where configured); `events`: its response events' table, deleted with their responses. */
-export function tableRef(dialect: Dialect, name: string, digests: DigestMode, events?: string): TableRef {
+export function tableRef(dialect: Dialect, name: string, server: ServerTraits, events?: string): TableRef {
   return {
     name,
     // A stored id written again is live again (a deleted turn's id may be reused).
@@ -143,7 +143,7 @@ export function tableRef(dialect: Dialect, name: string, digests: DigestMode, ev
       guard: (stored, proposed) => keepsFinalStatus(stored, proposed("status")),
     },
     insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
-    chains: { dialect, name, digests, events },
+    chains: { dialect, name, ...server, events },
   };
 }
 

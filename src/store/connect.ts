@@ -1,5 +1,5 @@
 /**
- * What `initialize()` opens, in order: migrations, the primary, digests, repositories, replicas, the queue.
+ * What `initialize()` opens, in order: migrations, the primary, the server's traits, repositories, replicas, the queue.
  */
 import { createHash } from "node:crypto";
 import { adapterDb, prismaDb, type Db, type SqlDriverAdapter } from "../db/client.js";
@@ -11,8 +11,7 @@ import { dialectFor, qualifiedTable, redactUrl, type Dialect } from "../db/provi
 import { REPLICA_PROBE_MS, REPLICA_TIMEOUT_MS, ReplicaRouter } from "../db/replicas.js";
 import type { ResolvedOptions } from "../options.js";
 import { WriteQueue } from "../queue/write-queue.js";
-import type { DigestMode } from "../repository/chain.js";
-import { digestMode } from "../repository/chain-sql.js";
+import { serverTraits, type ServerTraits } from "../repository/chain-sql.js";
 import { ConversationMessagesRepository } from "../repository/conversation-messages-repository.js";
 import { ConversationsRepository } from "../repository/conversations-repository.js";
 import { LeasesRepository } from "../repository/leases-repository.js";
@@ -27,7 +26,7 @@ function repositoriesOn(
   db: Db,
   dialect: Dialect,
   options: ResolvedOptions,
-  digests: DigestMode,
+  server: ServerTraits,
   remembered: RememberedTurns,
 ): Repositories {
   const table = (name: string) => qualifiedTable(dialect, options.schema, name);
@@ -36,8 +35,7 @@ function repositoriesOn(
     responses: new ResponsesRepository(
       db,
       dialect,
-      tableRef(dialect, table("openai_responses"), digests, table("response_events")),
-      digests,
+      tableRef(dialect, table("openai_responses"), server, table("response_events")),
       remembered,
     ),
     messages: new ConversationMessagesRepository(db, dialect, table("conversation_messages")),
@@ -70,7 +68,7 @@ async function openReplicas(
   primary: Db,
   dialect: Dialect,
   options: ResolvedOptions,
-  digests: DigestMode,
+  server: ServerTraits,
   remembered: RememberedTurns,
 ): Promise<Backend["replicas"]> {
   const { pool, logger, provider, maxReplicaLagMs } = options;
@@ -84,7 +82,7 @@ async function openReplicas(
       () => {},
       (message) => logger.warn(message),
     );
-    repositories.set(db, repositoriesOn(db, dialect, options, digests, remembered));
+    repositories.set(db, repositoriesOn(db, dialect, options, server, remembered));
     opened.push({ url: redactUrl(url), db });
   }
   const router = new ReplicaRouter(primary, opened, {
@@ -135,9 +133,9 @@ export async function openBackend(options: ResolvedOptions, remembered: Remember
     }
     return opened;
   });
-  const digests = await digestMode(db, dialect);
-  const primary = repositoriesOn(db, dialect, options, digests, remembered);
-  const replicas = options.replicas.length ? await openReplicas(db, dialect, options, digests, remembered) : undefined;
+  const server = await serverTraits(db, dialect);
+  const primary = repositoriesOn(db, dialect, options, server, remembered);
+  const replicas = options.replicas.length ? await openReplicas(db, dialect, options, server, remembered) : undefined;
   const queue =
     options.queue &&
     new WriteQueue(async (writes, bounds) => {

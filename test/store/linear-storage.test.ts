@@ -97,33 +97,38 @@ describe.each(PROVIDERS)("linear storage on $label", (provider) => {
   });
 
   test(
-    "a conversation past 1,000 turns stores its 1,001st turn whole again, so no read walks more than 1,000 rows",
+    "a conversation past 1,000 turns stays linked at every turn (past MySQL's and MariaDB's 1,000 rounds of recursion), and reads back whole on a store that remembers nothing",
     { timeout: 120_000 },
     async () => {
-      const store = await stores.open();
+      const writer = await stores.open();
       const turns = chainTurns(
         "resp_",
-        1002,
+        1300,
         1_000_000,
         (t) => `q${t}`,
         (t) => `a${t}`,
       );
-      await storeTurns(store, turns);
+      await storeTurns(writer, turns);
       const url = await stores.url();
-      expect((await storedRow(provider.name, url, "resp_1000"))!.parentId).toBe("resp_999");
-      expect((await storedRow(provider.name, url, "resp_1001"))!.parentId).toBeNull();
-      expect((await storedRow(provider.name, url, "resp_1002"))!.parentId).toBe("resp_1001");
-      for (const t of [turns[998]!, turns[999]!, turns[1000]!, turns[1001]!]) {
-        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+      for (const t of [2, 999, 1000, 1001, 1002, 1300])
+        expect((await storedRow(provider.name, url, `resp_${t}`))!.parentId, `resp_${t}`).toBe(`resp_${t - 1}`);
+      expect((await storedRow(provider.name, url, "resp_1001"))!.stored.input).toEqual([turns[1000]!.input.at(-1)]); // its own item only
+      const reader = await stores.open(); // walks the rows: nothing remembered
+      for (const t of [turns[998]!, turns[999]!, turns[1000]!, turns[1299]!]) {
+        expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({
           ...t.response,
           input: t.input,
           messages: t.messages,
         });
-        expect((await store.listResponseInputItems(t.response.id, { user: alice, order: "asc", limit: 3 })).data.map((i) => i.id)).toEqual([
-          "resp__in1",
-          "resp__out1",
-          "resp__in2",
-        ]);
+        const first = await reader.listResponseInputItems(t.response.id, { user: alice, order: "asc", limit: 3 });
+        expect(first.data.map((i) => i.id)).toEqual(["resp__in1", "resp__out1", "resp__in2"]);
+        const newest = await reader.listResponseInputItems(t.response.id, { user: alice, order: "desc", limit: 3 });
+        expect(newest.data.map((i) => i.id)).toEqual(
+          t.input
+            .slice(-3)
+            .reverse()
+            .map((i) => i.id),
+        );
       }
     },
   );

@@ -164,7 +164,11 @@ export const mysql: Dialect = {
   param: () => "?",
   lockRow: " FOR UPDATE",
   lockShared: " LOCK IN SHARE MODE",
-  recursionHint: "/*+ SET_VAR(cte_max_recursion_depth = 10000) */ ",
+  // Each at its maximum: the walk's own condition (depths that fall at every step) ends it.
+  unboundedRecursion: (version) =>
+    /mariadb/i.test(version)
+      ? { before: "SET STATEMENT max_recursive_iterations = 4294967295 FOR ", hint: "" }
+      : { before: "", hint: "/*+ SET_VAR(cte_max_recursion_depth = 4294967295) */ " },
   byteLength: (col) => `LENGTH(${col})`,
   jsonWithout: (col, keys) => `JSON_REMOVE(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {

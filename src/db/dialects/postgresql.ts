@@ -267,7 +267,7 @@ export const postgresql: Dialect = {
   param: (i, type) => `$${i}${type === "json" ? "::json" : type === "bigint" ? "::bigint" : ""}`,
   lockRow: " FOR UPDATE",
   lockShared: " FOR SHARE",
-  recursionHint: "",
+  unboundedRecursion: () => ({ before: "", hint: "" }), // no bound on rounds
   byteLength: (col) => `octet_length(${col}::text)`,
   // json (not jsonb) has no key removal, and jsonb refuses \u0000: through jsonb unless the text
   // holds that escape, in which case the value is sent whole (the store drops the keys itself).

@@ -189,7 +189,7 @@ export const sqlite: Dialect = {
   param: () => "?",
   lockRow: "",
   lockShared: "",
-  recursionHint: "",
+  unboundedRecursion: () => ({ before: "", hint: "" }), // no bound on rounds
   byteLength: (col) => `length(CAST(${col} AS BLOB))`,
   jsonWithout: (col, keys) => `json_remove(${col}, ${keys.map((k) => `'$.${k}'`).join(", ")})`,
   json: {
