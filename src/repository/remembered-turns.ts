@@ -15,7 +15,7 @@
  * parent does not hold. A turn is remembered with its writer's owner columns and used only for the
  * same owner.
  */
-import type { RememberedPrefix, PlannedHistory } from "./chain.js";
+import type { ParentFacts, PlannedHistory, RememberedPrefix } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its remembered prefix facts. */
 interface RememberedList extends RememberedPrefix {
@@ -36,6 +36,8 @@ export interface RememberedTurn {
   id: string;
   /** The owner columns it was stored with (owner principal and attributes, as one key). */
   owner: string;
+  /** Its depth column as stored. */
+  depth: number;
   history: RememberedList;
   /** How many of the history's items were validated as input items (the rest as output). */
   inputCount: number;
@@ -48,6 +50,11 @@ export interface MatchedPrefix {
   messages?: RememberedList | undefined;
   /** The first input items validated before (as input items): validation may skip them. */
   validInput?: number;
+  /**
+   * What the parent row holds when it is still the remembered turn (set when the input matched):
+   * a write may plan against it and have the database verify it, in the statement that inserts.
+   */
+  parent?: ParentFacts | undefined;
 }
 
 /** A copied object: its own keys in order, and copies of their values. */
@@ -172,6 +179,15 @@ export class RememberedTurns {
       input: history,
       validInput: history ? turn.inputCount : 0,
       messages: turn.messages && startsWith(messages, turn.messages) ? turn.messages : undefined,
+      parent: history && {
+        id: turn.id,
+        depth: turn.depth,
+        inputCount: turn.inputCount,
+        outputCount: turn.history.count - turn.inputCount,
+        messagesCount: turn.messages?.count ?? null,
+        historyDigest: turn.history.digest,
+        messagesDigest: turn.messages?.digest ?? null,
+      },
     };
   }
 
@@ -180,7 +196,7 @@ export class RememberedTurns {
    * was given, reusing the copies of the prefixes they were matched against.
    */
   remember(
-    turn: { id: string; parentId: string; owner: string },
+    turn: { id: string; parentId: string; owner: string; depth: number },
     lists: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] | null | undefined },
     plan: PlannedHistory,
     digests: { history: string; messages: string | null },
@@ -196,6 +212,7 @@ export class RememberedTurns {
     const remembered: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
+      depth: turn.depth,
       history: {
         items: history,
         count: history.length,

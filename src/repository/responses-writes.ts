@@ -34,6 +34,7 @@ import {
 import { SqlParams, truthy } from "./sql.js";
 import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
 import { updateOnly, upsertGuarded } from "./upsert.js";
+import { insertContinuing } from "./turn-insert.js";
 
 /** The writes of one batch: what failed for a reason of its own, by id. */
 type Failures = Map<string, ResponsesStoreError>;
@@ -65,9 +66,10 @@ export class ResponseWrites {
 
   /**
    * New turns that continue nothing go in one statement that replaces nothing (the common
-   * case); ids already stored, and turns that continue others, through a transaction that locks
-   * what it replaces. Where a transaction costs nothing (SQLite) both run in one, so that
-   * concurrent calls cannot land between them.
+   * case), and so does each new turn continuing a parent this process remembers; ids already
+   * stored, and the other turns that continue others, through a transaction that locks what it
+   * replaces. Where a transaction costs nothing (SQLite) all run in one, so that concurrent
+   * calls cannot land between them.
    */
   async #store(stores: readonly StoreWrite[], access: WriteAccess, failed: Failures): Promise<void> {
     const inBatch = new Set(stores.map((w) => w.id));
@@ -78,12 +80,55 @@ export class ResponseWrites {
     const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
     const { db, dialect } = this.#c;
     if (dialect.exclusiveWrites) {
-      return db.transaction(async (tx) =>
-        this.#storeLinked(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed),
-      );
+      return db.transaction(async (tx) => {
+        const rest = await this.#insertContinuing(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access);
+        await this.#storeLinked(tx, rest, parentOf, access, failed);
+      });
     }
-    const rest = await this.#insertNew(db, stores, simple, access);
+    const rest = await this.#insertContinuing(db, await this.#insertNew(db, stores, simple, access), parentOf, access);
     if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
+  }
+
+  /**
+   * Inserts, one statement each, the new turns whose parent this process remembers: planned
+   * against what it remembers, and inserted only where the parent row still holds exactly that
+   * (turn-insert.ts). Returns the stores still to write.
+   */
+  async #insertContinuing(
+    q: Queryable,
+    stores: readonly StoreWrite[],
+    parentOf: (w: StoreWrite) => string | undefined,
+    access: WriteAccess,
+  ): Promise<StoreWrite[]> {
+    const rest: StoreWrite[] = [];
+    const { dialect, table, digests } = this.#c;
+    for (const w of stores) {
+      const parent = w.remembered?.parent;
+      if (!w.mayCreate || parent === undefined || parentOf(w) !== parent.id) {
+        rest.push(w);
+        continue;
+      }
+      const plan = planned(w.row, parent, digests, w.remembered);
+      if (plan.chain.parentId === null || !(await insertContinuing(q, dialect, table, plan, parent, access(writerOf(w.row)).read))) {
+        rest.push(w);
+        continue;
+      }
+      this.#remember(w, plan);
+    }
+    return rest;
+  }
+
+  /** Remembers a linked turn just planned, for the next turn of its conversation. */
+  #remember(w: StoreWrite, plan: LinkedRow): void {
+    if (!w.remembered || !plan.continuation) return;
+    const { chain } = plan;
+    this.#c.remembered.remember(
+      { id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row), depth: chain.depth },
+      plan.items,
+      plan.continuation,
+      { history: chain.historyDigest!, messages: chain.messagesDigest },
+      w.remembered,
+    );
   }
 
   /**
@@ -135,16 +180,7 @@ export class ResponseWrites {
       rows.push(plan);
       // Remembered before the commit: a turn that never lands is still only used against a
       // parent row of the same digest, that is, of the same content.
-      if (w.remembered && plan.continuation) {
-        const { chain } = plan;
-        remembered.remember(
-          { id: w.id, parentId: chain.parentId!, owner: ownerKey(w.row) },
-          plan.items,
-          plan.continuation,
-          { history: chain.historyDigest!, messages: chain.messagesDigest },
-          w.remembered,
-        );
-      }
+      this.#remember(w, plan);
     }
     const creating = rows.filter((_, i) => rest[i]!.mayCreate);
     const refused = creating.length ? await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update) : new Set<string>();

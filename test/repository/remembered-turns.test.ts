@@ -43,7 +43,7 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
       const columns = withKnown.columns;
       if (withKnown.continuation) {
         known.remember(
-          { id: turn.response.id, parentId: columns.parentId!, owner: "alice" },
+          { id: turn.response.id, parentId: columns.parentId!, owner: "alice", depth: columns.depth },
           items,
           withKnown.continuation,
           { history: columns.historyDigest!, messages: columns.messagesDigest },
@@ -65,7 +65,7 @@ describe.each(["text", "canonical"] as const)("a remembered parent, with %s dige
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages }, mode);
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest, mode);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, {
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "", depth: 1 }, s2.items, plan2.continuation!, {
       history: plan2.columns.historyDigest!,
       messages: plan2.columns.messagesDigest,
     });
@@ -106,7 +106,7 @@ describe("comparing a caller's items with a remembered copy", () => {
     const p1 = wholeRowFacts("resp_1", { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan2 = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: "resp_2", parentId: "resp_1", owner: "" }, s2.items, plan2.continuation!, {
+    known.remember({ id: "resp_2", parentId: "resp_1", owner: "", depth: 1 }, s2.items, plan2.continuation!, {
       history: plan2.columns.historyDigest!,
       messages: plan2.columns.messagesDigest,
     });
@@ -130,7 +130,7 @@ describe("the remembered turns", () => {
     const p1 = wholeRowFacts(`${prefix}1`, { ...t1!.response, input: t1!.input, messages: t1!.messages });
     const s2 = split(t2!);
     const plan = planTurn(s2.items, p1, s2.rest);
-    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner }, s2.items, plan.continuation!, {
+    known.remember({ id: `${prefix}2`, parentId: `${prefix}1`, owner, depth: 1 }, s2.items, plan.continuation!, {
       history: plan.columns.historyDigest!,
       messages: plan.columns.messagesDigest,
     });
