@@ -16,11 +16,11 @@
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
  * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { InputItem, ResponseObject } from "../src/index.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 import { built } from "./built.js";
+import { printPerProvider, type Row } from "./per-provider.js";
 import { openRaw } from "./raw-driver.js";
 
 const { createResponsesStore } = built;
@@ -45,7 +45,6 @@ async function median(times: number, fn: () => Promise<unknown>): Promise<number
   return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
 }
 
-type Row = [measure: string, value: string, goal: string];
 const rows: Row[] = [];
 const verdict = (ratio: number, goal: number) => `<= ${goal}x ${ratio <= goal ? "met" : "MISSED"}`;
 
@@ -208,22 +207,4 @@ console.log(
   `\nlong conversations (linear storage): ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text, Node ${process.version}`,
 );
 if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
-const table: string[][] = [["database", "measure", "value", "goal"]];
-for (const provider of PROVIDERS) {
-  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!], {
-    env: { ...process.env, BENCH_ONLY_PROVIDER: provider.name },
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
-  for (const row of JSON.parse(out.trim().split("\n").at(-1)!) as Row[]) table.push([provider.label, ...row]);
-}
-const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-for (const [i, r] of table.entries()) {
-  console.log(
-    r
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join("  ")
-      .trimEnd(),
-  );
-  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-}
+printPerProvider(process.argv[1]!);
