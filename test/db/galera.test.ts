@@ -76,17 +76,19 @@ describe.skipIf(!canRunGalera)(
         await causalRows(cluster.nodes[0]!.url, `CREATE DATABASE ${database}`);
         const first = await open(onDatabase(cluster.nodes[0]!.url, database));
         const second = await open(onDatabase(cluster.nodes[1]!.url, database));
-        const acknowledged = new Set<string>();
+        // Each acknowledged id, with the node whose store acknowledged it and when, so that a lost
+        // write says where and how long before or after the kill it was acknowledged.
+        const acknowledged = new Map<string, { node: number; at: number }>();
         let writing = true;
         let next = 0;
-        const writers = [first, second].flatMap((store) =>
+        const writers = [first, second].flatMap((store, node) =>
           Array.from({ length: 8 }, async () => {
             while (writing) {
               // Both nodes write the same ids now and then: certification conflicts (1213), retried.
               const n = next++;
               const id = n % 5 === 0 ? `resp_shared_${n % 50}` : `resp_${n}`;
               await store.storeResponseObject(makeResponse({ id }), [userMessage(`m_${id}`)]).then(
-                () => acknowledged.add(id),
+                () => void acknowledged.set(id, { node, at: Date.now() }),
                 () => {},
               );
             }
@@ -94,6 +96,7 @@ describe.skipIf(!canRunGalera)(
         );
         await new Promise((resolve) => setTimeout(resolve, 3000));
         cluster.nodes[1]!.kill();
+        const killedAt = Date.now();
         await new Promise((resolve) => setTimeout(resolve, 1500));
         writing = false;
         await Promise.all(writers);
@@ -103,7 +106,8 @@ describe.skipIf(!canRunGalera)(
             (r) => r.id,
           ),
         );
-        expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+        const lost = [...acknowledged].filter(([id]) => !stored.has(id));
+        expect(lost.map(([id, { node, at }]) => `${id}: acknowledged on node ${node}, ${at - killedAt} ms from the kill`)).toEqual([]);
       },
     );
   },
