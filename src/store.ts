@@ -202,7 +202,7 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
    * ```ts
    * for await (const event of await store.responseEvents("resp_123", { user, startingAfter: 41 })) console.log(event.type);
    * ```
-   * @throws ResponseNotFoundError (before it resolves: absent, or not visible to the caller), InvalidParameterError
+   * @throws ResponseNotFoundError (before it resolves: absent, or not visible to the caller), InvalidParameterError (a bad `startingAfter`; or, without one, a response that ended with no event stored)
    */
   async responseEvents(responseId: string, options: ResponseEventsOptions = {}): Promise<AsyncIterableIterator<ResponseStreamEvent>> {
     const id = parseId("responseId", responseId);

@@ -12,7 +12,7 @@ import { validate } from "../schemas/arguments.js";
 import { FINAL_STATUSES } from "../repository/final-states.js";
 import type { ResponseEventsRepository } from "../repository/response-events-repository.js";
 import type { ResponseStreamEvent } from "../types.js";
-import { ResponseNotFoundError } from "../errors.js";
+import { InvalidParameterError, ResponseNotFoundError } from "../errors.js";
 import type { StoreRuntime } from "./runtime.js";
 import type { ArmedWait } from "./event-waker.js";
 
@@ -69,6 +69,10 @@ export class ResponseEventOperations {
     try {
       const first = await this.#runtime.onPrimary({ id }, ({ events }) => events.after(id, options.startingAfter ?? -1, PAGE, readable));
       if (!first.exists) throw new ResponseNotFoundError(id);
+      // A response that has ended with no event stored has no stream to replay (one stored and
+      // not streamed, as most are): a 400 that says so, not an empty 200 stream.
+      if (options.startingAfter === undefined && !first.events.length && first.status !== null && FINAL_STATUSES.has(first.status))
+        throw new InvalidParameterError("stream", `Response ${id} has no stored events to stream: it ended without any being appended`);
       return this.#follow(id, readable, options, first, armed);
     } catch (error) {
       armed?.disarm();

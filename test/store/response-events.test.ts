@@ -101,6 +101,17 @@ describe.each(PROVIDERS)("response events on $label", (provider) => {
     expect(huge.status).toBe(400);
   });
 
+  test("a response that ended with no event stored has no stream: a 400 that says so, not an empty stream", async () => {
+    const store = await stores.open();
+    await store.storeResponseObject(makeResponse({ id: "resp_plain" }), [], [], { user: alice });
+    await expect(store.responseEvents("resp_plain", { user: alice })).rejects.toMatchObject({ code: "INVALID_PARAMETER", param: "stream" });
+    const origin = await listen(createResponsesHandler(store, { authenticate: bearerUser, onError: () => {} }));
+    const client = new OpenAI({ baseURL: `${origin}/v1`, apiKey: "alice", maxRetries: 0 });
+    await expect(client.responses.retrieve("resp_plain", { stream: true })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    // Resuming at a position is answered as asked: nothing after it.
+    expect(await collect(await store.responseEvents("resp_plain", { user: alice, startingAfter: 3 }))).toEqual([]);
+  });
+
   test("a follow ends when the response ends without a terminal event, or is deleted; its events go with it", async () => {
     const store = await stores.open();
     await store.storeResponseObject(background("resp_c"), [], [], { user: alice });
