@@ -102,7 +102,10 @@ describeProviders(PROVIDERS, "random input on $label", (provider) => {
         expect(response.status, `${method} ${path}?${query}`).toBeLessThan(500);
         if (method === "HEAD") return;
         // An event stream (stream=true on a response with events) has no JSON body to check.
-        if (response.headers.get("content-type")?.startsWith("text/event-stream")) return void (await response.body?.cancel());
+        if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
+          await response.body?.cancel();
+          return;
+        }
         const body = (await response.json()) as {
           error?: { message: string; type: string; code: unknown };
           data?: { id: string }[];
