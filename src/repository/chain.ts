@@ -125,12 +125,48 @@ class ArrayDigest {
   }
 }
 
+/** The string item ids of a list, and whether none repeats: what a list continuing it checks new ids against. */
+export interface ListIds {
+  unique: boolean;
+  seen: Set<string>;
+  /** Set once a longer list took this set over (and went on adding to it). */
+  taken: boolean;
+}
+
+/** The method by which a remembered copy of an item (not a plain object) answers its `id`. */
+export const ITEM_ID: unique symbol = Symbol("itemId");
+
+/** The string id of an item (a plain object, or a remembered copy answering ITEM_ID). */
+export function itemId(item: unknown): string | undefined {
+  if (item === null || typeof item !== "object") return undefined;
+  const id = ITEM_ID in item ? (item as { [ITEM_ID](): unknown })[ITEM_ID]() : (item as { id?: unknown }).id;
+  return typeof id === "string" ? id : undefined;
+}
+
+/**
+ * Whether no string item id occurs twice in `items`, from a remembered prefix's ids when one
+ * covers their first items (then only the items after it are looked at).
+ */
+function inputIdsUnique(items: readonly unknown[], prefix: RememberedPrefix | undefined): boolean {
+  const known = prefix?.ids;
+  if (!prefix || !known) return idsUnique(items);
+  if (!known.unique) return false;
+  const fresh = new Set<string>();
+  for (let i = prefix.count; i < items.length; i++) {
+    const id = itemId(items[i]);
+    if (id === undefined) continue;
+    if (known.seen.has(id) || fresh.has(id)) return false;
+    fresh.add(id);
+  }
+  return true;
+}
+
 /** True when no string item id occurs twice in `items` (a page cursor then has one match). */
 function idsUnique(items: readonly unknown[]): boolean {
   const seen = new Set<string>();
   for (const item of items) {
-    const id = (item as { id?: unknown } | null)?.id;
-    if (typeof id !== "string") continue;
+    const id = itemId(item);
+    if (id === undefined) continue;
     if (seen.has(id)) return false;
     seen.add(id);
   }
@@ -151,6 +187,8 @@ export interface RememberedPrefix {
   state: ArrayDigest;
   /** Bytes of their JSON text, without brackets. */
   bytes: number;
+  /** Their string ids (a history's: what the next turn's input starts with). */
+  ids?: ListIds | undefined;
   /**
    * New objects equal to the items from `from` to `to` as they were remembered, for plans that
    * serialise them after all (the caller's own objects may have changed since the call).
@@ -290,7 +328,7 @@ export function planTurn(
       messagesCount: messages === undefined ? null : messages.length,
       historyDigest: continuation ? continuation.history.state.peek() : null,
       messagesDigest: continuation?.messages ? continuation.messages.state.peek() : null,
-      inputIdsUnique: idsUnique(input),
+      inputIdsUnique: inputIdsUnique(input, remembered.input),
       fullBytes: Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0),
     },
   };

@@ -15,7 +15,7 @@
  * parent does not hold. A turn is remembered with its writer's owner columns and used only for the
  * same owner.
  */
-import type { ParentFacts, PlannedHistory, RememberedPrefix } from "./chain.js";
+import { ITEM_ID, itemId, type ListIds, type ParentFacts, type PlannedHistory, type RememberedPrefix } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its remembered prefix facts. */
 interface RememberedList extends RememberedPrefix {
@@ -63,6 +63,12 @@ class CopiedObject {
     readonly keys: readonly string[],
     readonly values: readonly unknown[],
   ) {}
+
+  /** The value of its own `id` key. */
+  [ITEM_ID](): unknown {
+    const i = this.keys.indexOf("id");
+    return i < 0 ? undefined : this.values[i];
+  }
 }
 
 /**
@@ -124,6 +130,41 @@ export function sameJson(value: unknown, remembered: unknown): boolean {
   return true;
 }
 
+/** What a prefix check of a turn continuing `turn` checks the parent row against: what it remembers. */
+function factsOf(turn: RememberedTurn): ParentFacts {
+  return {
+    id: turn.id,
+    depth: turn.depth,
+    inputCount: turn.inputCount,
+    outputCount: turn.history.count - turn.inputCount,
+    messagesCount: turn.messages?.count ?? null,
+    historyDigest: turn.history.digest,
+    messagesDigest: turn.messages?.digest ?? null,
+  };
+}
+
+/**
+ * The ids of a turn's history (copies), taking over the set of the prefix it continues where no
+ * other turn took it yet (so a turn costs its new items, not its history); else counted afresh.
+ */
+function historyIds(history: readonly unknown[], prefix: RememberedPrefix | undefined): ListIds {
+  const known = prefix?.ids;
+  let ids: ListIds;
+  let from = 0;
+  if (prefix && known && !known.taken) {
+    known.taken = true;
+    ids = { unique: known.unique, seen: known.seen, taken: false };
+    from = prefix.count;
+  } else ids = { unique: true, seen: new Set(), taken: false };
+  for (let i = from; i < history.length; i++) {
+    const id = itemId(history[i]);
+    if (id === undefined) continue;
+    if (ids.seen.has(id)) ids.unique = false;
+    ids.seen.add(id);
+  }
+  return ids;
+}
+
 /** Copies of a remembered turn's input items from position `from` on. */
 function inputOf(turn: RememberedTurn, from: number): unknown[] {
   const items: unknown[] = [];
@@ -179,15 +220,26 @@ export class RememberedTurns {
       input: history,
       validInput: history ? turn.inputCount : 0,
       messages: turn.messages && startsWith(messages, turn.messages) ? turn.messages : undefined,
-      parent: history && {
-        id: turn.id,
-        depth: turn.depth,
-        inputCount: turn.inputCount,
-        outputCount: turn.history.count - turn.inputCount,
-        messagesCount: turn.messages?.count ?? null,
-        historyDigest: turn.history.digest,
-        messagesDigest: turn.messages?.digest ?? null,
-      },
+      parent: history && factsOf(turn),
+    };
+  }
+
+  /**
+   * The remembered turn `parentId` stored by `owner`, for a turn that continues it from what it
+   * adds (storeTurn): its history (input, then output) and messages as remembered copies, and the
+   * prefixes to hand to the write. Undefined when it is not remembered.
+   */
+  continued(
+    parentId: string,
+    owner: string,
+  ): { history: readonly unknown[]; messages: readonly unknown[] | null; matched: MatchedPrefix } | undefined {
+    const turn = this.#turns.get(parentId);
+    if (!turn || turn.owner !== owner) return undefined;
+    this.#touch(turn);
+    return {
+      history: turn.history.items,
+      messages: turn.messages?.items ?? null,
+      matched: { input: turn.history, validInput: turn.inputCount, messages: turn.messages ?? undefined, parent: factsOf(turn) },
     };
   }
 
@@ -209,6 +261,7 @@ export class RememberedTurns {
     const copied = (list: readonly unknown[], prefix: RememberedList | undefined) =>
       prefix ? prefix.items.concat(list.slice(prefix.items.length).map(snapshot)) : list.map(snapshot);
     const history = [...copied(lists.input, matched.input), ...lists.output.map(snapshot)];
+    const ids = historyIds(history, matched.input);
     const remembered: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
@@ -220,6 +273,7 @@ export class RememberedTurns {
         state: plan.history.state,
         bytes: plan.history.bytes,
         copies: copiesOf(history),
+        ids,
       },
       inputCount: lists.input.length,
       messages:
