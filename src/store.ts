@@ -150,6 +150,30 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
   }
 
   /**
+   * Stores a response that continues its `previous_response_id` from the items it adds, as a Responses API request carries them: its whole input is the previous response's whole input and output followed by `input`, its chat messages the previous response's followed by `messages`. Reads return the whole lists, as after storeResponseObject. On the instance that stored the previous turn it costs what the new items cost, however long the conversation; elsewhere it reads the previous turn once.
+   * @example
+   * ```ts
+   * await store.storeTurn({ ...turn2, previous_response_id: turn1.id }, [question], [answer, questionMessage], { user });
+   * ```
+   * @throws InvalidParameterError (no previous_response_id), ResponseNotFoundError (the previous response is absent or not the caller's to read), ValidationError (nothing written), AccessDeniedError, ResponseIdConflictError, StorageError
+   */
+  storeTurn(
+    response: T["response"],
+    input: readonly T["inputItem"][],
+    messages: readonly T["message"][] = [],
+    options: CallOptions = {},
+  ): Promise<void> {
+    return this.#runtime.reporting("storeTurn", idOf(response), async () => {
+      const user = parseCaller(options);
+      validate("response", response);
+      const [parsed, items, chat] = [response as ParsedResponse, input as readonly ParsedItem[], messages as readonly ParsedMessage[]];
+      const conversation = () => this.#allowed.writable(user, "conversations");
+      const readable = this.#allowed.rows("read", user);
+      await this.#responses.storeTurn(parsed, items, chat, user, this.#allowed.mayCreate(response.id, user), readable, conversation);
+    });
+  }
+
+  /**
    * Replaces a stored response as its status moves on (its input too, when given; never its messages or owner).
    * @example
    * ```ts

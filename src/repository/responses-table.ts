@@ -66,6 +66,12 @@ export type ResponseWrite =
        * remembers. A linked turn written with it is remembered in turn.
        */
       remembered?: MatchedPrefix;
+      /**
+       * Set by storeTurn: the row's lists were built on the remembered parent. Written only where
+       * the parent row still holds exactly that (one statement); else it fails with a
+       * ParentMovedError and the store builds the turn again from the stored parent.
+       */
+      appends?: boolean;
     }
   | {
       kind: "update";

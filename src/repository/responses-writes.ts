@@ -12,6 +12,7 @@ import {
   ResponseIdConflictError,
   ResponseNotFoundError,
   ResponseStateConflictError,
+  StorageError,
   type ResponsesStoreError,
 } from "../errors.js";
 import { ownerKey, writerOf } from "../access/owner.js";
@@ -35,6 +36,18 @@ import { SqlParams, truthy } from "./sql.js";
 import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
 import { updateOnly, upsertGuarded } from "./upsert.js";
 import { insertContinuing } from "./turn-insert.js";
+
+/**
+ * A turn built on a remembered parent (storeTurn) that the parent row no longer matches (another
+ * instance changed it, or the id is stored already): the store builds it again from the stored
+ * parent, so it never reaches a caller (were it to, it is a retryable StorageError: a retry would
+ * do the same).
+ */
+export class ParentMovedError extends StorageError {
+  constructor(id: string) {
+    super("storeTurn", true, { cause: new Error(`the parent of ${id} changed since this instance stored it`) });
+  }
+}
 
 /** The writes of one batch: what failed for a reason of its own, by id. */
 type Failures = Map<string, ResponsesStoreError>;
@@ -77,43 +90,41 @@ export class ResponseWrites {
       const previous = previousOf(w.row.responseObject);
       return previous !== undefined && !inBatch.has(previous) ? previous : undefined;
     };
-    const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined);
+    const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined && !w.appends);
     const { db, dialect } = this.#c;
     if (dialect.exclusiveWrites) {
       return db.transaction(async (tx) => {
-        const rest = await this.#insertContinuing(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access);
+        const rest = await this.#insertContinuing(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed);
         await this.#storeLinked(tx, rest, parentOf, access, failed);
       });
     }
-    const rest = await this.#insertContinuing(db, await this.#insertNew(db, stores, simple, access), parentOf, access);
+    const rest = await this.#insertContinuing(db, await this.#insertNew(db, stores, simple, access), parentOf, access, failed);
     if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
   }
 
   /**
    * Inserts, one statement each, the new turns whose parent this process remembers: planned
    * against what it remembers, and inserted only where the parent row still holds exactly that
-   * (turn-insert.ts). Returns the stores still to write.
+   * (turn-insert.ts). Returns the stores still to write; a turn built on its remembered parent
+   * (storeTurn) that is not written so fails with a ParentMovedError instead.
    */
   async #insertContinuing(
     q: Queryable,
     stores: readonly StoreWrite[],
     parentOf: (w: StoreWrite) => string | undefined,
     access: WriteAccess,
+    failed: Failures,
   ): Promise<StoreWrite[]> {
     const rest: StoreWrite[] = [];
     const { dialect, table, digests } = this.#c;
     for (const w of stores) {
       const parent = w.remembered?.parent;
-      if (!w.mayCreate || parent === undefined || parentOf(w) !== parent.id) {
-        rest.push(w);
-        continue;
-      }
-      const plan = planned(w.row, parent, digests, w.remembered);
-      if (plan.chain.parentId === null || !(await insertContinuing(q, dialect, table, plan, parent, access(writerOf(w.row)).read))) {
-        rest.push(w);
-        continue;
-      }
-      this.#remember(w, plan);
+      const plan =
+        w.mayCreate && parent !== undefined && parentOf(w) === parent.id ? planned(w.row, parent, digests, w.remembered) : undefined;
+      if (plan && plan.chain.parentId !== null && (await insertContinuing(q, dialect, table, plan, parent!, access(writerOf(w.row)).read)))
+        this.#remember(w, plan);
+      else if (w.appends) failed.set(w.id, new ParentMovedError(w.id));
+      else rest.push(w);
     }
     return rest;
   }

@@ -2,7 +2,7 @@
 import type { ReadRoute } from "../schemas/params.js";
 import { ownerColumns, ownerKey } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
-import { ConversationLockedError, ConversationNotFoundError, ResponseNotFoundError } from "../errors.js";
+import { ConversationLockedError, ConversationNotFoundError, InvalidParameterError, ResponseNotFoundError } from "../errors.js";
 import { isKey } from "../schemas/common.js";
 import { unknownCursor } from "../repository/keyset.js";
 import { pageInputItemsOf, withinPageBytes, type InputItemSlice } from "../repository/input-items.js";
@@ -15,6 +15,7 @@ import type { ChatCompletionMessage } from "../schemas/message.js";
 import type { User } from "../schemas/params.js";
 import { conversationOf, type ResponseObject } from "../schemas/response.js";
 import type { ResponseWrite } from "../repository/responses-table.js";
+import { ParentMovedError } from "../repository/responses-writes.js";
 import { turnItems } from "./conversations.js";
 import type { DeleteResult, ResponseWithInput, StoredResponse } from "../types.js";
 import type { StoreRuntime } from "./runtime.js";
@@ -62,6 +63,49 @@ export class ResponseOperations {
     const conversation = conversationOf(response);
     if (conversation === undefined) return this.#runtime.write(write);
     await this.#inConversation(conversation, row.id, response.status, conversationWritable!(), user, write);
+  }
+
+  /**
+   * Stores a validated response that continues its `previous_response_id` from what it adds: its
+   * whole input is the parent's whole input and output, then `input`; its messages the parent's,
+   * then `messages`. Against a parent this store remembers, the lists are built from its copies
+   * and the row is written in one statement that checks the parent row still holds them; else
+   * (not remembered, changed by another instance, a turn on a conversation) the parent is read,
+   * as `readable` lets the writer, and the whole lists are stored as store() stores them.
+   */
+  async storeTurn(
+    response: ResponseObject,
+    input: readonly InputItem[],
+    messages: readonly ChatCompletionMessage[],
+    user: User | null,
+    mayCreate: boolean,
+    readable: RowCondition,
+    conversationWritable?: () => RowCondition,
+  ): Promise<void> {
+    const previous = response.previous_response_id;
+    if (typeof previous !== "string" || !previous)
+      throw new InvalidParameterError("previous_response_id", "storeTurn continues a response: previous_response_id must name it");
+    validate("input", input);
+    validate("messages", messages);
+    const owner = ownerColumns(user);
+    const parent = conversationOf(response) === undefined ? this.#remembered.continued(previous, ownerKey(owner)) : undefined;
+    if (parent) {
+      // Captured at the call, as store() does; the remembered part is the store's own copies.
+      const own = capture(messages);
+      const blob = toStoredBlob(structuredClone(response), [...parent.history, ...capture(input)], [...(parent.messages ?? []), ...own]);
+      const row = toRow(blob, owner);
+      const write = { kind: "store", id: row.id, row, mayCreate, remembered: parent.matched, appends: true } as const;
+      try {
+        await this.#runtime.write(write);
+        return;
+      } catch (error) {
+        if (!(error instanceof ParentMovedError)) throw error;
+      }
+    }
+    const stored = await this.get(previous, readable, { primary: true });
+    const history = [...(stored.input as InputItem[]), ...(stored.output as InputItem[])];
+    const chat = [...((stored.messages ?? []) as ChatCompletionMessage[]), ...messages];
+    await this.store(response, [...history, ...input], chat, user, mayCreate, conversationWritable);
   }
 
   /**

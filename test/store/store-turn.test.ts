@@ -1,0 +1,135 @@
+// storeTurn: a turn stored from what it adds (its new input items and new messages), its whole
+// lists being its parent's followed by those. It reads back exactly as the same turn stored with
+// whole lists does, on the instance that stored the parent (which builds on what it remembers)
+// and on any other (which reads the parent); a parent another instance changed meanwhile is built
+// on as it is now; bad calls are typed errors that write nothing.
+import { describe, expect, test } from "vitest";
+import { InvalidParameterError, ResponseNotFoundError, ValidationError, type InputItem, type ResponsesStore } from "../../src/index.js";
+import { PROVIDERS } from "../support/databases.js";
+import { alice, bob, chainTurns, makeResponse, storeFactory, userMessage, type Turn } from "../support/fixtures.js";
+import { storedRow } from "../support/raw-rows.js";
+
+/** What turn `t` (0-based in `turns`) adds to its parent: its new input items and new messages. */
+function added(turns: readonly Turn[], t: number): { input: InputItem[]; messages: Turn["messages"] } {
+  const previous = turns[t - 1];
+  if (!previous) return { input: turns[t]!.input, messages: turns[t]!.messages };
+  const history = previous.input.length + (previous.response.output as unknown[]).length;
+  return { input: turns[t]!.input.slice(history), messages: turns[t]!.messages.slice(previous.messages.length) };
+}
+
+/** Stores `turns` from what each adds: the first with storeResponseObject, the rest with storeTurn. */
+async function storeAdding(store: ResponsesStore, turns: readonly Turn[], from = 0): Promise<void> {
+  for (let t = from; t < turns.length; t++) {
+    const { input, messages } = added(turns, t);
+    if (t === 0) await store.storeResponseObject(turns[0]!.response, input, messages, { user: alice });
+    else await store.storeTurn(turns[t]!.response, input, messages, { user: alice });
+  }
+}
+
+/** Every item id of a response's input, oldest first, two at a time with cursors. */
+async function inputIds(store: ResponsesStore, id: string): Promise<(string | null | undefined)[]> {
+  const ids: (string | null | undefined)[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.listResponseInputItems(id, { user: alice, order: "asc", limit: 2, after });
+    ids.push(...page.data.map((i) => i.id));
+    if (!page.has_more) return ids;
+    after = page.last_id!;
+  }
+}
+
+describe.each(PROVIDERS)("storeTurn on $label", (provider) => {
+  const stores = storeFactory(provider);
+
+  test("a conversation stored from what each turn adds reads back whole at every turn, on the writer and on a store that remembers nothing", async () => {
+    const writer = await stores.open();
+    const turns = chainTurns("resp_", 40);
+    await storeAdding(writer, turns);
+    const reader = await stores.open();
+    for (const t of [turns[0]!, turns[1]!, turns[20]!, turns[39]!]) {
+      const whole = { ...t.response, input: t.input, messages: t.messages };
+      expect(await writer.getResponseObject(t.response.id, { user: alice })).toEqual(whole);
+      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual(whole);
+    }
+    expect(await inputIds(reader, "resp_40")).toEqual(turns[39]!.input.map((i) => i.id));
+    // Each turn keeps only what it added.
+    expect((await storedRow(provider.name, await stores.url(), "resp_40"))!).toMatchObject({
+      parentId: "resp_39",
+      stored: { input: added(turns, 39).input },
+    });
+  });
+
+  test("on another instance the previous turn is read once, and the rest builds on it", async () => {
+    const first = await stores.open();
+    const turns = chainTurns("resp_", 6);
+    await storeAdding(first, turns.slice(0, 3));
+    const second = await stores.open();
+    await storeAdding(second, turns, 3);
+    for (const store of [first, second])
+      expect(await store.getResponseObject("resp_6", { user: alice })).toEqual({
+        ...turns[5]!.response,
+        input: turns[5]!.input,
+        messages: turns[5]!.messages,
+      });
+  });
+
+  test("a parent another instance changed since this one stored it is built on as it is now", async () => {
+    const writer = await stores.open();
+    const other = await stores.open();
+    const turns = chainTurns("resp_", 2);
+    await storeAdding(writer, turns); // writer remembers resp_2
+    const changedOutput = [{ ...(turns[1]!.response.output[0] as object), id: "resp__out2_v2" }];
+    await other.storeResponseObject({ ...turns[1]!.response, output: changedOutput } as never, turns[1]!.input, turns[1]!.messages, {
+      user: alice,
+    });
+    const next = makeResponse({ id: "resp_3", previous_response_id: "resp_2" });
+    await writer.storeTurn(next, [userMessage("resp__in3")], [], { user: alice });
+    const stored = await other.getResponseObject("resp_3", { user: alice });
+    expect(stored.input.map((i) => i.id)).toEqual([...turns[1]!.input.map((i) => i.id), "resp__out2_v2", "resp__in3"]);
+  });
+
+  test("bad calls are typed errors and write nothing; what the caller changes after the call is not stored", async () => {
+    const store = await stores.open();
+    const turns = chainTurns("resp_", 2);
+    await storeAdding(store, turns);
+    await expect(store.storeTurn(makeResponse({ id: "resp_x" }), [userMessage("a")], [], { user: alice })).rejects.toBeInstanceOf(
+      InvalidParameterError,
+    );
+    const orphan = makeResponse({ id: "resp_y", previous_response_id: "resp_missing" });
+    await expect(store.storeTurn(orphan, [userMessage("a")], [], { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
+    const bobs = makeResponse({ id: "resp_z", previous_response_id: "resp_2" });
+    await expect(store.storeTurn(bobs, [userMessage("a")], [], { user: bob })).rejects.toBeInstanceOf(ResponseNotFoundError);
+    const bad = makeResponse({ id: "resp_w", previous_response_id: "resp_2" });
+    await expect(store.storeTurn(bad, [{ type: "message" }], [], { user: alice })).rejects.toBeInstanceOf(ValidationError);
+    for (const id of ["resp_x", "resp_y", "resp_z", "resp_w"])
+      await expect(store.getResponseObject(id, { user: alice })).rejects.toBeInstanceOf(ResponseNotFoundError);
+
+    const question = userMessage("resp__in3", "as asked");
+    const message = { role: "user" as const, content: "as asked" };
+    await store.storeTurn(makeResponse({ id: "resp_3", previous_response_id: "resp_2" }), [question], [message], { user: alice });
+    (question.content as { text: string }[])[0]!.text = "changed after";
+    message.content = "changed after";
+    const stored = await store.getResponseObject("resp_3", { user: alice });
+    expect(stored.input.at(-1)).toEqual(userMessage("resp__in3", "as asked"));
+    expect(stored.messages!.at(-1)).toEqual({ role: "user", content: "as asked" });
+  });
+
+  test("an item id the history holds already, added again: every cursor page is the one the same turn stored whole gives", async () => {
+    const store = await stores.open();
+    const turns = chainTurns("resp_", 3);
+    await storeAdding(store, turns);
+    const again = [userMessage("resp__in1", "again")];
+    await store.storeTurn(makeResponse({ id: "resp_4", previous_response_id: "resp_3" }), again, [], { user: alice });
+    const input = [...turns[2]!.input, ...(turns[2]!.response.output as InputItem[]), ...again];
+    await store.storeResponseObject(makeResponse({ id: "twin_4" }), input, [], { user: alice });
+    const ids = [...new Set(input.map((i) => i.id!))];
+    for (const reader of [store, await stores.open()]) {
+      for (const order of ["asc", "desc"] as const) {
+        for (const after of [undefined, ...ids]) {
+          const page = (id: string) => reader.listResponseInputItems(id, { user: alice, order, limit: 2, after });
+          expect(await page("resp_4"), `${order} after ${after}`).toEqual(await page("twin_4"));
+        }
+      }
+    }
+  });
+});
