@@ -1,17 +1,19 @@
 /**
- * `npm run bench`: one long conversation against the raw floor, per database (issue 21). One
- * conversation of BENCH_LONG_TURNS turns (default 10,000), a 300-byte question and a 1.2 KB
- * answer a turn of incompressible text, stored through the public API as callers do (the whole
- * input and messages every turn, previous_response_id set). Beside it, in the same process and
- * interleaved turn by turn, the raw floor: the provider's own driver, a turn's two messages as two
- * rows in one INSERT, one indexed SELECT to read. Prints:
+ * `npm run bench`: long conversations against the raw floor, per database (issue 21). The same
+ * BENCH_LONG_TURNS turns (default 10,000), a 300-byte question and a 1.2 KB answer a turn of
+ * incompressible text, stored twice through the public API: from what each turn adds
+ * (`storeTurn`, what a Responses server has in hand) and with the whole input and messages every
+ * turn (`storeResponseObject`, previous_response_id set). Beside them, in the same process and
+ * interleaved turn by turn, the raw floor: the provider's own driver, a turn's two messages as
+ * two rows in one INSERT, one indexed SELECT to read. Prints:
  * - append a turn at 10, 100, 1,000 and 10,000 turns (median of the 9 turns nearest each), store /
- *   raw, and the last / turn 10;
+ *   raw, and the last / turn 10, for each way of storing;
  * - stored bytes / bytes the turns added, at the last turn / at turn 100;
  * - the whole history of turn 1,000 on a store that remembers nothing / the raw read of its rows;
  * - the newest 20 input items of the last turn on a store that remembers nothing / the raw newest 20.
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
- * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing.
+ * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing. Run on
+ * a build without storeTurn (an earlier release), it measures the whole-list way only.
  */
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
@@ -124,14 +126,18 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
   const db = await freshDatabase(provider);
   const store = await createResponsesStore({ url: db.url });
   const raw = await openRawMessages(provider.name, db.url);
-  const user = { principal: "agent" };
+  // Two conversations of the same turns: one stored from what each turn adds (storeTurn, what a
+  // Responses server has in hand), one with whole lists every turn (storeResponseObject).
+  const adding = { principal: "agent" };
+  const user = { principal: "agent_whole" };
+  const hasStoreTurn = typeof (store as { storeTurn?: unknown }).storeTurn === "function"; // not before issue 21
   const cold = () => createResponsesStore({ url: db.url });
   try {
     let input: InputItem[] = [];
     let messages: { role: "user" | "assistant"; content: string }[] = [];
-    let previous: string | null = null;
     let added = 0;
-    const storeMs: number[] = [];
+    const turnMs: number[] = [];
+    const wholeMs: number[] = [];
     const rawMs: number[] = [];
     const bytesAt = new Map<number, number>();
     const id = (t: number) => `resp_${String(t).padStart(5, "0")}`;
@@ -140,14 +146,15 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       const answer = text(1200);
       const fresh: InputItem = { type: "message", role: "user", id: `msg_in_${t}`, content: [{ type: "input_text", text: question }] };
       input = [...input, fresh];
-      messages = [...messages, { role: "user", content: question }];
-      const response: ResponseObject = {
-        id: id(t),
+      const asked = { role: "user" as const, content: question };
+      messages = [...messages, asked];
+      const response = (prefix: string): ResponseObject => ({
+        id: `${prefix}${id(t)}`,
         object: "response",
         created_at: 1_732_406_400 + t,
         model: "gpt-4o",
         status: "completed",
-        previous_response_id: previous,
+        previous_response_id: t > 1 ? `${prefix}${id(t - 1)}` : null,
         output: [
           {
             type: "message",
@@ -158,32 +165,48 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
           },
         ],
         usage: { input_tokens: 100, output_tokens: 300, total_tokens: 400 },
-      };
-      const storeTurn = () => store.storeResponseObject(response, input, messages, { user });
-      const rawTurn = () => raw.append("conv", 2 * t - 1, question, answer);
-      if (t % 2) (storeMs.push(await timed(storeTurn)), rawMs.push(await timed(rawTurn)));
-      else (rawMs.push(await timed(rawTurn)), storeMs.push(await timed(storeTurn)));
-      added += json(response) + json(fresh) + json(messages.at(-1)) + (t > 1 ? json(messages.at(-2)) : 0);
+      });
+      const previousAnswer = messages.at(-2);
+      const steps: [number[], () => Promise<unknown>][] = [
+        [rawMs, () => raw.append("conv", 2 * t - 1, question, answer)],
+        [wholeMs, () => store.storeResponseObject(response(""), input, messages, { user })],
+      ];
+      if (hasStoreTurn)
+        steps.push([
+          turnMs,
+          () =>
+            t === 1
+              ? store.storeResponseObject(response("a_"), [fresh], [asked], { user: adding })
+              : store.storeTurn(response("a_"), [fresh], [previousAnswer!, asked], { user: adding }),
+        ]);
+      for (let k = 0; k < steps.length; k++) {
+        const [into, step] = steps[(t + k) % steps.length]!;
+        into.push(await timed(step));
+      }
+      added += json(response("")) + json(fresh) + json(asked) + (t > 1 ? json(previousAnswer) : 0);
       if (t === 100 || t === TURNS) bytesAt.set(t, (await store.storageStats({ user })).storedBytes / added);
-      input = [...input, ...(response.output as InputItem[])];
+      input = [...input, ...(response("").output as InputItem[])];
       messages = [...messages, { role: "assistant", content: answer }];
-      previous = response.id;
     }
     // The median of the 9 turns nearest turn t (index i is turn i + 1).
     const around = (list: number[], t: number) => {
       const from = Math.max(0, Math.min(t - 5, list.length - 9));
       return list.slice(from, from + 9).sort((a, b) => a - b)[4]!;
     };
-    for (const t of MARKS) {
-      const ratio = around(storeMs, t) / around(rawMs, t);
-      rows.push([
-        `append turn ${t}: store / raw 2-row INSERT`,
-        `${ms(around(storeMs, t))} / ${ms(around(rawMs, t))} = ${ratio.toFixed(2)}x`,
-        verdict(ratio, 2),
-      ]);
+    const appends: [string, number[]][] = [["whole lists", wholeMs]];
+    if (hasStoreTurn) appends.unshift(["storeTurn", turnMs]);
+    for (const [how, list] of appends) {
+      for (const t of MARKS) {
+        const ratio = around(list, t) / around(rawMs, t);
+        rows.push([
+          `append turn ${t} (${how}) / raw 2-row INSERT`,
+          `${ms(around(list, t))} / ${ms(around(rawMs, t))} = ${ratio.toFixed(2)}x`,
+          verdict(ratio, 2),
+        ]);
+      }
+      const growth = around(list, TURNS) / around(list, 10);
+      rows.push([`append turn ${TURNS} / turn 10 (${how})`, `${growth.toFixed(2)}x`, verdict(growth, 1.5)]);
     }
-    const growth = around(storeMs, TURNS) / around(storeMs, 10);
-    rows.push([`append turn ${TURNS} / turn 10`, `${growth.toFixed(2)}x`, verdict(growth, 1.5)]);
     const bytesGrowth = bytesAt.get(TURNS)! / bytesAt.get(100)!;
     rows.push([
       `stored / added bytes, turn ${TURNS} / turn 100`,

@@ -93,8 +93,14 @@ export class ResponseWrites {
     const simple = stores.filter((w) => w.mayCreate && parentOf(w) === undefined && !w.appends);
     const { db, dialect } = this.#c;
     if (dialect.exclusiveWrites) {
+      // A lone turn on a remembered parent is one statement: it needs no transaction around it.
+      const lone = stores.length === 1 && !simple.length && stores[0]!.remembered?.parent !== undefined;
+      const left = lone ? await this.#insertContinuing(db, stores, parentOf, access, failed) : stores;
+      if (!left.length) return;
       return db.transaction(async (tx) => {
-        const rest = await this.#insertContinuing(tx, await this.#insertNew(asDb(tx), stores, simple, access), parentOf, access, failed);
+        const rest = lone
+          ? left
+          : await this.#insertContinuing(tx, await this.#insertNew(asDb(tx), left, simple, access), parentOf, access, failed);
         await this.#storeLinked(tx, rest, parentOf, access, failed);
       });
     }
