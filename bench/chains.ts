@@ -21,6 +21,7 @@ import type { InputItem, ResponseObject } from "../src/index.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 import { built } from "./built.js";
 import { printPerProvider, type Row } from "./per-provider.js";
+import { turnResponse } from "./turn-response.js";
 import { openRaw } from "./raw-driver.js";
 
 const { createResponsesStore } = built;
@@ -67,24 +68,7 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       const fresh: InputItem = { type: "message", role: "user", id: `msg_in_${t}`, content: [{ type: "input_text", text: question }] };
       input = [...input, fresh];
       messages = [...messages, { role: "user", content: question }];
-      const response: ResponseObject = {
-        id: `resp_${String(t).padStart(5, "0")}`,
-        object: "response",
-        created_at: 1_732_406_400 + t,
-        model: "gpt-4o",
-        status: "completed",
-        previous_response_id: previous,
-        output: [
-          {
-            type: "message",
-            id: `msg_out_${t}`,
-            role: "assistant",
-            status: "completed",
-            content: [{ type: "output_text", text: answer, annotations: [] }],
-          },
-        ],
-        usage: { input_tokens: 100, output_tokens: 300, total_tokens: 400 },
-      };
+      const response = turnResponse(`resp_${String(t).padStart(5, "0")}`, t, previous, answer);
       const start = performance.now();
       await store.storeResponseObject(response, input, messages, { user });
       storeMs.push(performance.now() - start);

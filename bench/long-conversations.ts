@@ -19,11 +19,12 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import mariadb from "mariadb";
 import pg from "pg";
-import type { InputItem, ResponseObject } from "../src/index.js";
+import type { InputItem } from "../src/index.js";
 import { mysqlConfig, sqlitePath, type ProviderName } from "../src/db/providers.js";
 import { PROVIDERS, SKIPPED, freshDatabase } from "../test/support/databases.js";
 import { built } from "./built.js";
 import { printPerProvider, type Row } from "./per-provider.js";
+import { turnResponse } from "./turn-response.js";
 
 const { createResponsesStore } = built;
 const TURNS = Number(process.env.BENCH_LONG_TURNS ?? 10_000);
@@ -148,24 +149,7 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       input = [...input, fresh];
       const asked = { role: "user" as const, content: question };
       messages = [...messages, asked];
-      const response = (prefix: string): ResponseObject => ({
-        id: `${prefix}${id(t)}`,
-        object: "response",
-        created_at: 1_732_406_400 + t,
-        model: "gpt-4o",
-        status: "completed",
-        previous_response_id: t > 1 ? `${prefix}${id(t - 1)}` : null,
-        output: [
-          {
-            type: "message",
-            id: `msg_out_${t}`,
-            role: "assistant",
-            status: "completed",
-            content: [{ type: "output_text", text: answer, annotations: [] }],
-          },
-        ],
-        usage: { input_tokens: 100, output_tokens: 300, total_tokens: 400 },
-      });
+      const response = (prefix: string) => turnResponse(`${prefix}${id(t)}`, t, t > 1 ? `${prefix}${id(t - 1)}` : null, answer);
       const previousAnswer = messages.at(-2);
       const steps: [number[], () => Promise<unknown>][] = [
         [rawMs, () => raw.append("conv", 2 * t - 1, question, answer)],
