@@ -168,7 +168,7 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
         into.push(await timed(step));
       }
       added += json(response("")) + json(fresh) + json(asked) + (t > 1 ? json(previousAnswer) : 0);
-      if (t === 100 || t === TURNS) bytesAt.set(t, (await store.storageStats({ user })).storedBytes / added);
+      if (t === Math.min(100, TURNS) || t === TURNS) bytesAt.set(t, (await store.storageStats({ user })).storedBytes / added);
       input = [...input, ...(response("").output as InputItem[])];
       messages = [...messages, { role: "assistant", content: answer }];
     }
@@ -191,10 +191,10 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       const growth = around(list, TURNS) / around(list, 10);
       rows.push([`append turn ${TURNS} / turn 10 (${how})`, `${growth.toFixed(2)}x`, verdict(growth, 1.5)]);
     }
-    const bytesGrowth = bytesAt.get(TURNS)! / bytesAt.get(100)!;
+    const bytesGrowth = bytesAt.get(TURNS)! / bytesAt.get(Math.min(100, TURNS))!;
     rows.push([
       `stored / added bytes, turn ${TURNS} / turn 100`,
-      `${bytesAt.get(TURNS)!.toFixed(2)} / ${bytesAt.get(100)!.toFixed(2)} = ${bytesGrowth.toFixed(2)}x`,
+      `${bytesAt.get(TURNS)!.toFixed(2)} / ${bytesAt.get(Math.min(100, TURNS))!.toFixed(2)} = ${bytesGrowth.toFixed(2)}x`,
       verdict(bytesGrowth, 1.2),
     ]);
 
