@@ -46,11 +46,17 @@ export interface ParentFacts {
   messagesDigest: string | null;
 }
 
+/**
+ * A list of items as planning reads it: its length, its items by position and its slices. An
+ * array, or a remembered history continued by a turn's new items without copying it.
+ */
+export type ItemList = Pick<readonly unknown[], "length" | "at" | "slice">;
+
 /** A turn's items, whole, as the caller gave them. */
 export interface TurnItems {
-  input: readonly unknown[];
+  input: ItemList;
   output: readonly unknown[];
-  messages: readonly unknown[] | null | undefined;
+  messages: ItemList | null | undefined;
 }
 
 /** A row to store: its stored JSON (own items only when it continues its parent) and its chain columns. */
@@ -147,13 +153,13 @@ export function itemId(item: unknown): string | undefined {
  * Whether no string item id occurs twice in `items`, from a remembered prefix's ids when one
  * covers their first items (then only the items after it are looked at).
  */
-function inputIdsUnique(items: readonly unknown[], prefix: RememberedPrefix | undefined): boolean {
+function inputIdsUnique(items: ItemList, prefix: RememberedPrefix | undefined): boolean {
   const known = prefix?.ids;
   if (!prefix || !known) return idsUnique(items);
   if (!known.unique) return false;
   const fresh = new Set<string>();
   for (let i = prefix.count; i < items.length; i++) {
-    const id = itemId(items[i]);
+    const id = itemId(items.at(i));
     if (id === undefined) continue;
     if (known.seen.has(id) || fresh.has(id)) return false;
     fresh.add(id);
@@ -162,10 +168,10 @@ function inputIdsUnique(items: readonly unknown[], prefix: RememberedPrefix | un
 }
 
 /** True when no string item id occurs twice in `items` (a page cursor then has one match). */
-function idsUnique(items: readonly unknown[]): boolean {
+function idsUnique(items: ItemList): boolean {
   const seen = new Set<string>();
-  for (const item of items) {
-    const id = itemId(item);
+  for (let i = 0; i < items.length; i++) {
+    const id = itemId(items.at(i));
     if (id === undefined) continue;
     if (seen.has(id)) return false;
     seen.add(id);
@@ -200,8 +206,9 @@ export interface RememberedPrefix {
 interface ListPlan {
   /** Items inherited from the parent (0: the row keeps the whole list). */
   start: number;
-  /** The JSON text (without brackets) of the items the row keeps. */
+  /** The JSON text (without brackets) of the items the row keeps, and those items. */
   ownInner: string;
+  ownItems: readonly unknown[];
   /** Bytes of the inherited items' text, with the comma that joins them to the row's own. */
   inherited: number;
   /** The digest state after the whole list, where it was computed on the way. */
@@ -216,7 +223,7 @@ interface ListPlan {
  * and count stands in for serialising and hashing them again.
  */
 function planList(
-  items: readonly unknown[],
+  items: ItemList,
   mode: DigestMode,
   count: number,
   digest: string | null,
@@ -230,7 +237,8 @@ function planList(
     return [...remembered!.copies!(from, known), ...items.slice(known, to)];
   };
   if (digest === null || count < 0 || items.length < count) {
-    return { start: 0, ownInner: serialise(asCalled(0, items.length)).inner, inherited: 0, state: undefined, bytes: undefined };
+    const all = asCalled(0, items.length);
+    return { start: 0, ownInner: serialise(all).inner, ownItems: all, inherited: 0, state: undefined, bytes: undefined };
   }
   const ownItems = asCalled(count, items.length);
   const own = serialise(ownItems).inner;
@@ -240,6 +248,7 @@ function planList(
     return {
       start: count,
       ownInner: own,
+      ownItems,
       inherited,
       state: remembered.state.fork().add(digestInner(mode, ownItems, own)),
       bytes: inherited + ownBytes(),
@@ -251,9 +260,9 @@ function planList(
   const matched = state.peek() === digest;
   state.add(digestInner(mode, ownItems, own));
   const joinedInner = head && own ? `${head},${own}` : head || own;
-  if (!matched) return { start: 0, ownInner: joinedInner, inherited: 0, state, bytes: undefined };
+  if (!matched) return { start: 0, ownInner: joinedInner, ownItems: [...headItems, ...ownItems], inherited: 0, state, bytes: undefined };
   const inherited = Buffer.byteLength(head) + (head && own ? 1 : 0);
-  return { start: count, ownInner: own, inherited, state, bytes: inherited + ownBytes() };
+  return { start: count, ownInner: own, ownItems, inherited, state, bytes: inherited + ownBytes() };
 }
 
 /** The digest state and text size of a linked turn's whole lists: what remembering it needs. */
@@ -302,17 +311,18 @@ export function planTurn(
   // JSON): most never are, and hashing every store would cost every store.
   let continuation: PlannedHistory | undefined;
   if (linked) {
-    const whole = (plan: ListPlan, list: readonly unknown[]) => ({
-      state: plan.state ?? new ArrayDigest().add(digestInner(mode, list, plan.ownInner)),
+    // A list without a digest state is kept whole by the row: its own items are all of it.
+    const whole = (plan: ListPlan) => ({
+      state: plan.state ?? new ArrayDigest().add(digestInner(mode, plan.ownItems, plan.ownInner)),
       bytes: plan.bytes ?? Buffer.byteLength(plan.ownInner),
     });
-    const inputSoFar = whole(inputPlan, input);
+    const inputSoFar = whole(inputPlan);
     const outputInner = serialise(output).inner;
     const historyState = inputSoFar.state.add(digestInner(mode, output, outputInner));
     const outputBytes = Buffer.byteLength(outputInner);
     continuation = {
       history: { state: historyState, bytes: inputSoFar.bytes + (inputSoFar.bytes && outputBytes ? 1 : 0) + outputBytes },
-      messages: messagesPlan && messages ? whole(messagesPlan, messages) : null,
+      messages: messagesPlan && messages ? whole(messagesPlan) : null,
     };
   }
   return {

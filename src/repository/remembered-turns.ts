@@ -15,11 +15,14 @@
  * parent does not hold. A turn is remembered with its writer's owner columns and used only for the
  * same owner.
  */
-import { ITEM_ID, itemId, type ListIds, type ParentFacts, type PlannedHistory, type RememberedPrefix } from "./chain.js";
+import { ITEM_ID, itemId, type ItemList, type ListIds, type ParentFacts, type PlannedHistory, type RememberedPrefix } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its remembered prefix facts. */
-interface RememberedList extends RememberedPrefix {
-  /** snapshot()s of the items: compared with, never handed out. */
+export interface RememberedList extends RememberedPrefix {
+  /**
+   * snapshot()s of the items: compared with, never handed out. Its first `count` are the list's:
+   * the array is shared with the turns that continue it (see grown()), which add theirs after.
+   */
   items: readonly unknown[];
   /** New objects equal to the items from `from` to `to` as they were remembered. */
   copies(from: number, to: number): unknown[];
@@ -30,6 +33,50 @@ const copiesOf =
   (items: readonly unknown[]) =>
   (from: number, to: number): unknown[] =>
     items.slice(from, to).map(thaw);
+
+/**
+ * The first `count` items of `items` followed by `more`, without copying the first ones when no
+ * other list went on from `count` yet: then `more` are added to `items` itself, and the array is
+ * shared (each list that shares it reads only its own first items, which never change).
+ */
+function grown(items: readonly unknown[], count: number, more: readonly unknown[]): readonly unknown[] {
+  if (items.length !== count) return items.slice(0, count).concat(more);
+  const shared = items as unknown[];
+  for (const item of more) shared.push(item);
+  return shared;
+}
+
+/**
+ * A remembered list followed by a turn's own items, as planning reads a turn's whole list
+ * (storeTurn): its items by position and its slices, without copying the remembered ones.
+ */
+export class ContinuedList implements ItemList {
+  readonly #base: RememberedPrefix & { items: readonly unknown[] };
+  readonly #own: readonly unknown[];
+
+  constructor(base: RememberedList, own: readonly unknown[]) {
+    this.#base = base;
+    this.#own = own;
+  }
+
+  get length(): number {
+    return this.#base.count + this.#own.length;
+  }
+
+  at(index: number): unknown {
+    const i = index < 0 ? index + this.length : index;
+    const n = this.#base.count;
+    return i < n ? this.#base.items[i] : this.#own[i - n];
+  }
+
+  /** Items from `from` to `to` (non-negative, as planning asks): the remembered ones as their copies. */
+  slice(from = 0, to = this.length): unknown[] {
+    const n = this.#base.count;
+    const end = Math.min(to, this.length);
+    if (from >= n) return this.#own.slice(from - n, end - n);
+    return [...this.#base.copies!(from, Math.min(end, n)), ...this.#own.slice(0, Math.max(0, end - n))];
+  }
+}
 
 /** A remembered turn: its whole input followed by its output, and its messages. */
 export interface RememberedTurn {
@@ -174,8 +221,8 @@ function inputOf(turn: RememberedTurn, from: number): unknown[] {
 
 /** Whether `list` starts with the items of `known`, each serialising to the same JSON. */
 function startsWith(list: unknown, remembered: RememberedList): boolean {
-  if (!Array.isArray(list) || list.length < remembered.items.length) return false;
-  for (let i = 0; i < remembered.items.length; i++) if (!sameJson(list[i], remembered.items[i])) return false;
+  if (!Array.isArray(list) || list.length < remembered.count) return false;
+  for (let i = 0; i < remembered.count; i++) if (!sameJson(list[i], remembered.items[i])) return false;
   return true;
 }
 
@@ -229,18 +276,11 @@ export class RememberedTurns {
    * adds (storeTurn): its history (input, then output) and messages as remembered copies, and the
    * prefixes to hand to the write. Undefined when it is not remembered.
    */
-  continued(
-    parentId: string,
-    owner: string,
-  ): { history: readonly unknown[]; messages: readonly unknown[] | null; matched: MatchedPrefix } | undefined {
+  continued(parentId: string, owner: string): MatchedPrefix | undefined {
     const turn = this.#turns.get(parentId);
     if (!turn || turn.owner !== owner) return undefined;
     this.#touch(turn);
-    return {
-      history: turn.history.items,
-      messages: turn.messages?.items ?? null,
-      matched: { input: turn.history, validInput: turn.inputCount, messages: turn.messages ?? undefined, parent: factsOf(turn) },
-    };
+    return { input: turn.history, validInput: turn.inputCount, messages: turn.messages ?? undefined, parent: factsOf(turn) };
   }
 
   /**
@@ -249,7 +289,7 @@ export class RememberedTurns {
    */
   remember(
     turn: { id: string; parentId: string; owner: string; depth: number },
-    lists: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] | null | undefined },
+    lists: { input: ItemList; output: readonly unknown[]; messages: ItemList | null | undefined },
     plan: PlannedHistory,
     digests: { history: string; messages: string | null },
     matched: MatchedPrefix = {},
@@ -258,10 +298,12 @@ export class RememberedTurns {
     this.forget(turn.id);
     const bytes = plan.history.bytes + (plan.messages?.bytes ?? 0);
     if (bytes > this.maxBytes) return;
-    const copied = (list: readonly unknown[], prefix: RememberedList | undefined) =>
-      prefix ? prefix.items.concat(list.slice(prefix.items.length).map(snapshot)) : list.map(snapshot);
-    const history = [...copied(lists.input, matched.input), ...lists.output.map(snapshot)];
+    // Each list continues its prefix's copies: a conversation's turns share one array of them.
+    const copied = (list: ItemList, prefix: RememberedList | undefined) =>
+      prefix ? grown(prefix.items, prefix.count, list.slice(prefix.count).map(snapshot)) : list.slice().map(snapshot);
+    const history = grown(copied(lists.input, matched.input), lists.input.length, lists.output.map(snapshot));
     const ids = historyIds(history, matched.input);
+    const messages = plan.messages && lists.messages && digests.messages !== null ? copied(lists.messages, matched.messages) : null;
     const remembered: RememberedTurn = {
       id: turn.id,
       owner: turn.owner,
@@ -277,11 +319,11 @@ export class RememberedTurns {
       },
       inputCount: lists.input.length,
       messages:
-        plan.messages && lists.messages && digests.messages !== null
+        messages && plan.messages && digests.messages !== null
           ? {
-              items: copied(lists.messages, matched.messages),
-              copies: copiesOf(copied(lists.messages, matched.messages)),
-              count: lists.messages.length,
+              items: messages,
+              copies: copiesOf(messages),
+              count: messages.length,
               digest: digests.messages,
               state: plan.messages.state,
               bytes: plan.messages.bytes,
@@ -308,7 +350,7 @@ export class RememberedTurns {
   ): { input: unknown[]; messages: unknown[] | undefined } | undefined {
     const turn = this.#holding(id, historyDigest);
     if (!turn || (turn.messages?.digest ?? null) !== messagesDigest) return undefined;
-    return { input: inputOf(turn, 0), messages: turn.messages ? (thaw(turn.messages.items) as unknown[]) : undefined };
+    return { input: inputOf(turn, 0), messages: turn.messages ? turn.messages.items.slice(0, turn.messages.count).map(thaw) : undefined };
   }
 
   /**

@@ -6,10 +6,18 @@ import type { SqlQuery } from "@prisma/driver-adapter-utils";
 import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
-import { planTurn, type ChainColumns, type DigestMode, type ParentFacts, type PlannedHistory, type TurnItems } from "./chain.js";
+import {
+  planTurn,
+  type ChainColumns,
+  type DigestMode,
+  type ItemList,
+  type ParentFacts,
+  type PlannedHistory,
+  type TurnItems,
+} from "./chain.js";
 import type { ChainTable, ServerTraits } from "./chain-sql.js";
 import type { Order } from "./keyset.js";
-import type { MatchedPrefix, RememberedTurns } from "./remembered-turns.js";
+import { ContinuedList, type MatchedPrefix, type RememberedList, type RememberedTurns } from "./remembered-turns.js";
 import { SqlParams } from "./sql.js";
 import type { UpsertTable } from "./upsert.js";
 import { keepsFinalStatus, statusOf } from "./final-states.js";
@@ -67,9 +75,10 @@ export type ResponseWrite =
        */
       remembered?: MatchedPrefix;
       /**
-       * Set by storeTurn: the row's lists were built on the remembered parent. Written only where
-       * the parent row still holds exactly that (one statement); else it fails with a
-       * ParentMovedError and the store builds the turn again from the stored parent.
+       * Set by storeTurn: the row's lists hold only what the turn adds to the `remembered` ones
+       * (its whole lists are those followed by these). Written only where the parent row still
+       * holds exactly that (one statement); else it fails with a ParentMovedError and the store
+       * builds the turn again from the stored parent.
        */
       appends?: boolean;
     }
@@ -204,10 +213,25 @@ export function unplanned(row: ResponseRow): PlannedRow {
   return { row, json: JSON.stringify(row.responseObject), chain: null };
 }
 
-/** The row as stored under linear storage: against `parent` (locked, readable by the writer), only the items the parent does not hold. */
-export function planned(row: ResponseRow, parent: ParentFacts | undefined, mode: DigestMode, remembered?: MatchedPrefix): LinkedRow {
+/**
+ * The row as stored under linear storage: against `parent` (locked, readable by the writer), only
+ * the items the parent does not hold. With `appends` (storeTurn), the row's lists are what the
+ * turn adds to the `remembered` ones: its whole lists are those followed by these.
+ */
+export function planned(
+  row: ResponseRow,
+  parent: ParentFacts | undefined,
+  mode: DigestMode,
+  remembered?: MatchedPrefix,
+  appends = false,
+): LinkedRow {
   const { input, messages, ...rest } = row.responseObject;
-  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages };
+  const whole = (own: unknown[], base: RememberedList | undefined): ItemList => (appends && base ? new ContinuedList(base, own) : own);
+  const items: TurnItems = {
+    input: whole(input ?? [], remembered?.input),
+    output: (rest.output as unknown[] | undefined) ?? [],
+    messages: messages == null ? messages : whole(messages, remembered?.messages),
+  };
   const plan = planTurn(items, parent, JSON.stringify(rest), mode, { input: remembered?.input, messages: remembered?.messages });
   return { row, json: plan.json, chain: plan.columns, continuation: plan.continuation, items };
 }

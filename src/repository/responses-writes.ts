@@ -126,7 +126,9 @@ export class ResponseWrites {
     for (const w of stores) {
       const parent = w.remembered?.parent;
       const plan =
-        w.mayCreate && parent !== undefined && parentOf(w) === parent.id ? planned(w.row, parent, digests, w.remembered) : undefined;
+        w.mayCreate && parent !== undefined && parentOf(w) === parent.id
+          ? planned(w.row, parent, digests, w.remembered, w.appends)
+          : undefined;
       if (plan && plan.chain.parentId !== null && (await insertContinuing(q, dialect, table, plan, parent!, access(writerOf(w.row)).read)))
         this.#remember(w, plan);
       else if (w.appends) failed.set(w.id, new ParentMovedError(w.id));

@@ -90,11 +90,11 @@ export class ResponseOperations {
     const owner = ownerColumns(user);
     const parent = conversationOf(response) === undefined ? this.#remembered.continued(previous, ownerKey(owner)) : undefined;
     if (parent) {
-      // Captured at the call, as store() does; the remembered part is the store's own copies.
-      const own = capture(messages);
-      const blob = toStoredBlob(structuredClone(response), [...parent.history, ...capture(input)], [...(parent.messages ?? []), ...own]);
+      // Captured at the call, as store() does. The row holds only what the turn adds: the write
+      // plans its whole lists as the remembered parent's followed by these (`appends`).
+      const blob = toStoredBlob(structuredClone(response), capture(input), capture(messages));
       const row = toRow(blob, owner);
-      const write = { kind: "store", id: row.id, row, mayCreate, remembered: parent.matched, appends: true } as const;
+      const write = { kind: "store", id: row.id, row, mayCreate, remembered: parent, appends: true } as const;
       try {
         await this.#runtime.write(write);
         return;

@@ -88,6 +88,38 @@ describe.each(PROVIDERS)("storeTurn on $label", (provider) => {
     expect(stored.input.map((i) => i.id)).toEqual([...turns[1]!.input.map((i) => i.id), "resp__out2_v2", "resp__in3"]);
   });
 
+  test("branches from one turn, stored at once and then continued, each read back their own history", async () => {
+    const writer = await stores.open();
+    const turns = chainTurns("resp_", 3);
+    await storeAdding(writer, turns);
+    const base = turns[2]!;
+    const history = [...base.input, ...(base.response.output as InputItem[])];
+    const branch = (name: string, previous: string, items: InputItem[], said: string[]) => ({
+      response: makeResponse({ id: `resp_${name}`, previous_response_id: previous, output: [] }),
+      input: items,
+      messages: said.map((content) => ({ role: "user" as const, content })),
+    });
+    // Two turns on resp_3 at once (both built on what the writer remembers of it), then one on each.
+    const a = branch("4a", "resp_3", [userMessage("in_4a")], ["4a"]);
+    const b = branch("4b", "resp_3", [userMessage("in_4b")], ["4b"]);
+    await Promise.all([a, b].map((t) => writer.storeTurn(t.response, t.input, t.messages, { user: alice })));
+    const a5 = branch("5a", "resp_4a", [userMessage("in_5a")], ["5a"]);
+    const b5 = branch("5b", "resp_4b", [userMessage("in_5b")], ["5b"]);
+    for (const t of [a5, b5]) await writer.storeTurn(t.response, t.input, t.messages, { user: alice });
+    const whole = (...path: ReturnType<typeof branch>[]) => ({
+      ...path.at(-1)!.response,
+      input: [...history, ...path.flatMap((t) => t.input)],
+      messages: [...base.messages, ...path.flatMap((t) => t.messages)],
+    });
+    const reader = await stores.open();
+    for (const store of [writer, reader]) {
+      expect(await store.getResponseObject("resp_4a", { user: alice })).toEqual(whole(a));
+      expect(await store.getResponseObject("resp_4b", { user: alice })).toEqual(whole(b));
+      expect(await store.getResponseObject("resp_5a", { user: alice })).toEqual(whole(a, a5));
+      expect(await store.getResponseObject("resp_5b", { user: alice })).toEqual(whole(b, b5));
+    }
+  });
+
   test("bad calls are typed errors and write nothing; what the caller changes after the call is not stored", async () => {
     const store = await stores.open();
     const turns = chainTurns("resp_", 2);
