@@ -10,7 +10,7 @@ import type { Queryable } from "../db/client.js";
 import type { Dialect, Recursion } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
 import { rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
-import { SqlParams, fromJson, intOrNull, statement, textOrNull } from "./sql.js";
+import { SqlParams, fromJson, intOrNull, statement, textOrNull, truthy } from "./sql.js";
 
 /** The responses table as chain queries address it. */
 export interface ChainTable {
@@ -47,7 +47,9 @@ export type Follow =
   /** Everything the whole input and messages of the anchors need. */
   | { kind: "all" }
   /** What the input needs from position `from` on (an input-items page reads no further). */
-  | { kind: "input"; from: number };
+  | { kind: "input"; from: number }
+  /** What the input's newest `size` items need (the anchor's count decides where they start). */
+  | { kind: "newest"; size: number };
 
 /** A list of values as placeholders. */
 const list = (p: SqlParams, values: readonly string[]) => values.map((v) => p.value(v)).join(", ");
@@ -71,13 +73,47 @@ export async function walkChains(
   follow: Follow,
   visible?: RowCondition,
 ): Promise<Map<string, ChainRow>> {
+  return (await walk(q, t, anchors, follow, visible)).rows;
+}
+
+/**
+ * The rows that hold the newest `size` input items of the visible row `id`, with its input count
+ * and whether its item ids are unique (null: not known), in one statement. Undefined when the
+ * row is not visible.
+ */
+export async function walkNewest(
+  q: Queryable,
+  t: ChainTable,
+  id: string,
+  size: number,
+  visible: RowCondition,
+): Promise<{ rows: Map<string, ChainRow>; count: number | null; unique: boolean | null } | undefined> {
+  const { rows, anchor } = await walk(q, t, [id], { kind: "newest", size }, visible);
+  return anchor && { rows, ...anchor };
+}
+
+/** walkChains(), with the first anchor's input count and id uniqueness. */
+async function walk(
+  q: Queryable,
+  t: ChainTable,
+  anchors: readonly string[],
+  follow: Follow,
+  visible?: RowCondition,
+): Promise<{ rows: Map<string, ChainRow>; anchor?: { count: number | null; unique: boolean | null } }> {
   const rows = new Map<string, ChainRow>();
-  if (!anchors.length) return rows;
+  if (!anchors.length) return { rows };
   const p = new SqlParams(t.dialect);
   const T = t.name;
   const start = [`${T}.id IN (${list(p, anchors)})`];
   if (visible) start.push(p.live(visible, T));
-  const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : `c.input_start > ${int(follow.from)}`;
+  // Where the input items a walk needs start, set by the anchor and carried up its chain.
+  const from =
+    follow.kind === "newest"
+      ? `CASE WHEN ${T}.input_count > ${int(follow.size)} THEN ${T}.input_count - ${int(follow.size)} ELSE 0 END`
+      : follow.kind === "input"
+        ? int(follow.from)
+        : "0";
+  const next = follow.kind === "all" ? "(c.input_start > 0 OR c.messages_start > 0)" : "c.input_start > c.input_from";
   // Each step goes to a row of smaller depth (a turn's depth is its parent's plus one), so a walk
   // ends however long the chain, and a cycle someone wrote by hand ends it too. One chain: UNION
   // ALL, each row once by construction. Several chains may share ancestors: UNION keeps each row
@@ -85,14 +121,15 @@ export async function walkChains(
   // step, and PostgreSQL's json has no equality for UNION.
   const { before, hint } = t.recursion;
   const sql =
-    `${before}WITH RECURSIVE chain (id, parent_id, depth, input_start, messages_start) AS (` +
-    `SELECT ${T}.id, ${T}.parent_id, ${T}.depth, ${T}.input_start, ${T}.messages_start FROM ${T} WHERE ${start.join(" AND ")} ` +
-    `${anchors.length === 1 ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.depth, pa.input_start, pa.messages_start ` +
+    `${before}WITH RECURSIVE chain (id, parent_id, depth, input_start, messages_start, input_from) AS (` +
+    `SELECT ${T}.id, ${T}.parent_id, ${T}.depth, ${T}.input_start, ${T}.messages_start, ${from} FROM ${T} WHERE ${start.join(" AND ")} ` +
+    `${anchors.length === 1 ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.depth, pa.input_start, pa.messages_start, c.input_from ` +
     `FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
     `WHERE ${next} AND pa.depth < c.depth) ` +
-    `SELECT ${hint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object ` +
+    `SELECT ${hint}c.id, c.parent_id, c.input_start, c.messages_start, ${T}.response_object, ${T}.input_count, ${T}.input_ids_unique ` +
     `FROM chain c JOIN ${T} ON ${T}.id = c.id`;
   const result = await q.queryRaw(p.query(sql));
+  let anchor: { count: number | null; unique: boolean | null } | undefined;
   for (const r of result.rows) {
     const id = String(r[0]);
     rows.set(id, {
@@ -102,8 +139,9 @@ export async function walkChains(
       messagesStart: Number(r[3]),
       blob: fromJson(r[4]) as ChainRow["blob"],
     });
+    if (id === anchors[0]) anchor = { count: intOrNull(r[5]), unique: r[6] === null || r[6] === undefined ? null : truthy(r[6]) };
   }
-  return rows;
+  return { rows, ...(anchor && { anchor }) };
 }
 
 /** A row's blob with its whole input and messages, rebuilt from its chain's rows. */

@@ -90,12 +90,13 @@ export function pageInputItems(items: readonly Item[], slice: InputItemSlice, re
  * pages (the default) read the newest items, in windows that grow until the page, its cursor
  * and the item after it are inside (the whole input at worst); oldest-first pages, and cursors
  * on an input whose item ids repeat, read the whole input. The page is the one
- * {@link pageInputItems} gives for the whole input. Undefined when `load` finds no response.
+ * {@link pageInputItems} gives for the whole input. `load` is told, for a newest-first window,
+ * how many of the newest items it asks for. Undefined when `load` finds no response.
  *
  * @throws InputItemNotFoundError when `after` or `before` names no item.
  */
 export async function pageInputItemsOf(
-  load: (from: (count: number | null, unique: boolean | null) => number) => Promise<InputWindow | undefined>,
+  load: (from: (count: number | null, unique: boolean | null) => number, newest?: number) => Promise<InputWindow | undefined>,
   slice: InputItemSlice,
   responseId: string,
 ): Promise<ListPage<Item> | undefined> {
@@ -104,7 +105,10 @@ export async function pageInputItemsOf(
   // compaction items hide some); a cursor is looked for a page further back as well.
   let size = cursor ? 2 * (slice.limit + 1) : slice.limit + 1;
   for (;;) {
-    const window = await load((count, unique) => (count === null || slice.order === "asc" || (cursor && !unique) ? 0 : count - size));
+    const window = await load(
+      (count, unique) => (count === null || slice.order === "asc" || (cursor && !unique) ? 0 : count - size),
+      slice.order === "asc" ? undefined : size,
+    );
     if (!window) return undefined;
     const items = window.items as Item[];
     if (window.from === 0 || enough(named(items, responseId, window.from), slice)) {

@@ -248,6 +248,11 @@ export class RememberedTurns {
     return this.#bytes;
   }
 
+  /** Whether the turn `id` is remembered (whatever the row holds now). */
+  has(id: string): boolean {
+    return this.#turns.has(id);
+  }
+
   /** How many turns are remembered. */
   get size(): number {
     return this.#turns.size;

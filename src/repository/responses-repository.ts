@@ -13,7 +13,7 @@ import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import { rebuildInput, type ChainRow } from "./chain.js";
-import { deleteTurns, walkChains, wholeBlob } from "./chain-sql.js";
+import { deleteTurns, walkChains, walkNewest, wholeBlob } from "./chain-sql.js";
 import { afterCursor, assemblePage, unknownCursor, type Cursor, type ListPage } from "./keyset.js";
 import type { RememberedTurns } from "./remembered-turns.js";
 import { ResponsesMaintenance } from "./responses-maintenance.js";
@@ -168,16 +168,32 @@ export class ResponsesRepository {
   /**
    * A stretch of a visible row's whole input: the items from position `from(count, unique)` on
    * (reading only the turns that hold them), where `count` is the number of items in all and
-   * `unique` whether no item id repeats among them (null when unknown). Undefined when there
-   * is no such row.
+   * `unique` whether no item id repeats among them (null when unknown). `newest`: how many of
+   * the newest items `from` most likely asks for (a newest-first page), read in one statement
+   * with the count. Undefined when there is no such row.
    */
   async inputFrom(
     id: string,
     visible: RowCondition,
     from: (count: number | null, unique: boolean | null) => number,
+    newest?: number,
   ): Promise<InputWindow | undefined> {
     const { db, dialect, table, remembered } = this.#c;
     return runStorage("listResponseInputItems", async () => {
+      // A turn this store does not remember, whose newest `newest` items are likely all `from`
+      // asks for: its count and those items' rows in one statement.
+      if (newest !== undefined && !remembered.has(id)) {
+        const found = await walkNewest(db, table.chains, id, newest, visible);
+        if (!found) return undefined;
+        const start = Math.max(0, from(found.count, found.unique));
+        const leaf = found.rows.get(id)!;
+        const count = leaf.inputStart + (leaf.blob.input?.length ?? 0);
+        const read = found.count === null ? 0 : Math.max(0, found.count - newest);
+        if (start >= read) {
+          const at = Math.min(start, count);
+          return { items: rebuildInput(leaf, found.rows, "listResponseInputItems", at), from: at, count, unique: found.unique };
+        }
+      }
       const p = new SqlParams(dialect);
       const facts = await db.queryRaw(
         p.query(this.#visibleById(p, id, visible, ["input_count", "input_ids_unique", ...(remembered.enabled ? ["history_digest"] : [])])),

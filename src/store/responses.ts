@@ -226,7 +226,7 @@ export class ResponseOperations {
     if (!isKey(id)) throw new ResponseNotFoundError(id);
     const page = await this.#runtime.read(
       { id },
-      ({ responses }) => pageInputItemsOf((from) => responses.inputFrom(id, visible, from), slice, id),
+      ({ responses }) => pageInputItemsOf((from, newest) => responses.inputFrom(id, visible, from, newest), slice, id),
       (p) => p === undefined,
       route,
     );
