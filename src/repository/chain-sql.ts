@@ -104,12 +104,20 @@ async function walk(
   if (!anchors.length) return { rows };
   const p = new SqlParams(t.dialect);
   const T = t.name;
-  const start = [`${T}.id IN (${list(p, anchors)})`];
-  if (visible) start.push(p.live(visible, T));
+  // The anchors, visible ones only where asked; found by primary key first where the dialect
+  // says so (a planner without statistics may otherwise walk a whole owner index).
+  const fenced = visible !== undefined && t.dialect.lookUpByKeyFirst;
+  const A = fenced ? "r" : T;
+  let anchored: string;
+  if (fenced) {
+    const columns = "id, parent_id, depth, input_start, messages_start, input_count, owner_principal, access_attributes, deleted_at";
+    const byKey = `SELECT ${columns} FROM ${T} WHERE ${T}.id IN (${list(p, anchors)}) LIMIT ${int(anchors.length)}`;
+    anchored = `(${byKey}) AS r WHERE ${p.live(visible, "r")}`;
+  } else anchored = `${T} WHERE ${T}.id IN (${list(p, anchors)})${visible ? ` AND ${p.live(visible, T)}` : ""}`;
   // Where the input items a walk needs start, set by the anchor and carried up its chain.
   const from =
     follow.kind === "newest"
-      ? `CASE WHEN ${T}.input_count > ${int(follow.size)} THEN ${T}.input_count - ${int(follow.size)} ELSE 0 END`
+      ? `CASE WHEN ${A}.input_count > ${int(follow.size)} THEN ${A}.input_count - ${int(follow.size)} ELSE 0 END`
       : follow.kind === "input"
         ? int(follow.from)
         : "0";
@@ -122,7 +130,7 @@ async function walk(
   const { before, hint } = t.recursion;
   const sql =
     `${before}WITH RECURSIVE chain (id, parent_id, depth, input_start, messages_start, input_from) AS (` +
-    `SELECT ${T}.id, ${T}.parent_id, ${T}.depth, ${T}.input_start, ${T}.messages_start, ${from} FROM ${T} WHERE ${start.join(" AND ")} ` +
+    `SELECT ${A}.id, ${A}.parent_id, ${A}.depth, ${A}.input_start, ${A}.messages_start, ${from} FROM ${anchored} ` +
     `${anchors.length === 1 ? "UNION ALL" : "UNION"} SELECT pa.id, pa.parent_id, pa.depth, pa.input_start, pa.messages_start, c.input_from ` +
     `FROM ${T} pa JOIN chain c ON pa.id = c.parent_id ` +
     `WHERE ${next} AND pa.depth < c.depth) ` +
