@@ -43,15 +43,25 @@ describe.each(PROVIDERS)("cancel on $label", (provider) => {
     expect(await store.getResponseObject("resp_alice", { user: alice })).toMatchObject({ status: "in_progress" });
   });
 
-  test("the official SDK's client.responses.cancel works against the handler, with the API's 409 and 404", async () => {
+  test("the official SDK's client.responses.cancel in each status, with the API's 409 and 404", async () => {
     const store = await stores.open();
     const origin = await listen(createResponsesHandler(store, { authenticate: bearerUser, onError: () => {} }));
     const client = new OpenAI({ baseURL: `${origin}/v1`, apiKey: "alice", maxRetries: 0 });
-    await store.storeResponseObject(background("resp_bg", "in_progress"), [], [], { user: alice });
-    await store.storeResponseObject(background("resp_done", "completed"), [], [], { user: alice });
-    expect(await client.responses.cancel("resp_bg")).toMatchObject({ id: "resp_bg", status: "cancelled" });
-    expect(await client.responses.cancel("resp_bg")).toMatchObject({ status: "cancelled" });
-    await expect(client.responses.cancel("resp_done")).rejects.toBeInstanceOf(OpenAI.ConflictError);
+    for (const status of ["queued", "in_progress"]) {
+      await store.storeResponseObject(background(`resp_${status}`, status), [], [], { user: alice });
+      expect(await client.responses.cancel(`resp_${status}`)).toMatchObject({ id: `resp_${status}`, status: "cancelled" });
+      expect(await client.responses.cancel(`resp_${status}`)).toMatchObject({ status: "cancelled" }); // answered again
+    }
+    await store.storeResponseObject(makeResponse({ id: "resp_fg", status: "in_progress" }), [], [], { user: alice });
+    for (const status of ["completed", "failed", "incomplete"])
+      await store.storeResponseObject(background(`resp_${status}`, status), [], [], { user: alice });
+    for (const id of ["resp_fg", "resp_completed", "resp_failed", "resp_incomplete"]) {
+      const refused = await client.responses.cancel(id).catch((e: unknown) => e);
+      expect(refused, id).toBeInstanceOf(OpenAI.ConflictError);
+      expect((refused as InstanceType<typeof OpenAI.ConflictError>).status).toBe(409);
+      expect((refused as { error?: unknown }).error, id).toMatchObject({ code: "response_state_conflict" });
+    }
+    expect(await store.getResponseObject("resp_completed", { user: alice })).toMatchObject({ status: "completed" }); // unchanged
     await expect(client.responses.cancel("resp_nope")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
