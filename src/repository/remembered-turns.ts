@@ -51,7 +51,7 @@ function grown(items: readonly unknown[], count: number, more: readonly unknown[
  * (storeTurn): its items by position and its slices, without copying the remembered ones.
  */
 export class ContinuedList implements ItemList {
-  readonly #base: RememberedPrefix & { items: readonly unknown[] };
+  readonly #base: RememberedList;
   readonly #own: readonly unknown[];
 
   constructor(base: RememberedList, own: readonly unknown[]) {
@@ -74,7 +74,7 @@ export class ContinuedList implements ItemList {
     const n = this.#base.count;
     const end = Math.min(to, this.length);
     if (from >= n) return this.#own.slice(from - n, end - n);
-    return [...this.#base.copies!(from, Math.min(end, n)), ...this.#own.slice(0, Math.max(0, end - n))];
+    return [...this.#base.copies(from, Math.min(end, n)), ...this.#own.slice(0, Math.max(0, end - n))];
   }
 }
 
