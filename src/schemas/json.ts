@@ -101,3 +101,26 @@ function firstProblemOf(value: object, path: (string | number)[], levels: number
 export function fromJson(value: unknown): unknown {
   return typeof value === "string" ? JSON.parse(value) : value;
 }
+
+/**
+ * A copy of validated JSON data (plain objects and arrays, strings, numbers, booleans, null),
+ * as structuredClone makes one but sharing the strings, which cannot change: a turn's copy then
+ * compares with the caller's next call by reference (sameJson), not character by character.
+ *
+ * @example
+ * ```ts
+ * const copy = copyJson({ a: [1, "text"] }) as { a: unknown[] }; // a new object and array, the same string
+ * ```
+ */
+export function copyJson(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = copyJson((value as Record<string, unknown>)[key]);
+    // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the prototype.
+    if (key === "__proto__") Object.defineProperty(copy, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else copy[key] = v;
+  }
+  return copy;
+}

@@ -10,6 +10,7 @@ import type { ListPage } from "../repository/keyset.js";
 import type { RememberedTurns } from "../repository/remembered-turns.js";
 import { toRow, toStoredBlob, type PageQuery } from "../repository/responses-table.js";
 import { validate } from "../schemas/arguments.js";
+import { copyJson } from "../schemas/json.js";
 import type { InputItem } from "../schemas/input-item.js";
 import type { ChatCompletionMessage } from "../schemas/message.js";
 import type { User } from "../schemas/params.js";
@@ -54,7 +55,7 @@ export class ResponseOperations {
     // not matched against a remembered turn's own copies (those were stored already, and only their
     // count and digest are planned with while the parent holds them).
     const captured = toStoredBlob(
-      structuredClone(response),
+      copyJson(response) as ResponseObject,
       capture(input, remembered.validInput),
       capture(messages, remembered.messages?.count),
     );
@@ -92,7 +93,7 @@ export class ResponseOperations {
     if (parent) {
       // Captured at the call, as store() does. The row holds only what the turn adds: the write
       // plans its whole lists as the remembered parent's followed by these (`appends`).
-      const blob = toStoredBlob(structuredClone(response), capture(input), capture(messages));
+      const blob = toStoredBlob(copyJson(response) as ResponseObject, capture(input), capture(messages));
       const row = toRow(blob, owner);
       const write = { kind: "store", id: row.id, row, mayCreate, remembered: parent, appends: true } as const;
       try {
@@ -237,6 +238,7 @@ export class ResponseOperations {
 
 /** `list` as it is now: its first `kept` items as they are (matched against remembered copies), copies of the rest. */
 function capture<T>(list: readonly T[], kept = 0): T[] {
-  // concat, not spreads: at 10,000 turns a spread of the kept items cost 0.6 ms a store.
-  return kept > 0 ? list.slice(0, kept).concat(structuredClone(list.slice(kept))) : structuredClone([...list]);
+  // concat, not spreads: at 10,000 turns a spread of the kept items cost 0.6 ms a store. The
+  // copies share the caller's strings, so the next turn compares them by reference.
+  return kept > 0 ? list.slice(0, kept).concat(copyJson(list.slice(kept)) as T[]) : (copyJson(list) as T[]);
 }
