@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { InputItemNotFoundError } from "../errors.js";
 import type { InputItem } from "../schemas/input-item.js";
+import { jsonBytesAtMost } from "../schemas/json.js";
 import type { IncludeValue } from "../schemas/params.js";
 import { assemblePage, type ListPage, type Order } from "./keyset.js";
 import type { InputWindow } from "./responses-table.js";
@@ -38,9 +39,10 @@ interface Named {
  * `after`); they stay while the response's input is not replaced, and differ between responses.
  */
 function inputItemNames(responseId: string): (item: Item, position: number) => string {
-  const base = createHash("sha256").update(responseId).digest("hex").slice(0, 24);
+  let base: string | undefined; // taken only when an item has no id of its own
   return (item, position) => {
     if (typeof item.id === "string" && item.id !== "") return item.id;
+    base ??= createHash("sha256").update(responseId).digest("hex").slice(0, 24);
     const prefix = item.type === "message" || (item.type == null && "role" in item) ? "msg" : "item";
     return `${prefix}_${base}${position.toString(16).padStart(8, "0")}`;
   };
@@ -177,6 +179,8 @@ export function withoutGatedFields(item: Item, include: readonly IncludeValue[])
  * `last_id` then continue from the last item kept.
  */
 export function withinPageBytes<T>(page: ListPage<T & { id?: unknown }>, maxBytes: number): ListPage<T & { id?: unknown }> {
+  // Most pages are far under the budget: bounding their size is a walk, serialising it a copy.
+  if (jsonBytesAtMost(page.data) < maxBytes) return page;
   let total = 0;
   for (let i = 0; i < page.data.length; i++) {
     if (i > 0 && total >= maxBytes) {

@@ -124,3 +124,41 @@ export function copyJson(value: unknown): unknown {
   }
   return copy;
 }
+
+/**
+ * An upper bound on the UTF-8 bytes of `JSON.stringify(value)`, found without building the text:
+ * each UTF-16 unit of a string counts 6 bytes (the longest it can become, as `\uXXXX`), a number
+ * 24, and every bracket, quote, colon and comma once. Infinity for what it cannot bound (an
+ * object with `toJSON`). A page far under its byte budget is then settled without serialising it.
+ *
+ * @example
+ * ```ts
+ * jsonBytesAtMost({ a: "é" }) >= Buffer.byteLength(JSON.stringify({ a: "é" })); // true
+ * ```
+ */
+export function jsonBytesAtMost(value: unknown): number {
+  switch (typeof value) {
+    case "string":
+      return 6 * value.length + 2;
+    case "number":
+      return 24;
+    case "boolean":
+      return 5;
+    case "object": {
+      if (value === null) return 4;
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return Infinity;
+      let total = 2;
+      if (Array.isArray(value)) {
+        for (const v of value) total += jsonBytesAtMost(v) + 1;
+        return total;
+      }
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        total += 6 * key.length + 4 + jsonBytesAtMost((value as Record<string, unknown>)[key]);
+      }
+      return total;
+    }
+    default:
+      return 4; // undefined and functions: dropped, or null in an array
+  }
+}
