@@ -10,7 +10,8 @@
  *   raw, and the last / turn 10, for each way of storing;
  * - stored bytes / bytes the turns added, at the last turn / at turn 100;
  * - the whole history of turn 1,000 on a store that remembers nothing / the raw read of its rows;
- * - the newest 20 input items of the last turn on a store that remembers nothing / the raw newest 20.
+ * - the newest 20 input items of the last turn on a store that remembers nothing / the raw newest 20;
+ * - storeTurn past the last turn, each turn on the instance that did not store the one before / raw.
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
  * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing. Run on
  * a build without storeTurn (an earlier release), it measures the whole-list way only.
@@ -221,6 +222,31 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
       `${ms(page)} / ${ms(rawNewest)} = ${(page / rawNewest).toFixed(2)}x`,
       verdict(page / rawNewest, 1.5),
     ]);
+    if (hasStoreTurn) {
+      // Turns that each land on the instance that did not store the one before (instances behind
+      // a load balancer): neither remembers the parent, which is read as a row, not as a history.
+      let t = TURNS;
+      let previousAnswer = messages.at(-1)!;
+      const across = async () => {
+        t++;
+        const answer = text(1200);
+        const question = text(300);
+        const fresh: InputItem = { type: "message", role: "user", id: `msg_in_${t}`, content: [{ type: "input_text", text: question }] };
+        const asked = { role: "user" as const, content: question };
+        const instance = t % 2 ? reader : store;
+        await instance.storeTurn(turnResponse(`a_${id(t)}`, t, `a_${id(t - 1)}`, answer), [fresh], [previousAnswer, asked], {
+          user: adding,
+        });
+        previousAnswer = { role: "assistant", content: answer };
+      };
+      let seq = 2 * TURNS + 1;
+      const [cold, rawAppend] = await medians(REPEAT, across, () => raw.append("conv", (seq += 2), text(300), text(1200)));
+      rows.push([
+        `append turn ${TURNS}, each on the other instance (storeTurn) / raw 2-row INSERT`,
+        `${ms(cold)} / ${ms(rawAppend)} = ${(cold / rawAppend).toFixed(2)}x`,
+        verdict(cold / rawAppend, 2),
+      ]);
+    }
     await reader.shutdown();
   } finally {
     await store.shutdown();

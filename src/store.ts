@@ -150,7 +150,7 @@ export class ResponsesStore<T extends StoreTypes = StoreTypes> extends StoreLife
   }
 
   /**
-   * Stores a response that continues its `previous_response_id` from the items it adds, as a Responses API request carries them: its whole input is the previous response's whole input and output followed by `input`, its chat messages the previous response's followed by `messages`. Reads return the whole lists, as after storeResponseObject. On the instance that stored the previous turn it costs what the new items cost, however long the conversation; elsewhere it reads the previous turn once.
+   * Stores a response that continues its `previous_response_id` from the items it adds, as a Responses API request carries them: its whole input is the previous response's whole input and output followed by `input`, its chat messages the previous response's followed by `messages`. Reads return the whole lists, as after storeResponseObject. On the instance that stored the previous turn it costs what the new items cost, however long the conversation; elsewhere it reads the previous turn's row (not its history) first.
    * @example
    * ```ts
    * await store.storeTurn({ ...turn2, previous_response_id: turn1.id }, [question], [answer, questionMessage], { user });

@@ -9,7 +9,17 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect, Recursion } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { rebuildInput, rebuildMessages, wholeRowFacts, type ChainRow, type DigestMode, type ParentFacts } from "./chain.js";
+import {
+  inheritedOf,
+  innerBytes,
+  rebuildInput,
+  rebuildMessages,
+  wholeRowFacts,
+  type ChainRow,
+  type DigestMode,
+  type ParentFacts,
+  type StoredParent,
+} from "./chain.js";
 import { SqlParams, fromJson, intOrNull, statement, textOrNull, truthy } from "./sql.js";
 
 /** The responses table as chain queries address it. */
@@ -171,13 +181,21 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
     p.query(
       `SELECT depth, input_count, output_count, messages_count, history_digest, messages_digest, ` +
         `CASE WHEN ${T}.history_digest IS NULL AND ${T}.input_start = 0 AND ${T}.messages_start = 0 ` +
-        `THEN ${T}.response_object END FROM ${T} ` +
+        `THEN ${T}.response_object END, CASE WHEN ${T}.input_start > 0 OR ${T}.messages_start > 0 THEN 1 ELSE 0 END FROM ${T} ` +
         `WHERE ${T}.id = ${p.value(id)} AND ${p.live(readable, T)}${t.dialect.lockShared}`,
     ),
   );
   const r = result.rows[0];
   if (!r) return undefined;
   if (r[6] !== null && r[6] !== undefined) return wholeRowFacts(id, fromJson(r[6]) as Record<string, unknown>, t.digests);
+  if (r[4] === null && truthy(r[7])) {
+    // A turn stored on its parent without its history (storeTurn on another instance): its
+    // digests are taken from its chain, read under the lock this statement took.
+    const rows = await walkChains(q, t, [id], { kind: "all" });
+    const row = rows.get(id);
+    if (!row) return undefined;
+    return { ...wholeRowFacts(id, wholeBlob(row, rows, "storeResponseObject"), t.digests), depth: Number(r[0]) };
+  }
   return {
     id,
     depth: Number(r[0]),
@@ -186,6 +204,48 @@ export async function lockParent(q: Queryable, t: ChainTable, id: string, readab
     messagesCount: intOrNull(r[3]),
     historyDigest: textOrNull(r[4]),
     messagesDigest: textOrNull(r[5]),
+  };
+}
+
+/**
+ * The parent a turn stored without its history continues (see planOnStoredParent), when the
+ * writer may read it and it is not deleted: one row, not its chain. Undefined too for a row
+ * stored before linear storage (no counts), which a turn is built on the ordinary way.
+ */
+export async function readStoredParent(q: Queryable, t: ChainTable, id: string, readable: RowCondition): Promise<StoredParent | undefined> {
+  const p = new SqlParams(t.dialect);
+  const T = t.name;
+  const result = await q.queryRaw(
+    p.query(
+      `SELECT depth, input_count, output_count, messages_count, history_digest, messages_digest, full_bytes, ` +
+        `input_start, messages_start, response_object FROM ${T} WHERE ${T}.id = ${p.value(id)} AND ${p.live(readable, T)}`,
+    ),
+  );
+  const r = result.rows[0];
+  const inputCount = intOrNull(r?.[1]);
+  const outputCount = intOrNull(r?.[2]);
+  if (!r || inputCount === null || outputCount === null) return undefined;
+  const fullBytes = intOrNull(r[6]);
+  const whole = Number(r[7]) === 0 && Number(r[8]) === 0;
+  if (!whole && fullBytes === null) return undefined;
+  const { input, messages, ...rest } = fromJson(r[9]) as ChainRow["blob"];
+  const output = innerBytes(rest.output);
+  return {
+    facts: {
+      id,
+      depth: Number(r[0]),
+      inputCount,
+      outputCount,
+      messagesCount: intOrNull(r[3]),
+      historyDigest: textOrNull(r[4]),
+      messagesDigest: textOrNull(r[5]),
+    },
+    whole,
+    fullBytes,
+    // A row stored whole holds its whole lists; a linked one's full_bytes counts them.
+    inheritedBytes: whole
+      ? innerBytes(input) + innerBytes(messages) + output + (inputCount > 0 && outputCount > 0 ? 1 : 0)
+      : inheritedOf(fullBytes!, JSON.stringify(rest).slice(1, -1), messages != null, output, inputCount, outputCount),
   };
 }
 

@@ -30,7 +30,8 @@ export interface ChainColumns {
    */
   historyDigest: string | null;
   messagesDigest: string | null;
-  inputIdsUnique: boolean;
+  /** Null when not known (a turn stored on a parent this process does not remember). */
+  inputIdsUnique: boolean | null;
   /** Bytes of the whole JSON a read returns. */
   fullBytes: number;
 }
@@ -342,6 +343,94 @@ export function planTurn(
       fullBytes: Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0),
     },
   };
+}
+
+/**
+ * A parent as a turn stored on it without its history needs it: its columns as stored (digests
+ * null where they were never taken), and the bytes of the items a turn continuing it inherits.
+ */
+export interface StoredParent {
+  facts: ParentFacts & { inputCount: number; outputCount: number };
+  /** Whether the row holds its whole history (then a turn is built from it, and remembered whole). */
+  whole: boolean;
+  /** Its full_bytes as stored (null: a row stored whole and not planned), which the insert checks again. */
+  fullBytes: number | null;
+  /**
+   * Bytes of the JSON text (without brackets) of the items a turn continuing it inherits: its
+   * whole input followed by its output, and its whole messages.
+   */
+  inheritedBytes: number;
+}
+
+/**
+ * Plans a turn that continues `parent` with `items` alone (storeTurn on a parent this process
+ * does not remember): the row keeps only them, and its counts and size follow from the parent's.
+ * Its digests and its id uniqueness are not known without the whole history, so they stay null:
+ * a whole-list store continuing it takes them from its chain, and input pages read it as an
+ * input whose ids may repeat.
+ */
+export function planOnStoredParent(
+  id: string,
+  items: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] },
+  parent: StoredParent,
+  restJson: string,
+): { json: string; columns: ChainColumns; row: StoredParent } {
+  const { facts, inheritedBytes } = parent;
+  const ownInput = serialise(items.input).inner;
+  const ownMessages = serialise(items.messages).inner;
+  const fields = restJson.slice(1, -1);
+  const json = `{${fields}${fields ? "," : ""}"input":[${ownInput}],"messages":[${ownMessages}]}`;
+  const inputStart = facts.inputCount + facts.outputCount;
+  const messagesStart = facts.messagesCount ?? 0;
+  // The comma that joins inherited items to the row's own, where both are there.
+  const joins = (inherited: number, own: string) => (inherited > 0 && own ? 1 : 0);
+  const columns: ChainColumns = {
+    parentId: facts.id,
+    depth: facts.depth + 1,
+    inputStart,
+    inputCount: inputStart + items.input.length,
+    outputCount: items.output.length,
+    messagesStart,
+    messagesCount: messagesStart + items.messages.length,
+    historyDigest: null,
+    messagesDigest: null,
+    inputIdsUnique: null,
+    fullBytes: Buffer.byteLength(json) + inheritedBytes + joins(inputStart, ownInput) + joins(messagesStart, ownMessages),
+  };
+  const { inputCount, outputCount, messagesCount, depth, fullBytes } = columns;
+  return {
+    json,
+    columns,
+    // What a turn continuing this one needs of it (the same as reading its row back gives).
+    row: {
+      facts: { id, depth, inputCount, outputCount, messagesCount, historyDigest: null, messagesDigest: null },
+      whole: false,
+      fullBytes,
+      inheritedBytes: inheritedOf(fullBytes, fields, true, innerBytes(items.output), inputCount, outputCount),
+    },
+  };
+}
+
+/** Bytes of the JSON text of `items` without its brackets. */
+export function innerBytes(items: readonly unknown[] | null | undefined): number {
+  return items?.length ? Buffer.byteLength(JSON.stringify(items)) - 2 : 0;
+}
+
+/**
+ * What a turn continuing a linked row inherits, in bytes (StoredParent.inheritedBytes): its whole
+ * lists (what `fullBytes` counts beyond the row's JSON without its items: `fields`, the response's
+ * own, and whether it keeps messages) and its output, joined to the input by a comma where both are there.
+ */
+export function inheritedOf(
+  fullBytes: number,
+  fields: string,
+  withMessages: boolean,
+  outputBytes: number,
+  inputCount: number,
+  outputCount: number,
+): number {
+  const skeleton = Buffer.byteLength(`{${fields}${fields ? "," : ""}"input":[]${withMessages ? `,"messages":[]` : ""}}`);
+  return fullBytes - skeleton + outputBytes + (inputCount > 0 && outputCount > 0 ? 1 : 0);
 }
 
 /**

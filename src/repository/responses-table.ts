@@ -7,12 +7,14 @@ import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import {
+  planOnStoredParent,
   planTurn,
   type ChainColumns,
   type DigestMode,
   type ItemList,
   type ParentFacts,
   type PlannedHistory,
+  type StoredParent,
   type TurnItems,
 } from "./chain.js";
 import type { ChainTable, ServerTraits } from "./chain-sql.js";
@@ -81,6 +83,15 @@ export type ResponseWrite =
        * builds the turn again from the stored parent.
        */
       appends?: boolean;
+      /**
+       * With `appends`, where this process does not remember the parent (storeTurn on another
+       * instance, or after a restart): the parent row is read when the write runs, and the turn
+       * inserted on it only where it still holds what was read (one more statement); else it
+       * fails with a ParentMovedError and the store builds the turn from the stored history.
+       */
+      onStoredParent?: boolean;
+      /** With `onStoredParent`: the parent row's facts as this process stored them (no read first). */
+      storedParent?: StoredParent | undefined;
     }
   | {
       kind: "update";
@@ -234,6 +245,17 @@ export function planned(
   };
   const plan = planTurn(items, parent, JSON.stringify(rest), mode, { input: remembered?.input, messages: remembered?.messages });
   return { row, json: plan.json, chain: plan.columns, continuation: plan.continuation, items };
+}
+
+/**
+ * The row of a turn stored on `parent` as read (storeTurn, `onStoredParent`): its lists are what
+ * the turn adds to the parent's.
+ */
+export function plannedOnStored(row: ResponseRow, parent: StoredParent): PlannedRow & { chain: ChainColumns; stored: StoredParent } {
+  const { input, messages, ...rest } = row.responseObject;
+  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages: messages ?? [] };
+  const { json, columns, row: stored } = planOnStoredParent(row.id, items, parent, JSON.stringify(rest));
+  return { row, json, chain: columns, stored };
 }
 
 /**

@@ -17,9 +17,10 @@ import {
 } from "../errors.js";
 import { ownerKey, writerOf } from "../access/owner.js";
 import type { RowCondition } from "../access/where.js";
-import { collectUnneeded, detachChildren, lockParent, parentsOf, walkChains, wholeBlob } from "./chain-sql.js";
+import { collectUnneeded, detachChildren, lockParent, parentsOf, readStoredParent, walkChains, wholeBlob } from "./chain-sql.js";
 import {
   planned,
+  plannedOnStored,
   previousOf,
   rewrite,
   rowValues,
@@ -94,7 +95,8 @@ export class ResponseWrites {
     const { db, dialect } = this.#c;
     if (dialect.exclusiveWrites) {
       // A lone turn on a remembered parent is one statement: it needs no transaction around it.
-      const lone = stores.length === 1 && !simple.length && stores[0]!.remembered?.parent !== undefined;
+      const lone =
+        stores.length === 1 && !simple.length && (stores[0]!.remembered?.parent !== undefined || stores[0]!.onStoredParent === true);
       const left = lone ? await this.#insertContinuing(db, stores, parentOf, access, failed) : stores;
       if (!left.length) return;
       return db.transaction(async (tx) => {
@@ -124,6 +126,10 @@ export class ResponseWrites {
     const rest: StoreWrite[] = [];
     const { dialect, table, digests } = this.#c;
     for (const w of stores) {
+      if (w.onStoredParent) {
+        if (!(await this.#insertOnStored(q, w, parentOf(w), access))) failed.set(w.id, new ParentMovedError(w.id));
+        continue;
+      }
       const parent = w.remembered?.parent;
       const plan =
         w.mayCreate && parent !== undefined && parentOf(w) === parent.id
@@ -135,6 +141,26 @@ export class ResponseWrites {
       else rest.push(w);
     }
     return rest;
+  }
+
+  /**
+   * Inserts a turn on its parent as the parent row is now (storeTurn on a parent this process
+   * does not remember): the row read, the turn planned on it, and inserted only where the row
+   * still holds what was read (or, for a parent this process stored so, as it stored it). True
+   * when it was inserted. The new row's facts are remembered, not its history, which is not in
+   * hand: the next turn on it is one statement.
+   */
+  async #insertOnStored(q: Queryable, w: StoreWrite, parentId: string | undefined, access: WriteAccess): Promise<boolean> {
+    if (!w.mayCreate || parentId === undefined) return false;
+    const { dialect, table } = this.#c;
+    const readable = access(writerOf(w.row)).read;
+    const parent = w.storedParent?.facts.id === parentId ? w.storedParent : await readStoredParent(q, table.chains, parentId, readable);
+    // A parent that holds its whole history is read whole instead: the turn on it is then remembered with it.
+    if (!parent || parent.whole) return false;
+    const plan = plannedOnStored(w.row, parent);
+    if (!(await insertContinuing(q, dialect, table, plan, { ...parent.facts, fullBytes: parent.fullBytes }, readable))) return false;
+    this.#c.remembered.rememberStored(ownerKey(w.row), plan.stored);
+    return true;
   }
 
   /** Remembers a linked turn just planned, for the next turn of its conversation. */

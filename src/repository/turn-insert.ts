@@ -1,7 +1,8 @@
 /**
- * A new turn continuing a parent this process remembers, in one statement.
+ * A new turn continuing a parent this process remembers, in one statement (or one it does not, read first).
  *
  * The turn is planned against what the process remembers of its parent (counts, digests, depth),
+ * or against the parent's row as just read (storeTurn on another instance: its size too),
  * and the statement inserts it only where the parent row still holds exactly that: live, readable
  * by the writer, share-locked (on PostgreSQL and MySQL) until the insert is done, so that no
  * delete or re-store of the parent lands between the check and the insert. Anything else (the
@@ -17,7 +18,7 @@ import { rowValues, type PlannedRow, type TableRef } from "./responses-table.js"
 import { SqlParams } from "./sql.js";
 
 /** `column = value`, or `column IS NULL` for null, on the parent's alias. */
-function equals(p: SqlParams, column: string, value: string | number | null, type: "string" | "int" = "string"): string {
+function equals(p: SqlParams, column: string, value: string | number | null, type: "string" | "int" | "bigint" = "string"): string {
   return value === null ? `pa.${column} IS NULL` : `pa.${column} = ${p.value(value, type)}`;
 }
 
@@ -31,7 +32,7 @@ export async function insertContinuing(
   dialect: Dialect,
   table: TableRef,
   row: PlannedRow & { chain: ChainColumns },
-  parent: ParentFacts,
+  parent: ParentFacts & { fullBytes?: number | null },
   readable: RowCondition,
 ): Promise<boolean> {
   const p = new SqlParams(dialect);
@@ -49,6 +50,8 @@ export async function insertContinuing(
     equals(p, "history_digest", parent.historyDigest),
     equals(p, "messages_digest", parent.messagesDigest),
   ];
+  if (parent.fullBytes !== undefined)
+    where.push(equals(p, "full_bytes", parent.fullBytes === null ? null : String(parent.fullBytes), "bigint"));
   const sql =
     `INSERT INTO ${table.name} (${upsert.columns.map(([name]) => name).join(", ")}) ` +
     `SELECT ${select} FROM ${table.name} pa WHERE ${where.join(" AND ")}${dialect.lockShared}`;

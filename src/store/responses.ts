@@ -89,18 +89,31 @@ export class ResponseOperations {
     validate("input", input);
     validate("messages", messages);
     const owner = ownerColumns(user);
-    const parent = conversationOf(response) === undefined ? this.#remembered.continued(previous, ownerKey(owner)) : undefined;
-    if (parent) {
+    if (conversationOf(response) === undefined) {
       // Captured at the call, as store() does. The row holds only what the turn adds: the write
-      // plans its whole lists as the remembered parent's followed by these (`appends`).
+      // plans its whole lists as the remembered parent's followed by these (`appends`), or, where
+      // this instance does not remember it, inserts the turn on the parent row as it reads it.
       const blob = toStoredBlob(copyJson(response) as ResponseObject, capture(input), capture(messages));
       const row = toRow(blob, owner);
-      const write = { kind: "store", id: row.id, row, mayCreate, remembered: parent, appends: true } as const;
-      try {
-        await this.#runtime.write(write);
-        return;
-      } catch (error) {
-        if (!(error instanceof ParentMovedError)) throw error;
+      const parent = this.#remembered.continued(previous, ownerKey(owner));
+      const storedParent = parent ? undefined : this.#remembered.stored(previous, ownerKey(owner));
+      if (!parent && !storedParent) await this.#runtime.onPrimary({ id: previous }, async () => {}); // its queued writes land first
+      // What this instance remembers of the parent first; then (or without it) the parent row as read.
+      const writes = parent
+        ? [{ kind: "store", id: row.id, row, mayCreate, remembered: parent, appends: true } as const]
+        : [
+            ...(storedParent
+              ? [{ kind: "store", id: row.id, row, mayCreate, appends: true, onStoredParent: true, storedParent } as const]
+              : []),
+            { kind: "store", id: row.id, row, mayCreate, appends: true, onStoredParent: true } as const,
+          ];
+      for (const write of writes) {
+        try {
+          await this.#runtime.write(write);
+          return;
+        } catch (error) {
+          if (!(error instanceof ParentMovedError)) throw error;
+        }
       }
     }
     const stored = await this.get(previous, readable, { primary: true });

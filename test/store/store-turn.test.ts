@@ -71,6 +71,57 @@ describe.each(PROVIDERS)("storeTurn on $label", (provider) => {
         input: turns[5]!.input,
         messages: turns[5]!.messages,
       });
+    // What a read returns, in bytes, is what the same turns stored on one instance give.
+    const twins = chainTurns("twin_", 6);
+    const single = await stores.open();
+    for (let t = 0; t < twins.length; t++) {
+      const { input, messages } = added(twins, t);
+      if (t === 0) await single.storeResponseObject(twins[0]!.response, input, messages, { user: bob });
+      else await single.storeTurn(twins[t]!.response, input, messages, { user: bob });
+    }
+    const bytes = async (user: typeof alice) => (await single.storageStats({ user })).bytes;
+    expect(await bytes(alice)).toBe(await bytes(bob));
+  });
+
+  test("turns stored by instances in turn are each one row of their own items, with the sizes, pages and continuations of one instance's", async () => {
+    // Behind a load balancer each turn may land on an instance that does not remember the one
+    // before: it is inserted on the parent row as read, never built from the whole history.
+    const [a, b] = [await stores.open(), await stores.open()];
+    const turns = chainTurns("resp_", 12);
+    const twins = chainTurns("twin_", 12); // the same sizes, stored by one instance (as bob)
+    const single = await stores.open();
+    for (let t = 0; t < turns.length; t++) {
+      for (const [store, list, user] of [[t % 2 ? b : a, turns, alice] as const, [single, twins, bob] as const]) {
+        const { input, messages } = added(list, t);
+        if (t === 0) await store.storeResponseObject(list[0]!.response, input, messages, { user });
+        else await store.storeTurn(list[t]!.response, input, messages, { user });
+      }
+    }
+    const reader = await stores.open();
+    for (const t of [turns[1]!, turns[6]!, turns[11]!])
+      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
+    expect(await inputIds(reader, "resp_12")).toEqual(turns[11]!.input.map((i) => i.id));
+    expect((await storedRow(provider.name, await stores.url(), "resp_12"))!).toMatchObject({
+      parentId: "resp_11",
+      stored: { input: added(turns, 11).input },
+    });
+    // What a read returns and what is kept, in bytes, as the one instance's conversation.
+    const { bytes, storedBytes, rows } = await reader.storageStats({ user: alice });
+    expect({ bytes, storedBytes, rows }).toEqual(
+      await reader.storageStats({ user: bob }).then((s) => ({ bytes: s.bytes, storedBytes: s.storedBytes, rows: s.rows })),
+    );
+    // A whole-list store on such a turn still keeps only its own items, and is built on as remembered.
+    const next = chainTurns("resp_", 14);
+    await reader.storeResponseObject(next[12]!.response, next[12]!.input, next[12]!.messages, { user: alice });
+    await reader.storeTurn(next[13]!.response, added(next, 13).input, added(next, 13).messages, { user: alice });
+    for (const id of ["resp_13", "resp_14"])
+      expect((await storedRow(provider.name, await stores.url(), id))!.parentId).toBe(id === "resp_13" ? "resp_12" : "resp_13");
+    const last = next[13]!;
+    expect(await a.getResponseObject("resp_14", { user: alice })).toEqual({ ...last.response, input: last.input, messages: last.messages });
   });
 
   test("a parent another instance changed since this one stored it is built on as it is now", async () => {
