@@ -86,6 +86,7 @@ export class ResponseOperations {
     const previous = response.previous_response_id;
     if (typeof previous !== "string" || !previous)
       throw new InvalidParameterError("previous_response_id", "storeTurn continues a response: previous_response_id must name it");
+    if (!isKey(previous)) throw new ResponseNotFoundError(previous); // no stored id is like it, on any engine
     validate("input", input);
     validate("messages", messages);
     const owner = ownerColumns(user);
@@ -99,14 +100,9 @@ export class ResponseOperations {
       const storedParent = parent ? undefined : this.#remembered.stored(previous, ownerKey(owner));
       if (!parent && !storedParent) await this.#runtime.onPrimary({ id: previous }, async () => {}); // its queued writes land first
       // What this instance remembers of the parent first; then (or without it) the parent row as read.
-      const writes = parent
-        ? [{ kind: "store", id: row.id, row, mayCreate, remembered: parent, appends: true } as const]
-        : [
-            ...(storedParent
-              ? [{ kind: "store", id: row.id, row, mayCreate, appends: true, onStoredParent: true, storedParent } as const]
-              : []),
-            { kind: "store", id: row.id, row, mayCreate, appends: true, onStoredParent: true } as const,
-          ];
+      const write = { kind: "store", id: row.id, row, mayCreate, appends: true } as const;
+      const onRow = { ...write, onStoredParent: true };
+      const writes = parent ? [{ ...write, remembered: parent }] : storedParent ? [{ ...onRow, storedParent }, onRow] : [onRow];
       for (const write of writes) {
         try {
           await this.#runtime.write(write);
