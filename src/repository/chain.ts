@@ -1,10 +1,10 @@
 /**
- * Linear storage of conversations as pure functions: what a turn keeps, and how its history is rebuilt.
+ * Linear storage of conversations as pure functions: what a turn keeps.
  *
  * Linear storage of conversations, as pure functions: what a turn that continues
  * `previous_response_id` keeps (only its own items and a reference to its parent), decided from
- * the parent's counts and digests, and how a turn's whole input and messages are rebuilt from
- * the rows of its chain. The SQL that reads and writes chains is in chain-sql.ts.
+ * the parent's counts and digests. How a turn's whole input and messages are rebuilt from the
+ * rows of its chain is in chain-rebuild.ts; the SQL that reads and writes chains, in chain-sql.ts.
  *
  * A turn's whole input is its parent's whole input, then the parent's output, then its own new
  * items; its messages are its parent's messages, then its own. A row holds only its own part when
@@ -12,7 +12,6 @@
  * inherits (`inputStart`, `messagesStart`).
  */
 import { createHash, hash, type Hash } from "node:crypto";
-import { StorageError } from "../errors.js";
 
 /** The linear-storage columns of a row, as written. */
 export interface ChainColumns {
@@ -99,6 +98,14 @@ function digestInner(mode: DigestMode, items: readonly unknown[], inner: string)
 
 /** The JSON array text of pieces given by their inner parts. */
 const joined = (...inners: string[]) => `[${inners.filter(Boolean).join(",")}]`;
+
+/**
+ * The JSON a row stores: the response's own fields (`fields`, without braces), then its own input
+ * and (unless undefined) its own messages, each given as inner text. Sizes are reckoned from it.
+ */
+function rowJson(fields: string, input: string, messages: string | undefined): string {
+  return `{${fields}${fields ? "," : ""}"input":[${input}]${messages === undefined ? "" : `,"messages":[${messages}]`}}`;
+}
 
 /**
  * SHA-256 of a JSON array text fed in pieces (inner parts), read after any piece: the digest
@@ -306,7 +313,7 @@ export function planTurn(
       : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, remembered.messages);
 
   const fields = restJson.slice(1, -1);
-  const json = `{${fields}${fields ? "," : ""}"input":[${inputPlan.ownInner}]${messagesPlan === undefined ? "" : `,"messages":[${messagesPlan.ownInner}]`}}`;
+  const json = rowJson(fields, inputPlan.ownInner, messagesPlan?.ownInner);
   const linked = inputPlan.start > 0 || (messagesPlan?.start ?? 0) > 0;
   // A row stored whole gets its digests only when a turn continues it (wholeRowFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
@@ -379,7 +386,7 @@ export function planOnStoredParent(
   const ownInput = serialise(items.input).inner;
   const ownMessages = serialise(items.messages).inner;
   const fields = restJson.slice(1, -1);
-  const json = `{${fields}${fields ? "," : ""}"input":[${ownInput}],"messages":[${ownMessages}]}`;
+  const json = rowJson(fields, ownInput, ownMessages);
   const inputStart = facts.inputCount + facts.outputCount;
   const messagesStart = facts.messagesCount ?? 0;
   // The comma that joins inherited items to the row's own, where both are there.
@@ -429,7 +436,7 @@ export function inheritedOf(
   inputCount: number,
   outputCount: number,
 ): number {
-  const skeleton = Buffer.byteLength(`{${fields}${fields ? "," : ""}"input":[]${withMessages ? `,"messages":[]` : ""}}`);
+  const skeleton = Buffer.byteLength(rowJson(fields, "", withMessages ? "" : undefined));
   return fullBytes - skeleton + outputBytes + (inputCount > 0 && outputCount > 0 ? 1 : 0);
 }
 
@@ -451,79 +458,4 @@ export function wholeRowFacts(id: string, blob: Record<string, unknown>, mode: D
     historyDigest: sha256(joined(inner(input), inner(output))),
     messagesDigest: messages ? sha256(`[${inner(messages)}]`) : null,
   };
-}
-
-/** A row of a chain as the walk returns it. */
-export interface ChainRow {
-  id: string;
-  parentId: string | null;
-  inputStart: number;
-  messagesStart: number;
-  blob: Record<string, unknown> & { input?: unknown[]; output?: unknown[]; messages?: unknown[] | null };
-}
-
-/** The error for a chain that cannot be rebuilt (a missing link, a cycle, counts that disagree). */
-function brokenChain(operation: string, id: string, why: string): StorageError {
-  return new StorageError(operation, false, {
-    cause: new Error(`the stored history of response ${id} cannot be rebuilt: ${why} (was openai_responses edited by hand?)`),
-  });
-}
-
-/** The rows from `leaf` up to the first that holds its part whole, nearest first. */
-function lineage(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, linked: (row: ChainRow) => boolean, operation: string): ChainRow[] {
-  const path = [leaf];
-  for (let row = leaf; linked(row);) {
-    const parent = row.parentId === null ? undefined : rows.get(row.parentId);
-    if (!parent) throw brokenChain(operation, leaf.id, `its ancestor ${row.parentId ?? "(none)"} is missing`);
-    // More steps than rows read: the path came back to a row it passed.
-    if (path.length > rows.size) throw brokenChain(operation, leaf.id, "its ancestors form a cycle");
-    path.push(parent);
-    row = parent;
-  }
-  return path;
-}
-
-/**
- * The whole input of `leaf` from the rows of its chain; or, with `from`, the items from that
- * position on (the rows holding only earlier items need not have been read).
- */
-export function rebuildInput(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, operation: string, from = 0): unknown[] {
-  const path = lineage(leaf, rows, (r) => r.inputStart > from, operation);
-  const items: unknown[] = [];
-  let position = path[path.length - 1]!.inputStart; // 0 unless the items before `from` were not read
-  const push = (list: readonly unknown[] | undefined) => {
-    for (const item of list ?? []) {
-      if (position++ >= from) items.push(item);
-    }
-  };
-  for (let i = path.length - 1; i >= 0; i--) {
-    const row = path[i]!;
-    if (i < path.length - 1) {
-      const parent = path[i + 1]!;
-      push(parent.blob.output);
-      if (position !== row.inputStart)
-        throw brokenChain(operation, leaf.id, `response ${row.id} continues ${row.inputStart} items, its parent holds ${position}`);
-    }
-    push(row.blob.input);
-  }
-  return items;
-}
-
-/** The whole chat messages of `leaf` (undefined when it was stored without them). */
-export function rebuildMessages(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, operation: string): unknown[] | null | undefined {
-  const path = lineage(leaf, rows, (r) => r.messagesStart > 0, operation);
-  if (path.length === 1) return leaf.blob.messages;
-  const messages: unknown[] = [];
-  for (let i = path.length - 1; i >= 0; i--) {
-    const row = path[i]!;
-    if (i < path.length - 1 && messages.length !== row.messagesStart) {
-      throw brokenChain(
-        operation,
-        leaf.id,
-        `response ${row.id} continues ${row.messagesStart} messages, its parent holds ${messages.length}`,
-      );
-    }
-    messages.push(...(row.blob.messages ?? []));
-  }
-  return messages;
 }

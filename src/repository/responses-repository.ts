@@ -12,7 +12,7 @@ import { ownersOf, type RowCondition } from "../access/where.js";
 import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
-import { rebuildInput, type ChainRow } from "./chain.js";
+import { rebuildInput, type ChainRow } from "./chain-rebuild.js";
 import { deleteTurns, walkChains, walkNewest, wholeBlob } from "./chain-sql.js";
 import { afterCursor, assemblePage, unknownCursor, type Cursor, type ListPage } from "./keyset.js";
 import type { RememberedTurns } from "./remembered-turns.js";
