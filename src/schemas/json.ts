@@ -128,8 +128,9 @@ export function copyJson(value: unknown): unknown {
 /**
  * An upper bound on the UTF-8 bytes of `JSON.stringify(value)`, found without building the text:
  * each UTF-16 unit of a string counts 6 bytes (the longest it can become, as `\uXXXX`), a number
- * 24, and every bracket, quote, colon and comma once. Infinity for what it cannot bound (an
- * object with `toJSON`). A page far under its byte budget is then settled without serialising it.
+ * 25 (the longest JavaScript writes one: a sign, `0.00000` and 17 digits), and every bracket,
+ * quote, colon and comma once. Infinity for what it cannot bound (an object with `toJSON`). A
+ * page far under its byte budget is then settled without serialising it.
  *
  * @example
  * ```ts
@@ -141,7 +142,7 @@ export function jsonBytesAtMost(value: unknown): number {
     case "string":
       return 6 * value.length + 2;
     case "number":
-      return 24;
+      return 25;
     case "boolean":
       return 5;
     case "object": {

@@ -30,7 +30,17 @@ describe("the bound on a value's JSON bytes", () => {
   });
 
   test("holds at the worst cases: control characters, quotes, backslashes, lone surrogates, the longest numbers", () => {
-    for (const value of ["\u0000\u001f", '"\\', "\ud800", "😀", -1.7976931348623157e308, 5e-324, -0, { "\n": ["\u2028"] }]) {
+    for (const value of [
+      "\u0000\u001f",
+      '"\\',
+      "\ud800",
+      "😀",
+      -1.7976931348623157e308,
+      -0.0000010000026004465141,
+      5e-324,
+      -0,
+      { "\n": ["\u2028"] },
+    ]) {
       expect(jsonBytesAtMost(value)).toBeGreaterThanOrEqual(bytes(value));
     }
   });
