@@ -3,12 +3,13 @@
 // generated client expects. Prisma's own schema engine (wasm) is the oracle on SQLite and
 // PostgreSQL; MySQL (which the wasm engine cannot reach) is checked against the same logical
 // columns and indexes.
+import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { MigrationError, StorageError, bundledMigrations, createResponsesStore, migrate } from "../../src/index.js";
 import { applyMigrations, checksumOf } from "../../src/db/migrate.js";
 import { dialectFor } from "../../src/db/providers.js";
 import { PROVIDERS } from "../support/databases.js";
-import { alice, bob, chainTurns, makeResponse, storeFactory, userMessage } from "../support/fixtures.js";
+import { alice, bob, chainTurns, makeResponse, silentLogger, storeFactory, userMessage } from "../support/fixtures.js";
 import { insertLegacyRows } from "../support/raw-rows.js";
 import { engineCannotRead } from "../support/engine-reads-catalog.js";
 import { migrationList, openEngine, schemaFiles } from "../support/schema-engine.js";
@@ -256,6 +257,54 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     };
   }
 
+  test.runIf(provider.name === "postgresql")(
+    "a PostgreSQL database filled before the inline-rows migration upgrades whole, and each later turn's row stays out of TOAST",
+    async () => {
+      const url = await stores.url();
+      await applyMigrations(
+        provider.name,
+        url,
+        expected.filter((m) => m.name < "20261203120000_turn_rows_inline"),
+      );
+      // The chunks in the table's TOAST relation: a row moved out of line adds some.
+      const toastChunks = async () => {
+        const conn = await dialectFor(provider.name).openRawConnection(url);
+        try {
+          const [toast] = await conn.query<{ name: string }>(
+            "SELECT reltoastrelid::regclass::text AS name FROM pg_class WHERE oid = 'openai_responses'::regclass",
+          );
+          return Number((await conn.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${toast!.name}`))[0]!.n);
+        } finally {
+          await conn.close();
+        }
+      };
+      // Turns of incompressible text, about 4 KB a row (its question, its answer, its messages).
+      const random = (t: number) => `${t} ${randomBytes(900).toString("base64")}`;
+      const turns = chainTurns("resp_k", 16, 1_732_406_400, random, random);
+      const old = await createResponsesStore({ url, migrate: false, logger: silentLogger });
+      for (const t of turns.slice(0, 8)) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
+      await old.shutdown();
+      const before = await toastChunks();
+      expect(before).toBeGreaterThan(0);
+
+      expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203120000_turn_rows_inline"] });
+      const store = await stores.open();
+      for (const t of turns.slice(0, 8))
+        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+      // Later turns continue the rows stored before, and add nothing to TOAST.
+      for (const t of turns.slice(8)) await store.storeResponseObject(t.response, t.input, t.messages, { user: alice });
+      expect(await toastChunks()).toBe(before);
+      const reader = await stores.open(); // remembers nothing: reads every row of the chain
+      const last = turns.at(-1)!;
+      expect(await reader.getResponseObject(last.response.id, { user: alice })).toEqual({
+        ...last.response,
+        input: last.input,
+        messages: last.messages,
+      });
+      expect((await reader.listResponseInputItems(last.response.id, { user: alice, limit: 100 })).data).toHaveLength(last.input.length);
+    },
+  );
+
   test("a database filled in linear storage before the background-responses migration upgrades whole: each status is copied from the JSON, and final ones stay final", async () => {
     const url = await stores.url();
     const before = expected.filter((m) => m.name < "20261203000000_background_responses");
@@ -279,7 +328,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN status");
     await execRaw(provider.name, url, "DROP TABLE response_events");
 
-    expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203000000_background_responses"] });
+    expect(await migrate(provider.name, url)).toEqual({ applied: expected.filter((m) => !before.includes(m)).map((m) => m.name) });
     const store = await stores.open();
     for (const t of turns.filter((t) => t.response.id !== "resp_t2")) {
       expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({

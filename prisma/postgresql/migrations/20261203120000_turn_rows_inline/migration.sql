@@ -1,0 +1,11 @@
+-- AlterTable
+-- Long conversations: the row of a turn (its own items, its output and its messages: a few KB)
+-- stays in its table page. PostgreSQL moves the long values of a row out of line, compressing
+-- them first, once the row passes toast_tuple_target (about 2 KB by default): every insert of a
+-- turn then also wrote the TOAST table and its index, and every read of a chain looked the JSON
+-- of each row up there. Rows up to the 8,160 bytes of a page now stay inline, and longer ones (a
+-- response stored with a whole long history) are compressed and moved out as before. Nothing is
+-- rewritten: a row stored before keeps its place until it is written again. SQLite and
+-- MySQL/MariaDB need no change: their tables keep rows this size inline already (InnoDB up to
+-- half of a 16 KB page).
+ALTER TABLE "openai_responses" SET (toast_tuple_target = 8160);
