@@ -5,7 +5,9 @@
  * (`storeTurn`, what a Responses server has in hand) and with the whole input and messages every
  * turn (`storeResponseObject`, previous_response_id set). Beside them, in the same process and
  * interleaved turn by turn, the raw floor: the provider's own driver, a turn's two messages as
- * two rows in one INSERT, one indexed SELECT to read. Prints:
+ * two rows in one INSERT, one indexed SELECT to read. A conversation of 300 turns (fewer when
+ * BENCH_LONG_TURNS is smaller) runs first the same way, unmeasured, so that the first marks
+ * measure compiled code, not the JIT warming up. Prints:
  * - append a turn at 10, 100, 1,000 and 10,000 turns (median of the 9 turns nearest each), store /
  *   raw, and the last / turn 10, for each way of storing;
  * - stored bytes / bytes the turns added, at the last turn / at turn 100;
@@ -138,8 +140,8 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
   /**
    * `turns` turns of one conversation, stored both ways (ids `${prefix}resp_…` whole, `${prefix}a_resp_…`
    * by storeTurn) beside the raw floor's conversation `prefix || "conv"`, interleaved turn by turn:
-   * each turn's milliseconds, the last turn's whole input and messages, and stored / added bytes
-   * at turn 100 and the last turn.
+   * each turn's milliseconds each way, the chat messages after the last turn, the owners, and
+   * stored / added bytes at turn 100 and at the last turn.
    */
   const converse = async (prefix: string, turns: number) => {
     const conversation = prefix || "conv";
