@@ -111,9 +111,12 @@ describe.skipIf(!canRunGalera)(
         // lost it) or not (the store acknowledged a write that never committed).
         const onFirst = new Set(
           lost.length
-            ? (await causalRows<{ id: string }>(onDatabase(cluster.nodes[0]!.url, database), "SELECT id FROM openai_responses")).map((r) => r.id)
+            ? (await causalRows<{ id: string }>(onDatabase(cluster.nodes[0]!.url, database), "SELECT id FROM openai_responses")).map(
+                (r) => r.id,
+              )
             : [],
         );
+        if (lost.length) for (const i of [0, 2]) console.error(`Galera node ${i}'s error log, ending:\n${cluster.nodes[i]!.log(60)}`);
         expect(
           lost.map(
             ([id, { node, at }]) =>

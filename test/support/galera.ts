@@ -4,7 +4,7 @@
  * every node and removes its files. The shared server on 3306 is never touched.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mariadb from "mariadb";
@@ -21,6 +21,8 @@ interface GaleraNode {
   port: number;
   /** SIGKILL: a crashed machine. */
   kill(): void;
+  /** The last `lines` lines of the node's error log (what Galera said of views, aborts and inconsistencies). */
+  log(lines?: number): string;
 }
 
 export interface GaleraCluster {
@@ -143,6 +145,10 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
       url: `mysql://root@127.0.0.1:${p.sql}/test`,
       port: p.sql,
       kill: () => void processes[i]?.kill("SIGKILL"),
+      log: (lines = 40) => {
+        const file = join(dir, `node${i}.err`);
+        return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-lines).join("\n") : "(no log)";
+      },
     })),
     destroy,
   };
