@@ -35,7 +35,7 @@ import {
 } from "./responses-table.js";
 import { SqlParams, truthy } from "./sql.js";
 import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
-import { updateOnly, upsertGuarded } from "./upsert.js";
+import { updateOnly, upsertGuarded, type UpsertHow } from "./upsert.js";
 import { insertContinuing } from "./turn-insert.js";
 
 /**
@@ -192,7 +192,7 @@ export class ResponseWrites {
       db,
       simple.map((w) => planned(asCalled(w), undefined, this.#c.digests)),
       (row) => access(writerOf(row)).update,
-      true,
+      { insertOnly: true },
     );
     return stores.filter((w) => !simple.includes(w) || stored.has(w.id));
   }
@@ -214,7 +214,10 @@ export class ResponseWrites {
     const { dialect, table, digests, remembered } = this.#c;
     const ids = rest.map((w) => w.id);
     const p = new SqlParams(dialect);
-    await tx.queryRaw(p.query(`SELECT id FROM ${table.name} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")})${dialect.lockRow}`));
+    const locked = await tx.queryRaw(
+      p.query(`SELECT id FROM ${table.name} WHERE id IN (${ids.map((id) => p.value(id)).join(", ")})${dialect.lockRow}`),
+    );
+    const stored = new Set(locked.rows.map((r) => String(r[0])));
     await detachChildren(tx, table.chains, ids, "storeResponseObject");
     const formerParents = await parentsOf(tx, table.chains, ids);
     const rows: LinkedRow[] = [];
@@ -228,7 +231,9 @@ export class ResponseWrites {
       this.#remember(w, plan);
     }
     const creating = rows.filter((_, i) => rest[i]!.mayCreate);
-    const refused = creating.length ? await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update) : new Set<string>();
+    const refused = creating.length
+      ? await this.#upsertMany(asDb(tx), creating, (row) => access(writerOf(row)).update, { stored })
+      : new Set<string>();
     for (const [i, w] of rest.entries()) {
       if (w.mayCreate) continue;
       const outcome = await updateOnly(tx, dialect, table.upsert, rowValues(rows[i]!), access(writerOf(w.row)).update);
@@ -274,7 +279,7 @@ export class ResponseWrites {
     db: TransactionalDb,
     rows: readonly PlannedRow[],
     writableBy: (row: ResponseRow) => RowCondition,
-    insertOnly = false,
+    how: UpsertHow = {},
   ): Promise<Set<string>> {
     const groups = new Map<string, { rows: unknown[][]; writable: RowCondition }>();
     for (const plannedRow of rows) {
@@ -285,7 +290,7 @@ export class ResponseWrites {
       else groups.set(key, { rows: [rowValues(plannedRow)], writable: writableBy(row) });
     }
     const { dialect, table } = this.#c;
-    return upsertGuarded(db, dialect, table.upsert, [...groups.values()], insertOnly);
+    return upsertGuarded(db, dialect, table.upsert, [...groups.values()], how);
   }
 
   /**

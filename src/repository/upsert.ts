@@ -59,17 +59,29 @@ export function insertValues(p: SqlParams, table: UpsertTable, rows: readonly (r
   return `INSERT INTO ${table.name} (${table.columns.map(([name]) => name).join(", ")}) VALUES ${values.join(", ")}`;
 }
 
+/** How upsertGuarded goes about it. */
+export interface UpsertHow {
+  /** Replace no stored row: every key already stored is returned (the caller writes those another way). */
+  insertOnly?: boolean;
+  /**
+   * The keys among the rows that are stored, as the caller's transaction read them under lock
+   * (`db` is that transaction; not with `insertOnly`). On MySQL a plain INSERT is then sent only when none is, so that
+   * no statement inside the transaction fails on a duplicate key (a Galera node replicates what
+   * such a transaction commits less surely than a clean one, and the failure costs a round trip).
+   */
+  stored?: ReadonlySet<string>;
+}
+
 /**
  * Writes every group; returns the keys refused because their stored row is not the writer's to
- * change, or the table's guard refuses the change. With `insertOnly`, no stored row is replaced: every key already stored is returned
- * (the caller writes those another way).
+ * change, or the table's guard refuses the change (see UpsertHow for `insertOnly` and `stored`).
  */
 export async function upsertGuarded(
   db: TransactionalDb,
   dialect: Dialect,
   table: UpsertTable,
   groups: readonly UpsertGroup[],
-  insertOnly = false,
+  { insertOnly = false, stored }: UpsertHow = {},
 ): Promise<Set<string>> {
   const refused = new Set<string>();
   const key = keyOf(table);
@@ -87,22 +99,26 @@ export async function upsertGuarded(
     return refused;
   }
   // New keys are the common case: one plain multi-row INSERT (atomic by itself) settles every
-  // group in one round trip; only a duplicate key sends them down the locking path.
-  try {
-    const p = new SqlParams(dialect);
-    await db.executeRaw(
-      p.query(
-        insertValues(
-          p,
-          table,
-          groups.flatMap((g) => g.rows),
+  // group in one round trip; only a duplicate key sends them down the locking path, and keys
+  // known stored go down it at once.
+  const known = !insertOnly && stored !== undefined && groups.some((g) => g.rows.some((r) => stored.has(String(r[0]))));
+  if (!known) {
+    try {
+      const p = new SqlParams(dialect);
+      await db.executeRaw(
+        p.query(
+          insertValues(
+            p,
+            table,
+            groups.flatMap((g) => g.rows),
+          ),
         ),
-      ),
-    );
-    return refused;
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    if (insertOnly) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
+      );
+      return refused;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (insertOnly) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
+    }
   }
   return db.transaction(async (tx: Queryable) => {
     const writable: (readonly unknown[])[] = [];
