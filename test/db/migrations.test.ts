@@ -290,7 +290,11 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
       expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203120000_turn_rows_inline"] });
       const store = await stores.open();
       for (const t of turns.slice(0, 8))
-        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({ ...t.response, input: t.input, messages: t.messages });
+        expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
+          ...t.response,
+          input: t.input,
+          messages: t.messages,
+        });
       // Later turns continue the rows stored before, and add nothing to TOAST.
       for (const t of turns.slice(8)) await store.storeResponseObject(t.response, t.input, t.messages, { user: alice });
       expect(await toastChunks()).toBe(before);
