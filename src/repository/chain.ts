@@ -33,6 +33,11 @@ export interface ChainColumns {
   inputIdsUnique: boolean | null;
   /** Bytes of the whole JSON a read returns. */
   fullBytes: number;
+  /**
+   * Bytes of the JSON text (without brackets) of what a turn continuing the row inherits: its
+   * whole input followed by its output, and its whole messages (StoredParent.inheritedBytes).
+   */
+  inheritedBytes: number;
 }
 
 /** What a prefix check needs of the parent (null fields: a row stored before linear storage). */
@@ -333,6 +338,7 @@ export function planTurn(
       messages: messagesPlan && messages ? whole(messagesPlan) : null,
     };
   }
+  const fullBytes = Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0);
   return {
     json,
     continuation,
@@ -347,7 +353,8 @@ export function planTurn(
       historyDigest: continuation ? continuation.history.state.peek() : null,
       messagesDigest: continuation?.messages ? continuation.messages.state.peek() : null,
       inputIdsUnique: inputIdsUnique(input, remembered.input),
-      fullBytes: Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0),
+      fullBytes,
+      inheritedBytes: inheritedOf(fullBytes, fields, messages !== undefined, innerBytes(output), input.length, output.length),
     },
   };
 }
@@ -377,11 +384,10 @@ export interface StoredParent {
  * input whose ids may repeat.
  */
 export function planOnStoredParent(
-  id: string,
   items: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] },
   parent: StoredParent,
   restJson: string,
-): { json: string; columns: ChainColumns; row: StoredParent } {
+): { json: string; columns: ChainColumns } {
   const { facts, inheritedBytes } = parent;
   const ownInput = serialise(items.input).inner;
   const ownMessages = serialise(items.messages).inner;
@@ -402,19 +408,61 @@ export function planOnStoredParent(
     historyDigest: null,
     messagesDigest: null,
     inputIdsUnique: null,
-    fullBytes: Buffer.byteLength(json) + inheritedBytes + joins(inputStart, ownInput) + joins(messagesStart, ownMessages),
+    fullBytes: 0,
+    inheritedBytes: 0,
   };
-  const { inputCount, outputCount, messagesCount, depth, fullBytes } = columns;
+  columns.fullBytes = Buffer.byteLength(json) + inheritedBytes + joins(inputStart, ownInput) + joins(messagesStart, ownMessages);
+  columns.inheritedBytes = inheritedOf(columns.fullBytes, fields, true, innerBytes(items.output), columns.inputCount, columns.outputCount);
+  return { json, columns };
+}
+
+/**
+ * What a turn that continues a parent with `items` alone needs of the parent row, for the INSERT
+ * that reads the parent's counts and size itself (turn-insert.ts, insertOnParentRow): the row's
+ * JSON and the constants its columns add to the parent's.
+ */
+export interface TurnOnParentRow {
+  /** The row's JSON: the response with the turn's own input and messages. */
+  json: string;
+  /** How many input items, output items and messages the turn adds. */
+  input: number;
+  output: number;
+  messages: number;
+  /** Bytes of `json`. */
+  jsonBytes: number;
+  /** 1 where the turn adds input items (a comma joins them to the inherited ones, if any), else 0. */
+  inputJoin: number;
+  /** 1 where the turn adds messages, else 0. */
+  messagesJoin: number;
+  /**
+   * What the row's own inherited bytes are beyond its full bytes: its output, less its JSON
+   * without items (a comma between input and output is the insert's to add).
+   */
+  inheritedOffset: number;
+}
+
+/**
+ * Plans a turn to be inserted on its parent's row as the INSERT finds it (storeTurn on a parent
+ * this process does not remember, whose row keeps what a turn inherits): planOnStoredParent's
+ * columns, with the parent's counts and size left to the statement.
+ */
+export function planOnParentRow(
+  items: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] },
+  restJson: string,
+): TurnOnParentRow {
+  const ownInput = serialise(items.input).inner;
+  const ownMessages = serialise(items.messages).inner;
+  const fields = restJson.slice(1, -1);
+  const json = rowJson(fields, ownInput, ownMessages);
   return {
     json,
-    columns,
-    // What a turn continuing this one needs of it (the same as reading its row back gives).
-    row: {
-      facts: { id, depth, inputCount, outputCount, messagesCount, historyDigest: null, messagesDigest: null },
-      whole: false,
-      fullBytes,
-      inheritedBytes: inheritedOf(fullBytes, fields, true, innerBytes(items.output), inputCount, outputCount),
-    },
+    input: items.input.length,
+    output: items.output.length,
+    messages: items.messages.length,
+    jsonBytes: Buffer.byteLength(json),
+    inputJoin: ownInput ? 1 : 0,
+    messagesJoin: ownMessages ? 1 : 0,
+    inheritedOffset: innerBytes(items.output) - Buffer.byteLength(rowJson(fields, "", "")),
   };
 }
 

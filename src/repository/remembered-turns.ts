@@ -15,19 +15,7 @@
  * parent does not hold. A turn is remembered with its writer's owner columns and used only for the
  * same owner.
  */
-import {
-  ITEM_ID,
-  itemId,
-  type ItemList,
-  type ListIds,
-  type ParentFacts,
-  type PlannedHistory,
-  type RememberedPrefix,
-  type StoredParent,
-} from "./chain.js";
-
-/** How many turns stored without their history a store remembers the row facts of (a few hundred bytes each). */
-const STORED_TURNS = 10_000;
+import { ITEM_ID, itemId, type ItemList, type ListIds, type ParentFacts, type PlannedHistory, type RememberedPrefix } from "./chain.js";
 
 /** A list of a remembered turn: a private copy of its items, and its remembered prefix facts. */
 export interface RememberedList extends RememberedPrefix {
@@ -246,11 +234,6 @@ function startsWith(list: unknown, remembered: RememberedList): boolean {
 export class RememberedTurns {
   readonly #turns = new Map<string, RememberedTurn>();
   #bytes = 0;
-  /**
-   * Turns stored on a parent without its history (storeTurn on a parent not remembered): only
-   * their row's facts, so that the next turn is one statement again. Least recently used first.
-   */
-  readonly #stored = new Map<string, { owner: string; row: StoredParent }>();
 
   /** `maxBytes`: the bound on the remembered histories' JSON text (0 remembers nothing: `historyCacheBytes`). */
   constructor(readonly maxBytes: number) {}
@@ -392,28 +375,8 @@ export class RememberedTurns {
     return turn;
   }
 
-  /**
-   * Remembers the row facts of a turn stored without its history (`row`, as a turn continuing it
-   * needs them), forgetting its parent's: at most STORED_TURNS of them, as conversations go on.
-   */
-  rememberStored(owner: string, row: StoredParent): void {
-    if (!this.enabled) return;
-    this.#stored.delete(row.facts.id);
-    this.#stored.set(row.facts.id, { owner, row });
-    if (this.#stored.size > STORED_TURNS) this.#stored.delete(this.#stored.keys().next().value!);
-  }
-
-  /** The row facts of the turn `id` stored by `owner` without its history, when remembered. */
-  stored(id: string, owner: string): StoredParent | undefined {
-    const entry = this.#stored.get(id);
-    if (!entry || entry.owner !== owner) return undefined;
-    this.#stored.delete(id);
-    return entry.row;
-  }
-
   /** Forgets a turn (deleted, updated, or continued). */
   forget(id: string): void {
-    this.#stored.delete(id);
     const turn = this.#turns.get(id);
     if (!turn) return;
     this.#turns.delete(id);
@@ -422,7 +385,6 @@ export class RememberedTurns {
 
   /** Forgets everything. */
   clear(): void {
-    this.#stored.clear();
     this.#turns.clear();
     this.#bytes = 0;
   }

@@ -7,6 +7,7 @@ import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import {
+  planOnParentRow,
   planOnStoredParent,
   planTurn,
   type ChainColumns,
@@ -16,6 +17,7 @@ import {
   type PlannedHistory,
   type StoredParent,
   type TurnItems,
+  type TurnOnParentRow,
 } from "./chain.js";
 import type { ChainTable, ServerTraits } from "./chain-sql.js";
 import type { Order } from "./keyset.js";
@@ -85,13 +87,12 @@ export type ResponseWrite =
       appends?: boolean;
       /**
        * With `appends`, where this process does not remember the parent (storeTurn on another
-       * instance, or after a restart): the parent row is read when the write runs, and the turn
-       * inserted on it only where it still holds what was read (one more statement); else it
-       * fails with a ParentMovedError and the store builds the turn from the stored history.
+       * instance, or after a restart): the turn is inserted on the parent row as the INSERT finds
+       * it (a row stored before the row kept its inherited size is read first, and the turn
+       * inserted only where it still holds what was read); else it fails with a
+       * ParentMovedError and the store builds the turn from the stored history.
        */
       onStoredParent?: boolean;
-      /** With `onStoredParent`: the parent row's facts as this process stored them (no read first). */
-      storedParent?: StoredParent | undefined;
     }
   | {
       kind: "update";
@@ -153,6 +154,7 @@ const CHAIN_COLUMNS = [
   ["messages_digest", "string"],
   ["input_ids_unique", "boolean"],
   ["full_bytes", "bigint"],
+  ["inherited_bytes", "bigint"],
   ["deleted_at", "bigint"],
 ] as const;
 
@@ -187,6 +189,7 @@ function chainValues(c: ChainColumns): unknown[] {
     c.messagesDigest,
     c.inputIdsUnique,
     String(c.fullBytes),
+    String(c.inheritedBytes),
     null,
   ];
 }
@@ -251,11 +254,18 @@ export function planned(
  * The row of a turn stored on `parent` as read (storeTurn, `onStoredParent`): its lists are what
  * the turn adds to the parent's.
  */
-export function plannedOnStored(row: ResponseRow, parent: StoredParent): PlannedRow & { chain: ChainColumns; stored: StoredParent } {
+export function plannedOnStored(row: ResponseRow, parent: StoredParent): PlannedRow & { chain: ChainColumns } {
   const { input, messages, ...rest } = row.responseObject;
   const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages: messages ?? [] };
-  const { json, columns, row: stored } = planOnStoredParent(row.id, items, parent, JSON.stringify(rest));
-  return { row, json, chain: columns, stored };
+  const { json, columns } = planOnStoredParent(items, parent, JSON.stringify(rest));
+  return { row, json, chain: columns };
+}
+
+/** The row of a turn to be inserted on its parent's row as the INSERT finds it (storeTurn, `onStoredParent`). */
+export function plannedOnParentRow(row: ResponseRow): { row: ResponseRow; turn: TurnOnParentRow } {
+  const { input, messages, ...rest } = row.responseObject;
+  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages: messages ?? [] };
+  return { row, turn: planOnParentRow(items, JSON.stringify(rest)) };
 }
 
 /**

@@ -20,6 +20,7 @@ import type { RowCondition } from "../access/where.js";
 import { collectUnneeded, detachChildren, lockParent, parentsOf, readStoredParent, walkChains, wholeBlob } from "./chain-sql.js";
 import {
   planned,
+  plannedOnParentRow,
   plannedOnStored,
   previousOf,
   rewrite,
@@ -36,7 +37,7 @@ import {
 import { SqlParams, truthy } from "./sql.js";
 import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
 import { updateOnly, upsertGuarded, type UpsertHow } from "./upsert.js";
-import { insertContinuing } from "./turn-insert.js";
+import { insertContinuing, insertOnParentRow } from "./turn-insert.js";
 
 /**
  * A turn built on a remembered parent (storeTurn) that the parent row no longer matches (another
@@ -154,12 +155,14 @@ export class ResponseWrites {
     if (!w.mayCreate || parentId === undefined) return false;
     const { dialect, table } = this.#c;
     const readable = access(writerOf(w.row)).read;
-    const parent = w.storedParent?.facts.id === parentId ? w.storedParent : await readStoredParent(q, table.chains, parentId, readable);
+    // One statement where the parent row keeps what a turn inherits (every row this release
+    // plans): the insert takes the counts and size from it. Else the row is read first.
+    if (await insertOnParentRow(q, dialect, table, plannedOnParentRow(w.row), parentId, readable)) return true;
+    const parent = await readStoredParent(q, table.chains, parentId, readable);
     // A parent that holds its whole history is read whole instead: the turn on it is then remembered with it.
     if (!parent || parent.whole) return false;
     const plan = plannedOnStored(w.row, parent);
     if (!(await insertContinuing(q, dialect, table, plan, { ...parent.facts, fullBytes: parent.fullBytes }, readable))) return false;
-    this.#c.remembered.rememberStored(ownerKey(w.row), plan.stored);
     return true;
   }
 

@@ -13,13 +13,89 @@ import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
-import type { ChainColumns, ParentFacts } from "./chain.js";
-import { rowValues, type PlannedRow, type TableRef } from "./responses-table.js";
+import type { ChainColumns, ParentFacts, TurnOnParentRow } from "./chain.js";
+import { rowValues, type PlannedRow, type ResponseRow, type TableRef } from "./responses-table.js";
 import { SqlParams } from "./sql.js";
 
 /** `column = value`, or `column IS NULL` for null, on the parent's alias. */
 function equals(p: SqlParams, column: string, value: string | number | null, type: "string" | "int" | "bigint" = "string"): string {
   return value === null ? `pa.${column} IS NULL` : `pa.${column} = ${p.value(value, type)}`;
+}
+
+/** A whole number of the statement's own (a count or a size it computed), as SQL text. */
+function literal(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`not a whole number: ${n}`);
+  return n < 0 ? `(${n})` : String(n);
+}
+
+/**
+ * Inserts `row`, a turn that adds `turn` to the live row `parentId` readable by `readable`, in one
+ * statement that takes the turn's counts, depth and size from the parent row as it finds it
+ * (share-locked on PostgreSQL and MySQL until the insert is done): true when it was inserted.
+ * Nothing is inserted where the parent is not there for the writer, keeps no inherited size
+ * (a row stored before it was kept, or never planned), or where the id is stored already.
+ */
+export async function insertOnParentRow(
+  q: Queryable,
+  dialect: Dialect,
+  table: TableRef,
+  { row, turn }: { row: ResponseRow; turn: TurnOnParentRow },
+  parentId: string,
+  readable: RowCondition,
+): Promise<boolean> {
+  const p = new SqlParams(dialect);
+  const { upsert } = table;
+  const base = rowValues({ row, json: turn.json, chain: null });
+  const inherited = "pa.input_count + pa.output_count";
+  const messagesStart = "COALESCE(pa.messages_count, 0)";
+  // The row's whole JSON: its own, the parent's inherited text, and the commas that join them.
+  const fullBytes =
+    `${literal(turn.jsonBytes)} + pa.inherited_bytes + CASE WHEN ${inherited} > 0 THEN ${literal(turn.inputJoin)} ELSE 0 END ` +
+    `+ CASE WHEN ${messagesStart} > 0 THEN ${literal(turn.messagesJoin)} ELSE 0 END`;
+  const chain: Record<string, string> = {
+    parent_id: "pa.id",
+    depth: "pa.depth + 1",
+    input_start: inherited,
+    input_count: `${inherited} + ${literal(turn.input)}`,
+    output_count: literal(turn.output),
+    messages_start: messagesStart,
+    messages_count: `${messagesStart} + ${literal(turn.messages)}`,
+    history_digest: "NULL",
+    messages_digest: "NULL",
+    input_ids_unique: "NULL",
+    full_bytes: fullBytes,
+    inherited_bytes:
+      `${fullBytes} + ${literal(turn.inheritedOffset)}` +
+      (turn.output > 0 ? ` + CASE WHEN ${inherited} + ${literal(turn.input)} > 0 THEN 1 ELSE 0 END` : ""),
+    deleted_at: "NULL",
+  };
+  // Placeholders in text order: MySQL and SQLite number them by position.
+  const select = upsert.columns.map(([name, type], i) => (i < base.length ? p.value(base[i], type) : chain[name]!)).join(", ");
+  const where = [
+    `pa.id = ${p.value(parentId)}`,
+    p.live(readable, "pa"),
+    "pa.inherited_bytes IS NOT NULL",
+    "pa.input_count IS NOT NULL",
+    "pa.output_count IS NOT NULL",
+  ];
+  const sql =
+    `INSERT INTO ${table.name} (${upsert.columns.map(([name]) => name).join(", ")}) ` +
+    `SELECT ${select} FROM ${table.name} pa WHERE ${where.join(" AND ")}${dialect.lockShared}`;
+  return inserted(q, dialect, sql, p);
+}
+
+/** Runs a conditional INSERT ... SELECT: true when it inserted the row (a stored id inserts nothing). */
+async function inserted(q: Queryable, dialect: Dialect, sql: string, p: SqlParams): Promise<boolean> {
+  if (dialect.upsert === "on-conflict-where") {
+    const rows = await q.queryRaw(p.query(`${sql} ON CONFLICT (id) DO NOTHING RETURNING id`));
+    return rows.rows.length > 0;
+  }
+  try {
+    return (await q.executeRaw(p.query(sql))) > 0;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -55,14 +131,5 @@ export async function insertContinuing(
   const sql =
     `INSERT INTO ${table.name} (${upsert.columns.map(([name]) => name).join(", ")}) ` +
     `SELECT ${select} FROM ${table.name} pa WHERE ${where.join(" AND ")}${dialect.lockShared}`;
-  if (dialect.upsert === "on-conflict-where") {
-    const inserted = await q.queryRaw(p.query(`${sql} ON CONFLICT (id) DO NOTHING RETURNING id`));
-    return inserted.rows.length > 0;
-  }
-  try {
-    return (await q.executeRaw(p.query(sql))) > 0;
-  } catch (error) {
-    if (isUniqueViolation(error)) return false;
-    throw error;
-  }
+  return inserted(q, dialect, sql, p);
 }

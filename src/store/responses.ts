@@ -97,19 +97,14 @@ export class ResponseOperations {
       const blob = toStoredBlob(copyJson(response) as ResponseObject, capture(input), capture(messages));
       const row = toRow(blob, owner);
       const parent = this.#remembered.continued(previous, ownerKey(owner));
-      const storedParent = parent ? undefined : this.#remembered.stored(previous, ownerKey(owner));
-      if (!parent && !storedParent) await this.#runtime.onPrimary({ id: previous }, async () => {}); // its queued writes land first
-      // What this instance remembers of the parent first; then (or without it) the parent row as read.
+      if (!parent) await this.#runtime.onPrimary({ id: previous }, async () => {}); // its queued writes land first
+      // On what this instance remembers of the parent, else on the parent row as the insert finds it.
       const write = { kind: "store", id: row.id, row, mayCreate, appends: true } as const;
-      const onRow = { ...write, onStoredParent: true };
-      const writes = parent ? [{ ...write, remembered: parent }] : storedParent ? [{ ...onRow, storedParent }, onRow] : [onRow];
-      for (const write of writes) {
-        try {
-          await this.#runtime.write(write);
-          return;
-        } catch (error) {
-          if (!(error instanceof ParentMovedError)) throw error;
-        }
+      try {
+        await this.#runtime.write(parent ? { ...write, remembered: parent } : { ...write, onStoredParent: true });
+        return;
+      } catch (error) {
+        if (!(error instanceof ParentMovedError)) throw error;
       }
     }
     const stored = await this.get(previous, readable, { primary: true });

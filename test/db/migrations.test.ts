@@ -120,6 +120,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
         messages_digest: "YES",
         input_ids_unique: "YES",
         full_bytes: "YES",
+        inherited_bytes: "YES",
         deleted_at: "YES",
         status: "YES",
       });
@@ -281,13 +282,18 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
       // Turns of incompressible text, about 4 KB a row (its question, its answer, its messages).
       const random = (t: number) => `${t} ${randomBytes(900).toString("base64")}`;
       const turns = chainTurns("resp_k", 16, 1_732_406_400, random, random);
+      // This release writes a column the previous one did not: a stand-in, dropped before the upgrade.
+      await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN inherited_bytes BIGINT");
       const old = await createResponsesStore({ url, migrate: false, logger: silentLogger });
       for (const t of turns.slice(0, 8)) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
       await old.shutdown();
+      await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN inherited_bytes");
       const before = await toastChunks();
       expect(before).toBeGreaterThan(0);
 
-      expect(await migrate(provider.name, url)).toEqual({ applied: ["20261203120000_turn_rows_inline"] });
+      expect(await migrate(provider.name, url)).toEqual({
+        applied: expected.filter((m) => m.name >= "20261203120000_turn_rows_inline").map((m) => m.name),
+      });
       const store = await stores.open();
       for (const t of turns.slice(0, 8))
         expect(await store.getResponseObject(t.response.id, { user: alice })).toEqual({
@@ -309,6 +315,49 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     },
   );
 
+  test("a conversation stored before the inherited-bytes migration is continued by turns on any instance, with the sizes of one stored after it", async () => {
+    const url = await stores.url();
+    await applyMigrations(
+      provider.name,
+      url,
+      expected.filter((m) => m.name < "20261203130000_inherited_bytes"),
+    );
+    // The previous release's rows (this release writes a column it did not: a stand-in, dropped).
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN inherited_bytes BIGINT");
+    const turns = chainTurns("resp_u", 8);
+    const twins = chainTurns("twin_u", 8); // the same sizes, stored after the upgrade
+    const added = (list: typeof turns, t: number) => {
+      const before = list[t - 1]!;
+      const history = before.input.length + (before.response.output as unknown[]).length;
+      return { input: list[t]!.input.slice(history), messages: list[t]!.messages.slice(before.messages.length) };
+    };
+    const old = await createResponsesStore({ url, migrate: false, logger: silentLogger });
+    for (const t of turns.slice(0, 4)) await old.storeResponseObject(t.response, t.input, t.messages, { user: alice });
+    await old.shutdown();
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN inherited_bytes");
+
+    expect(await migrate(provider.name, url)).toEqual({
+      applied: expected.filter((m) => m.name >= "20261203130000_inherited_bytes").map((m) => m.name),
+    });
+    // Each later turn on an instance that remembers nothing: the first reads the old row, the
+    // next ones take what they inherit from the row in the insert.
+    for (let t = 4; t < turns.length; t++) {
+      const store = await stores.open();
+      const { input, messages } = added(turns, t);
+      await store.storeTurn(turns[t]!.response, input, messages, { user: alice });
+    }
+    const single = await stores.open();
+    for (const t of twins) await single.storeResponseObject(t.response, t.input, t.messages, { user: bob });
+    const reader = await stores.open();
+    for (const t of turns)
+      expect(await reader.getResponseObject(t.response.id, { user: alice })).toEqual({
+        ...t.response,
+        input: t.input,
+        messages: t.messages,
+      });
+    expect((await reader.storageStats({ user: alice })).bytes).toBe((await reader.storageStats({ user: bob })).bytes);
+  });
+
   test("a database filled in linear storage before the background-responses migration upgrades whole: each status is copied from the JSON, and final ones stay final", async () => {
     const url = await stores.url();
     const before = expected.filter((m) => m.name < "20261203000000_background_responses");
@@ -318,6 +367,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     // dropped before the upgrade: what is left is
     // what the previous release stored (linear chains, messages, a deleted turn, a conversation).
     await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN status VARCHAR(32)");
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses ADD COLUMN inherited_bytes BIGINT");
     await execRaw(provider.name, url, "CREATE TABLE response_events (response_id VARCHAR(191) NOT NULL, sequence_number INTEGER NOT NULL)");
     const old = await createResponsesStore({ url, migrate: false, logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const turns = chainTurns("resp_t", 4, 300);
@@ -330,6 +380,7 @@ describe.each(PROVIDERS)("migrations on $label", (provider) => {
     await old.deleteResponseObject("resp_t2", { user: alice });
     await old.shutdown();
     await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN status");
+    await execRaw(provider.name, url, "ALTER TABLE openai_responses DROP COLUMN inherited_bytes");
     await execRaw(provider.name, url, "DROP TABLE response_events");
 
     expect(await migrate(provider.name, url)).toEqual({ applied: expected.filter((m) => !before.includes(m)).map((m) => m.name) });

@@ -109,11 +109,15 @@ describe.each(PROVIDERS)("storeTurn on $label", (provider) => {
       parentId: "resp_11",
       stored: { input: added(turns, 11).input },
     });
-    // What a read returns and what is kept, in bytes, as the one instance's conversation.
+    // What a read returns and what is kept, in bytes, as the one instance's conversation; and what
+    // a read returns is the JSON of every turn as read.
     const { bytes, storedBytes, rows } = await reader.storageStats({ user: alice });
     expect({ bytes, storedBytes, rows }).toEqual(
       await reader.storageStats({ user: bob }).then((s) => ({ bytes: s.bytes, storedBytes: s.storedBytes, rows: s.rows })),
     );
+    let read = 0;
+    for (const t of turns) read += Buffer.byteLength(JSON.stringify(await reader.getResponseObject(t.response.id, { user: alice })));
+    expect(bytes).toBe(read);
     // A whole-list store on such a turn still keeps only its own items, and is built on as remembered.
     const next = chainTurns("resp_", 14);
     await reader.storeResponseObject(next[12]!.response, next[12]!.input, next[12]!.messages, { user: alice });
