@@ -22,18 +22,14 @@ function equals(p: SqlParams, column: string, value: string | number | null, typ
   return value === null ? `pa.${column} IS NULL` : `pa.${column} = ${p.value(value, type)}`;
 }
 
-/** A whole number of the statement's own (a count or a size it computed), as SQL text. */
-function literal(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new RangeError(`not a whole number: ${n}`);
-  return n < 0 ? `(${n})` : String(n);
-}
-
 /**
  * Inserts `row`, a turn that adds `turn` to the live row `parentId` readable by `readable`, in one
  * statement that takes the turn's counts, depth and size from the parent row as it finds it
  * (share-locked on PostgreSQL and MySQL until the insert is done): true when it was inserted.
  * Nothing is inserted where the parent is not there for the writer, keeps no inherited size
- * (a row stored before it was kept, or never planned), or where the id is stored already.
+ * (a row stored before it was kept, or never planned), or where the id is stored already. Its
+ * text is the same for every turn (the turn's numbers are parameters): MySQL prepares it once
+ * per connection.
  */
 export async function insertOnParentRow(
   q: Queryable,
@@ -48,29 +44,32 @@ export async function insertOnParentRow(
   const base = rowValues({ row, json: turn.json, chain: null });
   const inherited = "pa.input_count + pa.output_count";
   const messagesStart = "COALESCE(pa.messages_count, 0)";
+  // Placeholders in text order (MySQL and SQLite number them by position): each expression binds
+  // its numbers as it is written.
+  const n = (value: number, type: "int" | "bigint" = "int") => p.value(type === "bigint" ? String(value) : value, type);
   // The row's whole JSON: its own, the parent's inherited text, and the commas that join them.
-  const fullBytes =
-    `${literal(turn.jsonBytes)} + pa.inherited_bytes + CASE WHEN ${inherited} > 0 THEN ${literal(turn.inputJoin)} ELSE 0 END ` +
-    `+ CASE WHEN ${messagesStart} > 0 THEN ${literal(turn.messagesJoin)} ELSE 0 END`;
-  const chain: Record<string, string> = {
-    parent_id: "pa.id",
-    depth: "pa.depth + 1",
-    input_start: inherited,
-    input_count: `${inherited} + ${literal(turn.input)}`,
-    output_count: literal(turn.output),
-    messages_start: messagesStart,
-    messages_count: `${messagesStart} + ${literal(turn.messages)}`,
-    history_digest: "NULL",
-    messages_digest: "NULL",
-    input_ids_unique: "NULL",
+  const fullBytes = () =>
+    `${n(turn.jsonBytes, "bigint")} + pa.inherited_bytes + CASE WHEN ${inherited} > 0 THEN ${n(turn.inputJoin)} ELSE 0 END ` +
+    `+ CASE WHEN ${messagesStart} > 0 THEN ${n(turn.messagesJoin)} ELSE 0 END`;
+  const chain: Record<string, () => string> = {
+    parent_id: () => "pa.id",
+    depth: () => "pa.depth + 1",
+    input_start: () => inherited,
+    input_count: () => `${inherited} + ${n(turn.input)}`,
+    output_count: () => n(turn.output),
+    messages_start: () => messagesStart,
+    messages_count: () => `${messagesStart} + ${n(turn.messages)}`,
+    history_digest: () => "NULL",
+    messages_digest: () => "NULL",
+    input_ids_unique: () => "NULL",
     full_bytes: fullBytes,
-    inherited_bytes:
-      `${fullBytes} + ${literal(turn.inheritedOffset)}` +
-      (turn.output > 0 ? ` + CASE WHEN ${inherited} + ${literal(turn.input)} > 0 THEN 1 ELSE 0 END` : ""),
-    deleted_at: "NULL",
+    // A comma joins the row's input to its output where both are there.
+    inherited_bytes: () =>
+      `${fullBytes()} + ${n(turn.inheritedOffset, "bigint")} + ` +
+      `CASE WHEN ${inherited} + ${n(turn.input)} > 0 AND ${n(turn.output)} > 0 THEN 1 ELSE 0 END`,
+    deleted_at: () => "NULL",
   };
-  // Placeholders in text order: MySQL and SQLite number them by position.
-  const select = upsert.columns.map(([name, type], i) => (i < base.length ? p.value(base[i], type) : chain[name]!)).join(", ");
+  const select = upsert.columns.map(([name, type], i) => (i < base.length ? p.value(base[i], type) : chain[name]!())).join(", ");
   const where = [
     `pa.id = ${p.value(parentId)}`,
     p.live(readable, "pa"),
