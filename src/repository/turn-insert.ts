@@ -1,13 +1,17 @@
 /**
- * A new turn continuing a parent this process remembers, in one statement (or one it does not, read first).
+ * A new turn in one statement: on a parent this process remembers, or on the parent row as the
+ * insert finds it.
  *
- * The turn is planned against what the process remembers of its parent (counts, digests, depth),
- * or against the parent's row as just read (storeTurn on another instance: its size too),
- * and the statement inserts it only where the parent row still holds exactly that: live, readable
- * by the writer, share-locked (on PostgreSQL and MySQL) until the insert is done, so that no
- * delete or re-store of the parent lands between the check and the insert. Anything else (the
- * id stored already, the parent changed, gone or not the writer's to read) inserts nothing, and
- * the write goes the ordinary way, in a transaction that reads and locks the parent first.
+ * On a remembered parent, the turn is planned against what the process remembers (counts,
+ * digests, depth), and the statement inserts it only where the parent row still holds exactly
+ * that. On a parent it does not remember (storeTurn on another instance), the statement takes
+ * the turn's depth, counts and size from the parent row itself (each row keeps what a turn
+ * continuing it inherits); a row stored before it kept that is read first, and the turn planned
+ * on it is inserted only where the row still holds what was read. Either way the parent must be
+ * live and readable by the writer, and is share-locked (on PostgreSQL and MySQL) until the
+ * insert is done, so that no delete or re-store of the parent lands in between. Anything else
+ * (the id stored already, the parent changed, gone or not the writer's to read) inserts nothing,
+ * and the write goes the ordinary way, in a transaction that reads and locks the parent first.
  */
 import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
