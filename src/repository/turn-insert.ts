@@ -1,6 +1,5 @@
 /**
- * A new turn in one statement: on a parent this process remembers, or on the parent row as the
- * insert finds it.
+ * A new turn in one statement: on a parent this process remembers, or on the parent row as the insert finds it.
  *
  * On a remembered parent, the turn is planned against what the process remembers (counts,
  * digests, depth), and the statement inserts it only where the parent row still holds exactly
