@@ -145,7 +145,9 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
         try {
           await driver(() => conn.beginTransaction());
           const result = await fn(on(conn));
-          await driver(() => conn.commit());
+          // COMMIT sent as a statement: the driver's commit() sends nothing when the last status
+          // it saw says no transaction is open, and a write it skips is acknowledged unsent.
+          await driver(() => conn.query("COMMIT"));
           return result;
         } catch (error) {
           if (!cut.has(conn)) await conn.rollback().catch(() => {});
