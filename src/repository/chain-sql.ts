@@ -9,7 +9,8 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect, Recursion } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { inheritedOf, innerBytes, wholeRowFacts, type DigestMode, type ParentFacts, type StoredParent } from "./chain.js";
+import { inheritedOf, innerBytes, wholeRowFacts, type DigestMode, type ParentFacts } from "./chain.js";
+import type { StoredParent } from "./chain-on-parent.js";
 import { rebuildInput, rebuildMessages, type ChainRow } from "./chain-rebuild.js";
 import { SqlParams, fromJson, intOrNull, statement, textOrNull, truthy } from "./sql.js";
 

@@ -7,18 +7,15 @@ import type { ResponseObject } from "../schemas/response.js";
 import type { User } from "../schemas/params.js";
 import type { ResponseWithInput, StoredResponse } from "../types.js";
 import {
-  planOnParentRow,
-  planOnStoredParent,
   planTurn,
   type ChainColumns,
   type DigestMode,
   type ItemList,
   type ParentFacts,
   type PlannedHistory,
-  type StoredParent,
   type TurnItems,
-  type TurnOnParentRow,
 } from "./chain.js";
+import { planOnParentRow, planOnStoredParent, type StoredParent, type TurnOnParentRow } from "./chain-on-parent.js";
 import type { ChainTable, ServerTraits } from "./chain-sql.js";
 import type { Order } from "./keyset.js";
 import { ContinuedList, type MatchedPrefix, type RememberedList, type RememberedTurns } from "./remembered-turns.js";
@@ -255,17 +252,22 @@ export function planned(
  * the turn adds to the parent's.
  */
 export function plannedOnStored(row: ResponseRow, parent: StoredParent): PlannedRow & { chain: ChainColumns } {
-  const { input, messages, ...rest } = row.responseObject;
-  const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages: messages ?? [] };
-  const { json, columns } = planOnStoredParent(items, parent, JSON.stringify(rest));
+  const { items, restJson } = addedItems(row);
+  const { json, columns } = planOnStoredParent(items, parent, restJson);
   return { row, json, chain: columns };
 }
 
 /** The row of a turn to be inserted on its parent's row as the INSERT finds it (storeTurn, `onStoredParent`). */
 export function plannedOnParentRow(row: ResponseRow): { row: ResponseRow; turn: TurnOnParentRow } {
+  const { items, restJson } = addedItems(row);
+  return { row, turn: planOnParentRow(items, restJson) };
+}
+
+/** What a storeTurn row adds to its parent (its own input, output and messages), and the JSON of the response without them. */
+function addedItems(row: ResponseRow) {
   const { input, messages, ...rest } = row.responseObject;
   const items = { input: input ?? [], output: (rest.output as unknown[] | undefined) ?? [], messages: messages ?? [] };
-  return { row, turn: planOnParentRow(items, JSON.stringify(rest)) };
+  return { items, restJson: JSON.stringify(rest) };
 }
 
 /**

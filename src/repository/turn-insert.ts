@@ -16,7 +16,8 @@ import type { Queryable } from "../db/client.js";
 import type { Dialect } from "../db/providers.js";
 import { isUniqueViolation } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
-import type { ChainColumns, ParentFacts, TurnOnParentRow } from "./chain.js";
+import type { ChainColumns, ParentFacts } from "./chain.js";
+import type { TurnOnParentRow } from "./chain-on-parent.js";
 import { rowValues, type PlannedRow, type ResponseRow, type TableRef } from "./responses-table.js";
 import { SqlParams } from "./sql.js";
 
