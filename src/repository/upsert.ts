@@ -65,9 +65,9 @@ export interface UpsertHow {
   insertOnly?: boolean;
   /**
    * The keys among the rows that are stored, as the caller's transaction read them under lock
-   * (`db` is that transaction; not with `insertOnly`). On MySQL a plain INSERT is then sent only when none is, so that
-   * no statement inside the transaction fails on a duplicate key (a Galera node replicates what
-   * such a transaction commits less surely than a clean one, and the failure costs a round trip).
+   * (`db` is that transaction; not with `insertOnly`). On MySQL a plain INSERT is then sent
+   * only when none is: a statement known to fail on a duplicate key costs a round trip, and
+   * inside a transaction is one more thing a Galera node must roll back in the middle of it.
    */
   stored?: ReadonlySet<string>;
 }
