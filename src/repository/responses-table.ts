@@ -155,6 +155,9 @@ const CHAIN_COLUMNS = [
   ["deleted_at", "bigint"],
 ] as const;
 
+/** The name of a linear-storage column. */
+export type ChainColumnName = (typeof CHAIN_COLUMNS)[number][0];
+
 /** The table named `name` (schema-qualified where configured); `events`: its response events' table, deleted with their responses. */
 export function tableRef(dialect: Dialect, name: string, server: ServerTraits, events?: string): TableRef {
   return {

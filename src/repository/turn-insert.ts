@@ -18,7 +18,7 @@ import { isUniqueViolation } from "../db/transient.js";
 import type { RowCondition } from "../access/where.js";
 import type { ChainColumns, ParentFacts } from "./chain.js";
 import type { TurnOnParentRow } from "./chain-on-parent.js";
-import { rowValues, type PlannedRow, type ResponseRow, type TableRef } from "./responses-table.js";
+import { rowValues, type ChainColumnName, type PlannedRow, type ResponseRow, type TableRef } from "./responses-table.js";
 import { SqlParams } from "./sql.js";
 
 /** `column = value`, or `column IS NULL` for null, on the parent's alias. */
@@ -55,7 +55,8 @@ export async function insertOnParentRow(
   const fullBytes = () =>
     `${n(turn.jsonBytes, "bigint")} + pa.inherited_bytes + CASE WHEN ${inherited} > 0 THEN ${n(turn.inputJoin)} ELSE 0 END ` +
     `+ CASE WHEN ${messagesStart} > 0 THEN ${n(turn.messagesJoin)} ELSE 0 END`;
-  const chain: Record<string, () => string> = {
+  // Every chain column, by name (the compiler holds this to the table's list).
+  const chain: Record<ChainColumnName, () => string> = {
     parent_id: () => "pa.id",
     depth: () => "pa.depth + 1",
     input_start: () => inherited,
@@ -73,7 +74,9 @@ export async function insertOnParentRow(
       `CASE WHEN ${inherited} + ${n(turn.input)} > 0 AND ${n(turn.output)} > 0 THEN 1 ELSE 0 END`,
     deleted_at: () => "NULL",
   };
-  const select = upsert.columns.map(([name, type], i) => (i < base.length ? p.value(base[i], type) : chain[name]!())).join(", ");
+  const select = upsert.columns
+    .map(([name, type], i) => (i < base.length ? p.value(base[i], type) : chain[name as ChainColumnName]()))
+    .join(", ");
   const where = [
     `pa.id = ${p.value(parentId)}`,
     p.live(readable, "pa"),
