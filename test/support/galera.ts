@@ -4,7 +4,7 @@
  * every node and removes its files. The shared server on 3306 is never touched.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mariadb from "mariadb";
@@ -23,6 +23,11 @@ interface GaleraNode {
   kill(): void;
   /** The last `lines` lines of the node's error log (what Galera said of views, aborts and inconsistencies). */
   log(lines?: number): string;
+  /**
+   * What the connections that sent a statement naming `text` sent around it (the general log's
+   * lines of that connection, `around` each side), or an empty string when none did.
+   */
+  trace(text: string, around?: number): string;
 }
 
 export interface GaleraCluster {
@@ -80,6 +85,11 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
         `socket=${join(dir, `node${i}.sock`)}`,
         `pid-file=${join(dir, `node${i}.pid`)}`,
         `log-error=${join(dir, `node${i}.err`)}`,
+        // Every statement each connection sent, and every certification conflict: what a lost
+        // write's connection did around it (GaleraNode.trace).
+        "general_log=ON",
+        `general_log_file=${join(dir, `node${i}.log`)}`,
+        "wsrep_log_conflicts=ON",
         `port=${p.sql}`,
         "bind-address=127.0.0.1",
         "skip-name-resolve",
@@ -114,6 +124,12 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
   const destroy = async () => {
     for (const child of processes) child.kill("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 300));
+    // ORS_GALERA_KEEP=dir keeps the nodes' logs there (the general log, the error log) to read after a run.
+    const keep = process.env.ORS_GALERA_KEEP;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      for (const f of readdirSync(dir)) if (/\.(log|err)$/.test(f)) renameSync(join(dir, f), join(keep, f));
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -149,7 +165,45 @@ export async function startGalera(size = 3): Promise<GaleraCluster> {
         const file = join(dir, `node${i}.err`);
         return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-lines).join("\n") : "(no log)";
       },
+      trace: (text, around = 12) => {
+        const file = join(dir, `node${i}.log`);
+        return existsSync(file) ? traceOf(readFileSync(file, "utf8"), text, around) : "";
+      },
     })),
     destroy,
   };
+}
+
+/**
+ * The general log's lines of each connection that sent a statement naming `text`, `around`
+ * lines of that connection each side of every such statement.
+ */
+function traceOf(log: string, text: string, around: number): string {
+  // "241203 18:00:00\t    12 Query\tSELECT 1", the time only where it changed.
+  const entries: { thread: string; line: string }[] = [];
+  let time = "";
+  for (const line of log.split("\n")) {
+    const m = /^(\d{6}\s+[\d:]+)?\s+(\d+)\s+(\w[\w ]*?)\t(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1]) time = m[1];
+    // A statement's text, cut short, and the ids it names (an INSERT's come after its long column list).
+    const ids = [...new Set(m[4]!.match(/'resp_\w+'/g) ?? [])].join(",");
+    entries.push({ thread: m[2]!, line: `${time} #${m[2]} ${m[3]} ${m[4]!.slice(0, 120)} [${ids}]` });
+  }
+  const out: string[] = [];
+  for (const thread of new Set(entries.filter((e) => e.line.includes(text)).map((e) => e.thread))) {
+    const own = entries.filter((e) => e.thread === thread);
+    const keep = new Set<number>();
+    own.forEach((e, k) => {
+      if (e.line.includes(text)) for (let j = Math.max(0, k - around); j <= Math.min(own.length - 1, k + around); j++) keep.add(j);
+    });
+    out.push(`connection ${thread}:`);
+    let last = -1;
+    for (const k of [...keep].sort((a, b) => a - b)) {
+      if (last >= 0 && k > last + 1) out.push("  ...");
+      out.push(own[k]!.line);
+      last = k;
+    }
+  }
+  return out.join("\n");
 }
