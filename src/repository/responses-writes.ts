@@ -249,8 +249,11 @@ export class ResponseWrites {
         failed.set(id, error);
     }
     for (const id of failed.keys()) remembered.forget(id); // not written: nothing to remember
-    // Deleted turns that only the replaced rows (or a refused write's detached turns) needed.
-    await collectUnneeded(tx, table.chains, [...formerParents, ...ids]);
+    // Deleted turns that only the replaced rows (or a refused write's detached turns) needed. A
+    // row just written is live, so it is no candidate: in the common case nothing is, and no
+    // locking read follows the writes (on Galera, a conflict that aborts one is not always reported).
+    const unwritten = ids.filter((id) => refused.has(id) || failed.has(id));
+    if (formerParents.length || unwritten.length) await collectUnneeded(tx, table.chains, [...formerParents, ...unwritten]);
   }
 
   /**

@@ -122,6 +122,7 @@ export async function upsertGuarded(
   }
   return db.transaction(async (tx: Queryable) => {
     const writable: (readonly unknown[])[] = [];
+    const fresh: (readonly unknown[])[] = [];
     for (const group of groups) {
       // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
       // writer may update; then one unconditional upsert of what may be written.
@@ -139,9 +140,17 @@ export async function upsertGuarded(
       );
       const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
       for (const row of group.rows) {
-        if (ok.get(String(row[0])) === false) refused.add(String(row[0]));
-        else writable.push(row);
+        const may = ok.get(String(row[0]));
+        if (may === false) refused.add(String(row[0]));
+        else (may === undefined ? fresh : writable).push(row);
       }
+    }
+    // Keys found unstored under the lock are inserted plainly, the stored ones upserted: a plain
+    // INSERT is a change the connection can tell it made (on Galera its COMMIT is then checked
+    // against the write set it replicated, see galera-commits.ts), an upsert may change nothing.
+    if (fresh.length) {
+      const p = new SqlParams(dialect);
+      await tx.executeRaw(p.query(insertValues(p, table, fresh)));
     }
     if (writable.length) {
       const p = new SqlParams(dialect);

@@ -4,6 +4,7 @@ import type { Db, Queryable } from "../client.js";
 import { DEFAULT_ATTEMPT_MS, driverArgs, type PoolHooks, type PoolOptions } from "../connection.js";
 import { timeLeft, usingWithin, type CallBounds } from "../deadline.js";
 import type { Dialect } from "../providers.js";
+import { certainlyChanged, GaleraCommits } from "./galera-commits.js";
 import { networkUrlProblem } from "./shared-url.js";
 
 /** errno of conditions that pass (lost connections, lock wait timeout, deadlock, Galera conflicts). */
@@ -104,14 +105,21 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
     cut.add(conn);
     conn.destroy();
   };
-  const on = (conn: PoolConnection): Queryable => ({
+  /** On a Galera node: each COMMIT that certainly changed rows checked against the write set it replicated. */
+  const commits = galera ? new GaleraCommits() : undefined;
+  /** The connection's statements; `tx` (in a transaction) learns whether one certainly changed rows. */
+  const on = (conn: PoolConnection, tx?: { changed: boolean }): Queryable => ({
     async queryRaw(q) {
       const rows = await driver(() => conn.execute<unknown>(q.sql, driverArgs(q.args, q.argTypes)));
       return { rows: Array.isArray(rows) ? (rows as unknown[][]) : [] };
     },
     async executeRaw(q) {
       const result = await driver(() => conn.execute<{ affectedRows?: number }>(q.sql, driverArgs(q.args, q.argTypes)));
-      return result.affectedRows ?? 0;
+      const affected = result.affectedRows ?? 0;
+      if (!tx)
+        commits?.forget(conn); // an autocommit write moved the connection's last write set
+      else if (certainlyChanged(q.sql, affected)) tx.changed = true;
+      return affected;
     },
   });
   /** The pool as `usingWithin` takes it: a statement past its deadline killed and its connection dropped. */
@@ -143,11 +151,14 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
           lockWaits.set(conn, wait);
         }
         try {
+          const before = await commits?.before(conn);
           await driver(() => conn.beginTransaction());
-          const result = await fn(on(conn));
+          const tx = { changed: false };
+          const result = await fn(on(conn, tx));
           // COMMIT sent as a statement: the driver's commit() sends nothing when the last status
           // it saw says no transaction is open, and a write it skips is acknowledged unsent.
           await driver(() => conn.query("COMMIT"));
+          if (commits && before !== undefined && tx.changed) await commits.verify(conn, before);
           return result;
         } catch (error) {
           if (!cut.has(conn)) await conn.rollback().catch(() => {});
