@@ -18,7 +18,7 @@ export interface Queryable {
 /** The connection the repository uses: a driver adapter's pool, or a host's PrismaClient. */
 export interface Db extends Queryable {
   /** Runs `fn` in one transaction on one connection; commits, or rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * This connection with every attempt bounded by a call's `bounds`: the store's own pools cut
    * off a statement still running at the deadline. A host's pool, which cannot be told to, is
@@ -27,6 +27,17 @@ export interface Db extends Queryable {
   within(bounds: CallBounds): Db;
   /** Releases what the store opened (never a host's pool or client). */
   dispose(): Promise<void>;
+}
+
+/** How a transaction is run. */
+interface TransactionOptions {
+  /**
+   * Whether what the transaction wrote is stored, asked on its connection after a COMMIT that
+   * answered OK yet may not have committed (a Galera node whose COMMIT replicated no write set:
+   * a replayed transaction, or one a conflict aborted unreported). False refuses the commit with
+   * a retryable error. Engines whose COMMIT is its own answer never ask.
+   */
+  confirm?: (q: Queryable) => Promise<boolean>;
 }
 
 /** What a statement sequence that may open a transaction runs on: a Db, or a transaction already open (asDb). */

@@ -36,7 +36,7 @@ import {
 } from "./responses-table.js";
 import { SqlParams, truthy } from "./sql.js";
 import { FINAL_STATUSES, leavesFinalStatus, statusOf } from "./final-states.js";
-import { updateOnly, upsertGuarded, type UpsertHow } from "./upsert.js";
+import { allStored, updateOnly, upsertGuarded, type UpsertHow } from "./upsert.js";
 import { insertContinuing, insertOnParentRow } from "./turn-insert.js";
 
 /**
@@ -108,7 +108,16 @@ export class ResponseWrites {
       });
     }
     const rest = await this.#insertContinuing(db, await this.#insertNew(db, stores, simple, access), parentOf, access, failed);
-    if (rest.length) await db.transaction((tx) => this.#storeLinked(tx, rest, parentOf, access, failed));
+    if (!rest.length) return;
+    // A COMMIT that may not have applied (Galera, see galera-commits.ts) stands where the rows it
+    // inserted are there. A replaced row is not compared: its change is not told from its past.
+    let inserted: readonly string[] = [];
+    await db.transaction(
+      async (tx) => {
+        inserted = await this.#storeLinked(tx, rest, parentOf, access, failed);
+      },
+      { confirm: (q) => allStored(q, dialect, this.#c.table.upsert, inserted) },
+    );
   }
 
   /**
@@ -204,7 +213,8 @@ export class ResponseWrites {
    * Stores turns that replace a row or continue a parent, in `tx`: the rows being replaced are
    * locked first (a turn being stored on one holds a share lock until it commits, so the
    * children seen next include it) and their children stored whole; each turn is planned
-   * against its parent, locked and readable by its writer.
+   * against its parent, locked and readable by its writer. Returns the ids it inserted (found
+   * unstored under the lock, and written).
    */
   async #storeLinked(
     tx: Queryable,
@@ -212,8 +222,8 @@ export class ResponseWrites {
     parentOf: (w: StoreWrite) => string | undefined,
     access: WriteAccess,
     failed: Failures,
-  ): Promise<void> {
-    if (!rest.length) return;
+  ): Promise<string[]> {
+    if (!rest.length) return [];
     const { dialect, table, digests, remembered } = this.#c;
     const ids = rest.map((w) => w.id);
     const p = new SqlParams(dialect);
@@ -254,6 +264,7 @@ export class ResponseWrites {
     // locking read follows the writes (on Galera, a conflict that aborts one is not always reported).
     const unwritten = ids.filter((id) => refused.has(id) || failed.has(id));
     if (formerParents.length || unwritten.length) await collectUnneeded(tx, table.chains, [...formerParents, ...unwritten]);
+    return rest.filter((w) => w.mayCreate && !stored.has(w.id) && !refused.has(w.id) && !failed.has(w.id)).map((w) => w.id);
   }
 
   /**

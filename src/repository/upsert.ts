@@ -120,44 +120,67 @@ export async function upsertGuarded(
       if (insertOnly) return new Set(groups.flatMap((g) => g.rows.map((r) => String(r[0]))));
     }
   }
-  return db.transaction(async (tx: Queryable) => {
-    const writable: (readonly unknown[])[] = [];
-    const fresh: (readonly unknown[])[] = [];
-    for (const group of groups) {
-      // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
-      // writer may update; then one unconditional upsert of what may be written.
-      const p = new SqlParams(dialect);
-      // Each row's proposed value of a column, by key (the guard reads them).
-      const proposed = (column: string) => {
-        const [i, type] = columnOf(table, column);
-        return `CASE ${table.name}.${key} ${group.rows.map((r) => `WHEN ${p.value(r[0])} THEN ${p.value(r[i], type)}`).join(" ")} END`;
-      };
-      const existing = await tx.queryRaw(
-        p.query(
-          `SELECT ${key}, (${p.condition(group.writable, table.name, key)}${guarded(table, proposed)}) AS ok FROM ${table.name} ` +
-            `WHERE ${key} IN (${group.rows.map((r) => p.value(r[0])).join(", ")})${dialect.lockRow}`,
-        ),
-      );
-      const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
-      for (const row of group.rows) {
-        const may = ok.get(String(row[0]));
-        if (may === false) refused.add(String(row[0]));
-        else (may === undefined ? fresh : writable).push(row);
+  const fresh: (readonly unknown[])[] = [];
+  const confirm = (q: Queryable) =>
+    allStored(
+      q,
+      dialect,
+      table,
+      fresh.map((r) => String(r[0])),
+    );
+  return db.transaction(
+    async (tx: Queryable) => {
+      const writable: (readonly unknown[])[] = [];
+      fresh.length = 0; // this attempt's
+      for (const group of groups) {
+        // Lock the stored rows of these keys (and the gaps, for new keys) and learn which the
+        // writer may update; then one unconditional upsert of what may be written.
+        const p = new SqlParams(dialect);
+        // Each row's proposed value of a column, by key (the guard reads them).
+        const proposed = (column: string) => {
+          const [i, type] = columnOf(table, column);
+          return `CASE ${table.name}.${key} ${group.rows.map((r) => `WHEN ${p.value(r[0])} THEN ${p.value(r[i], type)}`).join(" ")} END`;
+        };
+        const existing = await tx.queryRaw(
+          p.query(
+            `SELECT ${key}, (${p.condition(group.writable, table.name, key)}${guarded(table, proposed)}) AS ok FROM ${table.name} ` +
+              `WHERE ${key} IN (${group.rows.map((r) => p.value(r[0])).join(", ")})${dialect.lockRow}`,
+          ),
+        );
+        const ok = new Map(existing.rows.map((r) => [String(r[0]), Number(r[1]) === 1]));
+        for (const row of group.rows) {
+          const may = ok.get(String(row[0]));
+          if (may === false) refused.add(String(row[0]));
+          else (may === undefined ? fresh : writable).push(row);
+        }
       }
-    }
-    // Keys found unstored under the lock are inserted plainly, the stored ones upserted: a plain
-    // INSERT is a change the connection can tell it made (on Galera its COMMIT is then checked
-    // against the write set it replicated, see galera-commits.ts), an upsert may change nothing.
-    if (fresh.length) {
-      const p = new SqlParams(dialect);
-      await tx.executeRaw(p.query(insertValues(p, table, fresh)));
-    }
-    if (writable.length) {
-      const p = new SqlParams(dialect);
-      await tx.executeRaw(p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, dialect)}`));
-    }
-    return refused;
-  });
+      // Keys found unstored under the lock are inserted plainly, the stored ones upserted: a plain
+      // INSERT is a change the connection can tell it made (on Galera its COMMIT is then checked
+      // against the write set it replicated, see galera-commits.ts), an upsert may change nothing.
+      if (fresh.length) {
+        const p = new SqlParams(dialect);
+        await tx.executeRaw(p.query(insertValues(p, table, fresh)));
+      }
+      if (writable.length) {
+        const p = new SqlParams(dialect);
+        await tx.executeRaw(p.query(`${insertValues(p, table, writable)} ON DUPLICATE KEY UPDATE ${assignments(table, dialect)}`));
+      }
+      return refused;
+    },
+    { confirm },
+  );
+}
+
+/**
+ * Whether a row is stored under every one of `keys` (true for none): how a transaction that
+ * inserted them confirms a COMMIT its engine may not have applied (TransactionOptions.confirm).
+ */
+export async function allStored(q: Queryable, dialect: Dialect, table: UpsertTable, keys: readonly string[]): Promise<boolean> {
+  if (!keys.length) return true;
+  const p = new SqlParams(dialect);
+  const key = keyOf(table);
+  const found = await q.queryRaw(p.query(`SELECT COUNT(*) FROM ${table.name} WHERE ${key} IN (${keys.map((k) => p.value(k)).join(", ")})`));
+  return Number(found.rows[0]?.[0]) === new Set(keys).size;
 }
 
 /**

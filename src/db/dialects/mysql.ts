@@ -141,7 +141,7 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
   const view = (bounds: CallBounds | undefined): Db => ({
     queryRaw: (q) => attempt(bounds, (conn) => on(conn).queryRaw(q)),
     executeRaw: (q) => attempt(bounds, (conn) => on(conn).executeRaw(q)),
-    transaction: (fn) =>
+    transaction: (fn, options) =>
       attempt(bounds, async (conn) => {
         // The row-lock wait of this transaction: a batch's short one, else the session's (the
         // deadline cuts it shorter); set only where the connection's differs.
@@ -158,7 +158,8 @@ async function openPool(url: string, options: PoolOptions, { onIdleError }: Pool
           // COMMIT sent as a statement: the driver's commit() sends nothing when the last status
           // it saw says no transaction is open, and a write it skips is acknowledged unsent.
           await driver(() => conn.query("COMMIT"));
-          if (commits && before !== undefined && tx.changed) await commits.verify(conn, before);
+          const confirm = options?.confirm;
+          if (commits && before !== undefined && tx.changed) await commits.verify(conn, before, confirm && (() => confirm(on(conn))));
           return result;
         } catch (error) {
           if (!cut.has(conn)) await conn.rollback().catch(() => {});
