@@ -15,7 +15,8 @@
  * - the newest 20 input items of the last turn on a store that remembers nothing / the raw newest 20;
  * - storeTurn past the last turn, each turn on the instance that did not store the one before / raw.
  * SQLite always; PostgreSQL and MySQL/MariaDB when TEST_POSTGRES_URL / TEST_MYSQL_URL are set,
- * each in a process of its own, on a fresh database dropped afterwards. Asserts nothing. Run on
+ * each in a process of its own, on a fresh database dropped afterwards. BENCH_MESSAGE_REFERENCES=1
+ * runs the stores with messageReferences on. Asserts nothing. Run on
  * a build without storeTurn (an earlier release), it measures the whole-list way only.
  */
 import { randomBytes } from "node:crypto";
@@ -36,6 +37,9 @@ const REPEAT = 20;
 /** Turns of the conversation run first, unmeasured, to warm the JIT up. */
 const WARM_UP = Math.min(300, TURNS);
 const ONLY = process.env.BENCH_ONLY_PROVIDER;
+/** BENCH_MESSAGE_REFERENCES=1: the stores write messages that repeat items as references (messageReferences). */
+const REFERENCES = process.env.BENCH_MESSAGE_REFERENCES === "1";
+const storeOptions = (url: string) => ({ url, ...(REFERENCES ? { messageReferences: true } : {}) });
 
 const text = (bytes: number) =>
   randomBytes(Math.ceil((bytes * 3) / 4))
@@ -130,12 +134,12 @@ const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
   const db = await freshDatabase(provider);
-  const store = await createResponsesStore({ url: db.url });
+  const store = await createResponsesStore(storeOptions(db.url));
   const raw = await openRawMessages(provider.name, db.url);
   // Two conversations of the same turns: one stored from what each turn adds (storeTurn, what a
   // Responses server has in hand), one with whole lists every turn (storeResponseObject).
   const hasStoreTurn = typeof (store as { storeTurn?: unknown }).storeTurn === "function"; // not before issue 21
-  const cold = () => createResponsesStore({ url: db.url });
+  const cold = () => createResponsesStore(storeOptions(db.url));
   const id = (t: number) => `resp_${String(t).padStart(5, "0")}`;
   /**
    * `turns` turns of one conversation, stored both ways (ids `${prefix}resp_…` whole, `${prefix}a_resp_…`
@@ -276,7 +280,7 @@ for (const provider of PROVIDERS.filter((p) => p.name === ONLY)) {
 }
 
 console.log(
-  `\none long conversation against the raw floor: ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text, Node ${process.version}`,
+  `\none long conversation against the raw floor: ${TURNS} turns, 300-byte questions and 1.2 KB answers of random text${REFERENCES ? ", messageReferences on" : ""}, Node ${process.version}`,
 );
 if (SKIPPED.length) console.log(`skipped: ${SKIPPED.join("; ")}`);
 printPerProvider(process.argv[1]!);

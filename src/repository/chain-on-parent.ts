@@ -7,6 +7,7 @@
  * before is read first, and the turn planned on what was read (planOnStoredParent).
  */
 import { inheritedOf, innerBytes, rowJson, serialise, type ChainColumns, type ParentFacts } from "./chain.js";
+import { withReferences } from "./message-references.js";
 
 /**
  * A parent as a turn stored on it without its history needs it: its columns as stored (digests
@@ -25,6 +26,29 @@ export interface StoredParent {
   inheritedBytes: number;
 }
 
+/** What a turn adds to its parent: its own input, output and messages. */
+export interface AddedItems {
+  input: readonly unknown[];
+  output: readonly unknown[];
+  messages: readonly unknown[];
+}
+
+/**
+ * The JSON of a row that keeps only what its turn adds, with messages that repeat the turn's own
+ * input items as references (the parent's output is not in hand); `unreferenced`: the bytes the
+ * references save, which sizes count back (they count messages as a read returns them).
+ */
+function addedJson(items: AddedItems, restJson: string, messageReferences: boolean) {
+  const ownInput = serialise(items.input).inner;
+  const ownMessages = serialise(items.messages).inner;
+  const fields = restJson.slice(1, -1);
+  const referenced = messageReferences ? withReferences(items.messages, items.input, []) : undefined;
+  const storedMessages = referenced ? serialise(referenced).inner : ownMessages;
+  const json = rowJson(fields, ownInput, storedMessages);
+  const unreferenced = referenced ? Buffer.byteLength(ownMessages) - Buffer.byteLength(storedMessages) : 0;
+  return { fields, ownInput, ownMessages, json, unreferenced };
+}
+
 /**
  * Plans a turn that continues `parent` with `items` alone (storeTurn on a parent this process
  * does not remember): the row keeps only them, and its counts and size follow from the parent's.
@@ -33,22 +57,21 @@ export interface StoredParent {
  * input whose ids may repeat.
  */
 export function planOnStoredParent(
-  items: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] },
+  items: AddedItems,
   parent: StoredParent,
   restJson: string,
+  messageReferences = false,
 ): { json: string; columns: ChainColumns } {
   const { facts, inheritedBytes } = parent;
-  const ownInput = serialise(items.input).inner;
-  const ownMessages = serialise(items.messages).inner;
-  const fields = restJson.slice(1, -1);
-  const json = rowJson(fields, ownInput, ownMessages);
+  const { fields, ownInput, ownMessages, json, unreferenced } = addedJson(items, restJson, messageReferences);
   const inputStart = facts.inputCount + facts.outputCount;
   const messagesStart = facts.messagesCount ?? 0;
   // The comma that joins inherited items to the row's own, where both are there.
   const joins = (inherited: number, own: string) => (inherited > 0 && own ? 1 : 0);
   const inputCount = inputStart + items.input.length;
   const outputCount = items.output.length;
-  const fullBytes = Buffer.byteLength(json) + inheritedBytes + joins(inputStart, ownInput) + joins(messagesStart, ownMessages);
+  const fullBytes =
+    Buffer.byteLength(json) + unreferenced + inheritedBytes + joins(inputStart, ownInput) + joins(messagesStart, ownMessages);
   const columns: ChainColumns = {
     parentId: facts.id,
     depth: facts.depth + 1,
@@ -96,20 +119,14 @@ export interface TurnOnParentRow {
  * this process does not remember, whose row keeps what a turn inherits): planOnStoredParent's
  * columns, with the parent's counts and size left to the statement.
  */
-export function planOnParentRow(
-  items: { input: readonly unknown[]; output: readonly unknown[]; messages: readonly unknown[] },
-  restJson: string,
-): TurnOnParentRow {
-  const ownInput = serialise(items.input).inner;
-  const ownMessages = serialise(items.messages).inner;
-  const fields = restJson.slice(1, -1);
-  const json = rowJson(fields, ownInput, ownMessages);
+export function planOnParentRow(items: AddedItems, restJson: string, messageReferences = false): TurnOnParentRow {
+  const { fields, ownInput, ownMessages, json, unreferenced } = addedJson(items, restJson, messageReferences);
   return {
     json,
     input: items.input.length,
     output: items.output.length,
     messages: items.messages.length,
-    jsonBytes: Buffer.byteLength(json),
+    jsonBytes: Buffer.byteLength(json) + unreferenced,
     inputJoin: ownInput ? 1 : 0,
     messagesJoin: ownMessages ? 1 : 0,
     inheritedOffset: innerBytes(items.output) - Buffer.byteLength(rowJson(fields, "", "")),

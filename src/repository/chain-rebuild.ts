@@ -7,6 +7,7 @@
  * that disagree) is a StorageError, never a wrong history.
  */
 import { StorageError } from "../errors.js";
+import { resolveReferences } from "./message-references.js";
 
 /** A row of a chain as the walk returns it. */
 export interface ChainRow {
@@ -64,10 +65,18 @@ export function rebuildInput(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>
   return items;
 }
 
+/** A row's own messages, references to its items resolved (message-references.ts). */
+function ownMessages(row: ChainRow, leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, operation: string): unknown[] | null | undefined {
+  const own = row.blob.messages;
+  if (!Array.isArray(own)) return own;
+  const parentOutput = () => (row.parentId === null ? undefined : rows.get(row.parentId)?.blob.output);
+  return resolveReferences(own, row.blob.input, parentOutput, (why) => brokenChain(operation, leaf.id, `in response ${row.id}, ${why}`));
+}
+
 /** The whole chat messages of `leaf` (undefined when it was stored without them). */
 export function rebuildMessages(leaf: ChainRow, rows: ReadonlyMap<string, ChainRow>, operation: string): unknown[] | null | undefined {
   const path = lineage(leaf, rows, (r) => r.messagesStart > 0, operation);
-  if (path.length === 1) return leaf.blob.messages;
+  if (path.length === 1) return ownMessages(leaf, leaf, rows, operation);
   const messages: unknown[] = [];
   for (let i = path.length - 1; i >= 0; i--) {
     const row = path[i]!;
@@ -78,7 +87,7 @@ export function rebuildMessages(leaf: ChainRow, rows: ReadonlyMap<string, ChainR
         `response ${row.id} continues ${row.messagesStart} messages, its parent holds ${messages.length}`,
       );
     }
-    messages.push(...(row.blob.messages ?? []));
+    messages.push(...(ownMessages(row, leaf, rows, operation) ?? []));
   }
   return messages;
 }

@@ -9,16 +9,14 @@
 import type { Queryable } from "../db/client.js";
 import type { Dialect, Recursion } from "../db/providers.js";
 import type { RowCondition } from "../access/where.js";
-import { inheritedOf, innerBytes, wholeRowFacts, type DigestMode, type ParentFacts } from "./chain.js";
+import { inheritedOf, innerBytes, wholeRowFacts, type ChainFormat, type DigestMode, type ParentFacts } from "./chain.js";
 import type { StoredParent } from "./chain-on-parent.js";
 import { rebuildInput, rebuildMessages, type ChainRow } from "./chain-rebuild.js";
 import { SqlParams, fromJson, intOrNull, statement, textOrNull, truthy } from "./sql.js";
 
 /** The responses table as chain queries address it. */
-export interface ChainTable {
+export interface ChainTable extends ChainFormat {
   dialect: Dialect;
-  /** How digests are taken on this database. */
-  digests: DigestMode;
   /** How a chain walk lifts the server's bound on recursion. */
   recursion: Recursion;
   /** The table's name as SQL (schema-qualified where a schema is configured). */

@@ -13,6 +13,7 @@
  * inherits (`inputStart`, `messagesStart`).
  */
 import { createHash, hash, type Hash } from "node:crypto";
+import { withReferences } from "./message-references.js";
 
 /** The linear-storage columns of a row, as written. */
 export interface ChainColumns {
@@ -88,6 +89,17 @@ export function serialise(items: readonly unknown[]): { text: string; inner: str
  * not: MySQL 8), so that items read back from storage and items a caller gives agree.
  */
 export type DigestMode = "text" | "canonical";
+
+/** How a table's rows are written: how digests are taken, and whether messages may be references. */
+export interface ChainFormat {
+  digests: DigestMode;
+  /**
+   * Whether a linked row stores a message that repeats its own input item or its parent's
+   * output item as a reference to it (message-references.ts). Off for a fleet with instances of
+   * a release that cannot read references.
+   */
+  messageReferences: boolean;
+}
 
 /** Sorts object keys, for `canonical` digests. */
 function sortedKeys(_key: string, value: unknown): unknown {
@@ -299,9 +311,10 @@ export function planTurn(
   items: TurnItems,
   parent: ParentFacts | undefined,
   restJson: string,
-  mode: DigestMode = "text",
+  format: ChainFormat | DigestMode = "text",
   remembered: { input?: RememberedPrefix | undefined; messages?: RememberedPrefix | undefined } = {},
 ): ChainPlan {
+  const { digests: mode, messageReferences } = typeof format === "string" ? { digests: format, messageReferences: false } : format;
   const { input, output } = items;
   const messages = items.messages ?? undefined;
   // However long the chain: a turn is never stored whole again because it is deep.
@@ -319,7 +332,14 @@ export function planTurn(
       : planList(messages, mode, pm, linkable && pm > 0 ? parent.messagesDigest : null, remembered.messages);
 
   const fields = restJson.slice(1, -1);
-  const json = rowJson(fields, inputPlan.ownInner, messagesPlan?.ownInner);
+  // Messages that repeat the row's own input or its parent's output (inherited with the input)
+  // as references to them; sizes count the messages as a read returns them.
+  const referenced =
+    messageReferences && messagesPlan && inputPlan.start > 0
+      ? withReferences(messagesPlan.ownItems, inputPlan.ownItems, input.slice(k - pOutput!, k))
+      : undefined;
+  const storedMessages = referenced ? serialise(referenced).inner : messagesPlan?.ownInner;
+  const json = rowJson(fields, inputPlan.ownInner, storedMessages);
   const linked = inputPlan.start > 0 || (messagesPlan?.start ?? 0) > 0;
   // A row stored whole gets its digests only when a turn continues it (wholeRowFacts(), from its
   // JSON): most never are, and hashing every store would cost every store.
@@ -339,7 +359,8 @@ export function planTurn(
       messages: messagesPlan && messages ? whole(messagesPlan) : null,
     };
   }
-  const fullBytes = Buffer.byteLength(json) + inputPlan.inherited + (messagesPlan?.inherited ?? 0);
+  const unreferenced = referenced ? Buffer.byteLength(messagesPlan!.ownInner) - Buffer.byteLength(storedMessages!) : 0;
+  const fullBytes = Buffer.byteLength(json) + unreferenced + inputPlan.inherited + (messagesPlan?.inherited ?? 0);
   return {
     json,
     continuation,

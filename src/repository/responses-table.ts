@@ -9,7 +9,7 @@ import type { ResponseWithInput, StoredResponse } from "../types.js";
 import {
   planTurn,
   type ChainColumns,
-  type DigestMode,
+  type ChainFormat,
   type ItemList,
   type ParentFacts,
   type PlannedHistory,
@@ -124,7 +124,8 @@ export interface ResponsesContext {
   db: Db;
   dialect: Dialect;
   table: TableRef;
-  digests: DigestMode;
+  /** How rows are written (the table's chains' format). */
+  format: ChainFormat;
   remembered: RememberedTurns;
 }
 
@@ -159,7 +160,7 @@ const CHAIN_COLUMNS = [
 export type ChainColumnName = (typeof CHAIN_COLUMNS)[number][0];
 
 /** The table named `name` (schema-qualified where configured); `events`: its response events' table, deleted with their responses. */
-export function tableRef(dialect: Dialect, name: string, server: ServerTraits, events?: string): TableRef {
+export function tableRef(dialect: Dialect, name: string, server: ServerTraits, events?: string, messageReferences = false): TableRef {
   return {
     name,
     // A stored id written again is live again (a deleted turn's id may be reused).
@@ -171,7 +172,7 @@ export function tableRef(dialect: Dialect, name: string, server: ServerTraits, e
       guard: (stored, proposed) => keepsFinalStatus(stored, proposed("status")),
     },
     insertOnly: { name, columns: BASE_COLUMNS, replace: [] },
-    chains: { dialect, name, ...server, events },
+    chains: { dialect, name, ...server, messageReferences, events },
   };
 }
 
@@ -235,7 +236,7 @@ export function unplanned(row: ResponseRow): PlannedRow {
 export function planned(
   row: ResponseRow,
   parent: ParentFacts | undefined,
-  mode: DigestMode,
+  format: ChainFormat,
   remembered?: MatchedPrefix,
   appends = false,
 ): LinkedRow {
@@ -246,7 +247,7 @@ export function planned(
     output: (rest.output as unknown[] | undefined) ?? [],
     messages: messages == null ? messages : whole(messages, remembered?.messages),
   };
-  const plan = planTurn(items, parent, JSON.stringify(rest), mode, { input: remembered?.input, messages: remembered?.messages });
+  const plan = planTurn(items, parent, JSON.stringify(rest), format, { input: remembered?.input, messages: remembered?.messages });
   return { row, json: plan.json, chain: plan.columns, continuation: plan.continuation, items };
 }
 
@@ -254,16 +255,16 @@ export function planned(
  * The row of a turn stored on `parent` as read (storeTurn, `onStoredParent`): its lists are what
  * the turn adds to the parent's.
  */
-export function plannedOnStored(row: ResponseRow, parent: StoredParent): PlannedRow & { chain: ChainColumns } {
+export function plannedOnStored(row: ResponseRow, parent: StoredParent, format: ChainFormat): PlannedRow & { chain: ChainColumns } {
   const { items, restJson } = addedItems(row);
-  const { json, columns } = planOnStoredParent(items, parent, restJson);
+  const { json, columns } = planOnStoredParent(items, parent, restJson, format.messageReferences);
   return { row, json, chain: columns };
 }
 
 /** The row of a turn to be inserted on its parent's row as the INSERT finds it (storeTurn, `onStoredParent`). */
-export function plannedOnParentRow(row: ResponseRow): { row: ResponseRow; turn: TurnOnParentRow } {
+export function plannedOnParentRow(row: ResponseRow, format: ChainFormat): { row: ResponseRow; turn: TurnOnParentRow } {
   const { items, restJson } = addedItems(row);
-  return { row, turn: planOnParentRow(items, restJson) };
+  return { row, turn: planOnParentRow(items, restJson, format.messageReferences) };
 }
 
 /** What a storeTurn row adds to its parent (its own input, output and messages), and the JSON of the response without them. */

@@ -134,7 +134,7 @@ export class ResponseWrites {
     failed: Failures,
   ): Promise<StoreWrite[]> {
     const rest: StoreWrite[] = [];
-    const { dialect, table, digests } = this.#c;
+    const { dialect, table, format } = this.#c;
     for (const w of stores) {
       if (w.onStoredParent) {
         if (!(await this.#insertOnStored(q, w, parentOf(w), access))) failed.set(w.id, new ParentMovedError(w.id));
@@ -143,7 +143,7 @@ export class ResponseWrites {
       const parent = w.remembered?.parent;
       const plan =
         w.mayCreate && parent !== undefined && parentOf(w) === parent.id
-          ? planned(w.row, parent, digests, w.remembered, w.appends)
+          ? planned(w.row, parent, format, w.remembered, w.appends)
           : undefined;
       if (plan && plan.chain.parentId !== null && (await insertContinuing(q, dialect, table, plan, parent!, access(writerOf(w.row)).read)))
         this.#remember(w, plan);
@@ -166,11 +166,11 @@ export class ResponseWrites {
     const readable = access(writerOf(w.row)).read;
     // One statement where the parent row keeps what a turn inherits (every row this release
     // plans): the insert takes the counts and size from it. Else the row is read first.
-    if (await insertOnParentRow(q, dialect, table, plannedOnParentRow(w.row), parentId, readable)) return true;
+    if (await insertOnParentRow(q, dialect, table, plannedOnParentRow(w.row, table.chains), parentId, readable)) return true;
     const parent = await readStoredParent(q, table.chains, parentId, readable);
     // A parent that holds its whole history is read whole instead: the turn on it is then remembered with it.
     if (!parent || parent.whole) return false;
-    const plan = plannedOnStored(w.row, parent);
+    const plan = plannedOnStored(w.row, parent, table.chains);
     if (!(await insertContinuing(q, dialect, table, plan, { ...parent.facts, fullBytes: parent.fullBytes }, readable))) return false;
     return true;
   }
@@ -202,7 +202,7 @@ export class ResponseWrites {
     // Planned as rows stored whole, so their counts are filled (compact has nothing left to do).
     const stored = await this.#upsertMany(
       db,
-      simple.map((w) => planned(asCalled(w), undefined, this.#c.digests)),
+      simple.map((w) => planned(asCalled(w), undefined, this.#c.format)),
       (row) => access(writerOf(row)).update,
       { insertOnly: true },
     );
@@ -224,7 +224,7 @@ export class ResponseWrites {
     failed: Failures,
   ): Promise<string[]> {
     if (!rest.length) return [];
-    const { dialect, table, digests, remembered } = this.#c;
+    const { dialect, table, format, remembered } = this.#c;
     const ids = rest.map((w) => w.id);
     const p = new SqlParams(dialect);
     const locked = await tx.queryRaw(
@@ -237,7 +237,7 @@ export class ResponseWrites {
     for (const w of rest) {
       const parent = parentOf(w);
       const facts = parent === undefined ? undefined : await lockParent(tx, table.chains, parent, access(writerOf(w.row)).read);
-      const plan = planned(w.row, facts, digests, w.remembered);
+      const plan = planned(w.row, facts, format, w.remembered);
       rows.push(plan);
       // Remembered before the commit: a turn that never lands is still only used against a
       // parent row of the same digest, that is, of the same content.
@@ -318,7 +318,7 @@ export class ResponseWrites {
     w: Extract<ResponseWrite, { kind: "update" }>,
     access: { read: RowCondition; update: RowCondition },
   ): Promise<ResponsesStoreError | undefined> {
-    const { db, dialect, table, digests, remembered } = this.#c;
+    const { db, dialect, table, format, remembered } = this.#c;
     const T = table.name;
     const attempt = runStorage("updateResponseObject", () =>
       db.transaction(async (tx) => {
@@ -359,7 +359,7 @@ export class ResponseWrites {
         const plan = planned(
           { id: w.id, createdAt, model, responseObject: blob, ownerPrincipal: "", accessAttributes: null },
           parent,
-          digests,
+          format,
         );
         // Conditional as well: under the lock it holds already, but the statement itself refuses
         // to move a final status, whatever read it.

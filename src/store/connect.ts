@@ -35,7 +35,7 @@ function repositoriesOn(
     responses: new ResponsesRepository(
       db,
       dialect,
-      tableRef(dialect, table("openai_responses"), server, table("response_events")),
+      tableRef(dialect, table("openai_responses"), server, table("response_events"), options.messageReferences),
       remembered,
     ),
     messages: new ConversationMessagesRepository(db, dialect, table("conversation_messages")),

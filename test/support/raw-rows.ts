@@ -48,6 +48,8 @@ export async function storedRow(
       stored: Record<string, unknown> & { input: unknown[]; messages?: unknown[] };
       parentId: string | null;
       inputCount: number | null;
+      /** full_bytes: what a read of the row's whole history returns, in bytes. */
+      fullBytes: number | null;
       deleted: boolean;
     }
   | undefined
@@ -55,15 +57,19 @@ export async function storedRow(
   const dialect = dialectFor(provider);
   const conn = await dialect.openRawConnection(url);
   try {
-    const rows = await conn.query<{ response_object: unknown; parent_id: string | null; input_count: unknown; deleted_at: unknown }>(
-      `SELECT response_object, parent_id, input_count, deleted_at FROM openai_responses WHERE id = ${dialect.param(1)}`,
-      [id],
-    );
+    const rows = await conn.query<{
+      response_object: unknown;
+      parent_id: string | null;
+      input_count: unknown;
+      full_bytes: unknown;
+      deleted_at: unknown;
+    }>(`SELECT response_object, parent_id, input_count, full_bytes, deleted_at FROM openai_responses WHERE id = ${dialect.param(1)}`, [id]);
     const r = rows[0];
     if (!r) return undefined;
     const stored = typeof r.response_object === "string" ? JSON.parse(r.response_object) : r.response_object;
     const inputCount = r.input_count === null || r.input_count === undefined ? null : Number(r.input_count);
-    return { stored, parentId: r.parent_id ?? null, inputCount, deleted: r.deleted_at !== null && r.deleted_at !== undefined };
+    const fullBytes = r.full_bytes === null || r.full_bytes === undefined ? null : Number(r.full_bytes);
+    return { stored, parentId: r.parent_id ?? null, inputCount, fullBytes, deleted: r.deleted_at !== null && r.deleted_at !== undefined };
   } finally {
     await conn.close();
   }
