@@ -16,7 +16,9 @@ type Reference = { $input: number } | { $parent: number };
 
 /**
  * The chat message an item says, where one follows from it alone: a message item (or an easy
- * input message, without `type`) whose content is a string or one text part.
+ * input message, without `type`) whose content is a string or one text part. Part of the stored
+ * format: a stored reference means this function's answer, so a release may widen it only for
+ * items it answered nothing for before.
  */
 function chatFormOf(item: unknown): { role: string; content: string } | undefined {
   if (typeof item !== "object" || item === null) return undefined;
