@@ -157,8 +157,8 @@ export class ResponseWrites {
    * Inserts a turn on its parent as the parent row is now (storeTurn on a parent this process
    * does not remember): the row read, the turn planned on it, and inserted only where the row
    * still holds what was read (or, for a parent this process stored so, as it stored it). True
-   * when it was inserted. The new row's facts are remembered, not its history, which is not in
-   * hand: the next turn on it is one statement.
+   * when it was inserted. Nothing of the new row is remembered (its history is not in hand): the
+   * next turn on it, here or elsewhere, is planned on its row the same way.
    */
   async #insertOnStored(q: Queryable, w: StoreWrite, parentId: string | undefined, access: WriteAccess): Promise<boolean> {
     if (!w.mayCreate || parentId === undefined) return false;
