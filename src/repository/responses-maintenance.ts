@@ -145,7 +145,7 @@ export class ResponsesMaintenance {
 
   /** Plans one row stored whole and rewrites it; undefined when someone else did it first. */
   async #compactRow(tx: Queryable, id: string, readableBy: (writer: User | null) => RowCondition): Promise<"linked" | "whole" | undefined> {
-    const { dialect, table, format } = this.#c;
+    const { dialect, table } = this.#c;
     const T = table.name;
     const p = new SqlParams(dialect);
     const found = await tx.queryRaw(
@@ -168,7 +168,7 @@ export class ResponsesMaintenance {
     const previous = previousOf(blob);
     const parent =
       previous === undefined || previous === id ? undefined : await lockParent(tx, table.chains, previous, readableBy(writerOf(row)));
-    const plan = planned(row, parent, format);
+    const plan = planned(row, parent, table.chains);
     await tx.executeRaw(rewrite(dialect, table, plan, false));
     return plan.chain.parentId ? "linked" : "whole";
   }

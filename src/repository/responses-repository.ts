@@ -56,7 +56,7 @@ export class ResponsesRepository {
    * remembered turns, consulted by reads and fed by stores.
    */
   constructor(db: Db, dialect: Dialect, table: TableRef, remembered: RememberedTurns) {
-    this.#c = { db, dialect, table, format: table.chains, remembered };
+    this.#c = { db, dialect, table, remembered };
   }
 
   /** Stores and updates (made when first used: a call's view that only reads makes none). */

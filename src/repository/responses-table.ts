@@ -124,8 +124,6 @@ export interface ResponsesContext {
   db: Db;
   dialect: Dialect;
   table: TableRef;
-  /** How rows are written (the table's chains' format). */
-  format: ChainFormat;
   remembered: RememberedTurns;
 }
 

@@ -134,7 +134,7 @@ export class ResponseWrites {
     failed: Failures,
   ): Promise<StoreWrite[]> {
     const rest: StoreWrite[] = [];
-    const { dialect, table, format } = this.#c;
+    const { dialect, table } = this.#c;
     for (const w of stores) {
       if (w.onStoredParent) {
         if (!(await this.#insertOnStored(q, w, parentOf(w), access))) failed.set(w.id, new ParentMovedError(w.id));
@@ -143,7 +143,7 @@ export class ResponseWrites {
       const parent = w.remembered?.parent;
       const plan =
         w.mayCreate && parent !== undefined && parentOf(w) === parent.id
-          ? planned(w.row, parent, format, w.remembered, w.appends)
+          ? planned(w.row, parent, table.chains, w.remembered, w.appends)
           : undefined;
       if (plan && plan.chain.parentId !== null && (await insertContinuing(q, dialect, table, plan, parent!, access(writerOf(w.row)).read)))
         this.#remember(w, plan);
@@ -202,7 +202,7 @@ export class ResponseWrites {
     // Planned as rows stored whole, so their counts are filled (compact has nothing left to do).
     const stored = await this.#upsertMany(
       db,
-      simple.map((w) => planned(asCalled(w), undefined, this.#c.format)),
+      simple.map((w) => planned(asCalled(w), undefined, this.#c.table.chains)),
       (row) => access(writerOf(row)).update,
       { insertOnly: true },
     );
@@ -224,7 +224,7 @@ export class ResponseWrites {
     failed: Failures,
   ): Promise<string[]> {
     if (!rest.length) return [];
-    const { dialect, table, format, remembered } = this.#c;
+    const { dialect, table, remembered } = this.#c;
     const ids = rest.map((w) => w.id);
     const p = new SqlParams(dialect);
     const locked = await tx.queryRaw(
@@ -237,7 +237,7 @@ export class ResponseWrites {
     for (const w of rest) {
       const parent = parentOf(w);
       const facts = parent === undefined ? undefined : await lockParent(tx, table.chains, parent, access(writerOf(w.row)).read);
-      const plan = planned(w.row, facts, format, w.remembered);
+      const plan = planned(w.row, facts, table.chains, w.remembered);
       rows.push(plan);
       // Remembered before the commit: a turn that never lands is still only used against a
       // parent row of the same digest, that is, of the same content.
@@ -318,7 +318,7 @@ export class ResponseWrites {
     w: Extract<ResponseWrite, { kind: "update" }>,
     access: { read: RowCondition; update: RowCondition },
   ): Promise<ResponsesStoreError | undefined> {
-    const { db, dialect, table, format, remembered } = this.#c;
+    const { db, dialect, table, remembered } = this.#c;
     const T = table.name;
     const attempt = runStorage("updateResponseObject", () =>
       db.transaction(async (tx) => {
@@ -359,7 +359,7 @@ export class ResponseWrites {
         const plan = planned(
           { id: w.id, createdAt, model, responseObject: blob, ownerPrincipal: "", accessAttributes: null },
           parent,
-          format,
+          table.chains,
         );
         // Conditional as well: under the lock it holds already, but the statement itself refuses
         // to move a final status, whatever read it.
